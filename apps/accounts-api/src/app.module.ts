@@ -1,0 +1,32 @@
+import { Module, ValidationPipe } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { AccountsModule } from './accounts/accounts.module';
+import { HttpErrorFilter } from './common/filters/http-error.filter';
+import { pinoHttpOptions } from './common/logging/pino-http.options';
+import { httpConfig } from './config/http.config';
+import { loggingConfig, type LoggingConfig } from './config/logging.config';
+import { HealthModule } from './health/health.module';
+
+@Module({
+  imports: [
+    // Settings come from the container's environment only; no .env file is read.
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [httpConfig, loggingConfig] }),
+    LoggerModule.forRootAsync({
+      inject: [loggingConfig.KEY],
+      useFactory: (logging: LoggingConfig) => pinoHttpOptions(logging, '/health'),
+    }),
+    AccountsModule,
+    HealthModule,
+  ],
+  providers: [
+    // Registered here rather than in main.ts so that e2e tests get the same pipeline.
+    {
+      provide: APP_PIPE,
+      useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+    },
+    { provide: APP_FILTER, useClass: HttpErrorFilter },
+  ],
+})
+export class AppModule {}

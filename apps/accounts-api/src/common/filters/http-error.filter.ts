@@ -1,0 +1,60 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import type { Request, Response } from 'express';
+import { MethodNotAllowedException } from '../exceptions/method-not-allowed.exception';
+
+/** The one error body every client sees, whatever failed. */
+export interface ErrorBody {
+  readonly statusCode: number;
+  readonly error: string;
+  readonly message: string;
+  readonly requestId: string;
+}
+
+/**
+ * Maps every error to HTTP in one place. Body-parser errors (malformed JSON,
+ * body too large, unsupported charset) arrive here as plain errors with a
+ * 4xx `status` and are answered as such; anything unknown is a 500 whose
+ * details are logged, never sent.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger(HttpErrorFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request & { id?: string }>();
+    const res = http.getResponse<Response>();
+    const { statusCode, message } = this.describe(exception);
+
+    if (statusCode >= 500) {
+      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    }
+    if (exception instanceof MethodNotAllowedException) {
+      res.setHeader('Allow', exception.allow.join(', '));
+    }
+    const body: ErrorBody = {
+      statusCode,
+      error: STATUS_CODES[statusCode] ?? 'Error',
+      message,
+      requestId: String(req.id ?? ''),
+    };
+    res.status(statusCode).json(body);
+  }
+
+  private describe(exception: unknown): { statusCode: number; message: string } {
+    if (exception instanceof HttpException) {
+      const response = exception.getResponse();
+      const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+      return {
+        statusCode: exception.getStatus(),
+        message: Array.isArray(message) ? message.join('; ') : String(message ?? exception.message),
+      };
+    }
+    const status = (exception as { status?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return { statusCode: status, message: (exception as Error).message };
+    }
+    return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
+  }
+}

@@ -1,0 +1,28 @@
+import { ConfigType, registerAs } from '@nestjs/config';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { validateEnv } from './validate-env';
+
+class HttpEnv {
+  @IsOptional() @IsInt() @Min(1) @Max(65535)
+  readonly PORT?: number;
+
+  /**
+   * Must stay above the proxy's upstream keepalive_timeout, or Node closes a
+   * pooled connection just as nginx reuses it and the client sees a 502.
+   */
+  @IsOptional() @IsInt() @Min(1000)
+  readonly HTTP_KEEP_ALIVE_TIMEOUT_MS?: number;
+}
+
+export const httpConfig = registerAs('http', () => {
+  const env = validateEnv(HttpEnv);
+  const keepAliveTimeoutMs = env.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? 65_000;
+  return {
+    port: env.PORT ?? 3000,
+    keepAliveTimeoutMs,
+    // Node requires headersTimeout > keepAliveTimeout for idle sockets to close cleanly.
+    headersTimeoutMs: keepAliveTimeoutMs + 1_000,
+  };
+});
+
+export type HttpConfig = ConfigType<typeof httpConfig>;

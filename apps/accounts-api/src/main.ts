@@ -1,0 +1,28 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { httpConfig, type HttpConfig } from './config/http.config';
+
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  // Only the proxy reaches the api, over a private Docker network.
+  app.set('trust proxy', 'loopback, uniquelocal');
+  // SIGTERM from `docker compose down` closes the server and lets requests in flight finish.
+  app.enableShutdownHooks();
+
+  const http = app.get<HttpConfig>(httpConfig.KEY);
+  const server = app.getHttpServer();
+  server.keepAliveTimeout = http.keepAliveTimeoutMs;
+  server.headersTimeout = http.headersTimeoutMs;
+
+  await app.listen(http.port, '0.0.0.0');
+}
+
+bootstrap().catch((error: unknown) => {
+  // The logger may not exist yet (bad config, bad seed file): say why on stderr and exit non-zero.
+  process.stderr.write(`accounts-api failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

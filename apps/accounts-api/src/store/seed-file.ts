@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { plainToInstance } from 'class-transformer';
+import { IsInt, IsNotEmpty, IsString, Max, MaxLength, Min, validateSync } from 'class-validator';
+import type { Account } from '../accounts/account';
+
+class SeedAccount {
+  @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER)
+  readonly id!: number;
+
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  readonly name!: string;
+
+  // Seed balances may be negative (the talk's bob has -1).
+  @IsInt() @Min(Number.MIN_SAFE_INTEGER) @Max(Number.MAX_SAFE_INTEGER)
+  readonly balance!: number;
+}
+
+/** A seed file that cannot be served as a whole; the message names the file and the record. */
+export class SeedFileError extends Error {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`Seed file ${file}: ${detail}`);
+    this.name = 'SeedFileError';
+  }
+}
+
+/**
+ * Reads and validates the whole seed file. Any bad record rejects the file:
+ * serving part of the data would hide the mistake.
+ */
+export function readSeedFile(file: string): Account[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new SeedFileError(file, `cannot be read (${reason})`);
+  }
+
+  let records: unknown;
+  try {
+    records = JSON.parse(text);
+  } catch (error) {
+    throw new SeedFileError(file, `is not valid JSON (${(error as Error).message})`);
+  }
+  if (!Array.isArray(records)) {
+    throw new SeedFileError(file, 'must hold a JSON array of accounts');
+  }
+
+  const seen = new Set<number>();
+  return records.map((record: unknown, index) => {
+    const where = describeRecord(record, index);
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      throw new SeedFileError(file, `${where} must be an object with id, name and balance`);
+    }
+    const account = plainToInstance(SeedAccount, record);
+    const errors = validateSync(account, { whitelist: true, forbidNonWhitelisted: true });
+    if (errors.length > 0) {
+      const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}));
+      throw new SeedFileError(file, `${where}: ${problems.join('; ')}`);
+    }
+    if (seen.has(account.id)) {
+      throw new SeedFileError(file, `${where}: duplicate id ${account.id}`);
+    }
+    seen.add(account.id);
+    return { id: account.id, name: account.name, balance: account.balance };
+  });
+}
+
+function describeRecord(record: unknown, index: number): string {
+  const id = (record as { id?: unknown } | null)?.id;
+  return `record ${index + 1}` + (id === undefined ? '' : ` (id ${JSON.stringify(id)})`);
+}
