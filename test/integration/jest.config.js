@@ -1,0 +1,16 @@
+/**
+ * The compose-level suite: builds the images from source, starts the real
+ * compose.yaml with testcontainers and talks to the published proxy port.
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  rootDir: '.',
+  testRegex: '\\.int-spec\\.ts$',
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../../tsconfig.json' }] },
+  testEnvironment: 'node',
+  setupFiles: ['<rootDir>/support/testcontainers-env.ts'],
+  // One stack at a time: suites share the engine, and image builds are heavy.
+  maxWorkers: 1,
+  testTimeout: 180_000,
+  verbose: true,
+};

@@ -1,0 +1,131 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { GenericContainer, type StartedTestContainer } from 'testcontainers';
+import { docker, inspect, startStack, waitHealthy, type Stack } from './support/stack';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const post = (path = '/') => fetch(`${stack.baseUrl}${path}`, { method: 'POST' });
+
+describe('the talk contract, through the published proxy port', () => {
+  it('returns exactly the accounts of the seed file for POST /', async () => {
+    const res = await post();
+
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual(JSON.parse(readFileSync(stack.seedFile, 'utf8')));
+  });
+
+  it('returns 405 with Allow: POST, OPTIONS for GET /', async () => {
+    const res = await fetch(`${stack.baseUrl}/`);
+
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST, OPTIONS');
+    expect(await res.json()).toMatchObject({ statusCode: 405, error: 'Method Not Allowed' });
+  });
+
+  it('answers every request with the request id nginx forwarded to the api', async () => {
+    const res = await post();
+    const requestId = res.headers.get('x-request-id');
+
+    expect(requestId).toMatch(/^[A-Za-z0-9._:-]+$/);
+    const notAllowed = (await (await fetch(`${stack.baseUrl}/`, { headers: { 'X-Request-Id': 'trace-42' } })).json()) as {
+      requestId: string;
+    };
+    expect(notAllowed.requestId).toBe('trace-42');
+  });
+});
+
+describe('network isolation', () => {
+  const apiId = () => stack.compose.getContainer('api-1').getId();
+
+  it('publishes no port of the api container', async () => {
+    const api = await inspect('container', apiId());
+
+    const published = Object.values(api.NetworkSettings.Ports ?? {}).filter((bindings) => bindings);
+    expect(published).toEqual([]);
+    expect(api.HostConfig.PortBindings ?? {}).toEqual({});
+  });
+
+  it('attaches the api only to internal networks on which the host has no address', async () => {
+    const api = await inspect('container', apiId());
+    const networks = Object.keys(api.NetworkSettings.Networks);
+    const hostAddresses = Object.values(networkInterfaces())
+      .flat()
+      .filter((a) => a?.family === 'IPv4')
+      .map((a) => a!.address);
+
+    expect(networks.length).toBeGreaterThan(0);
+    for (const name of networks) {
+      const network = await inspect('network', name);
+      expect({ name, internal: network.Internal }).toEqual({ name, internal: true });
+      expect(network.Options['com.docker.network.bridge.gateway_mode_ipv4']).toBe('isolated');
+      for (const { Subnet } of network.IPAM.Config) {
+        const onSubnet = hostAddresses.filter((address) => inIPv4Subnet(address, Subnet));
+        expect({ name, Subnet, onSubnet }).toEqual({ name, Subnet, onSubnet: [] });
+      }
+    }
+  });
+
+  describe('from a container attached only to the edge network', () => {
+    let probe: StartedTestContainer;
+
+    beforeAll(async () => {
+      const proxy = await inspect('container', stack.compose.getContainer('proxy-1').getId());
+      const edge = Object.keys(proxy.NetworkSettings.Networks).find((n) => n.endsWith('_edge'));
+      expect(edge).toBeDefined();
+      probe = await new GenericContainer(proxy.Config.Image).withNetworkMode(edge!).withCommand(['sleep', 'infinity']).start();
+    });
+
+    afterAll(async () => {
+      await probe?.stop({ timeout: 1_000 });
+    });
+
+    it('resolves the proxy by name, so name resolution works there', async () => {
+      expect((await probe.exec(['getent', 'hosts', 'proxy'])).exitCode).toBe(0);
+    });
+
+    it('cannot resolve the name api', async () => {
+      const lookup = await probe.exec(['getent', 'hosts', 'api']);
+
+      expect(lookup.exitCode).not.toBe(0);
+      expect(lookup.output.trim()).toBe('');
+    });
+  });
+});
+
+describe('the seed bind mount', () => {
+  it('serves a changed seed file once the api restarts, with no rebuild', async () => {
+    const api = stack.compose.getContainer('api-1');
+    const imageBefore = (await inspect('container', api.getId())).Image;
+    const changed = [
+      { id: 1, name: 'joe', balance: 10 },
+      { id: 7, name: 'ann', balance: 250 },
+    ];
+    writeFileSync(stack.seedFile, JSON.stringify(changed));
+
+    await docker('restart', '--time', '10', api.getId());
+    await waitHealthy(api.getId());
+
+    const res = await post();
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(changed);
+    expect((await inspect('container', api.getId())).Image).toBe(imageBefore);
+  });
+});
+
+function inIPv4Subnet(address: string, cidr: string): boolean {
+  const [base, bits] = cidr.split('/');
+  if (!base.includes('.')) return false;
+  const toInt = (ip: string) => ip.split('.').reduce((n, part) => (n << 8) + Number(part), 0) >>> 0;
+  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
+  return ((toInt(address) & mask) >>> 0) === ((toInt(base) & mask) >>> 0);
+}
