@@ -7,7 +7,7 @@
 #   DEBIAN_MIRROR  mirror for debootstrap (default: the first one in this machine's apt sources)
 #   PULL_TIMEOUT   seconds to wait for `docker pull` before building a stand-in (default 20)
 #
-# Needs root, docker, debootstrap and npm. Idempotent: an image that exists is left alone.
+# Needs root, docker, npm, and debootstrap when a stand-in is built. Idempotent: an image that exists is left alone.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -16,21 +16,12 @@ standin_note="Local stand-in built by docker/offline/build-base-images.sh; not t
 
 log() { printf '[base-images] %s\n' "$*" >&2; }
 
-debian_mirror() {
-  if [[ -n ${DEBIAN_MIRROR:-} ]]; then echo "$DEBIAN_MIRROR"; return; fi
-  local uri
-  uri=$(grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2; exit}')
-  [[ -n $uri ]] || uri=$(grep -hsE '^deb ' /etc/apt/sources.list | awk '{print $2; exit}')
-  [[ -n $uri ]] || { log "no Debian mirror found in apt sources; set DEBIAN_MIRROR"; exit 1; }
-  echo "$uri"
-}
-
 # debootstrap SUITE into a fresh folder with extra packages; echoes the folder.
 bootstrap() {
   local suite=$1 script=$2 include=$3 dir
   dir=$(mktemp -d /tmp/standin-rootfs.XXXXXX)
   log "debootstrap $suite into $dir"
-  debootstrap --variant=minbase --include="$include" "$suite" "$dir" "$(debian_mirror)" \
+  debootstrap --variant=minbase --include="$include" "$suite" "$dir" "$("$repo/docker/offline/debian-mirror.sh")" \
     "/usr/share/debootstrap/scripts/$script" >"$dir.log" 2>&1 \
     || { tail -n 30 "$dir.log" >&2; exit 1; }
   rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* "$dir.log"

@@ -1,3 +1,5 @@
+// enableImplicitConversion reads the design:type metadata that decorators emit.
+import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 

@@ -3,15 +3,20 @@ import { plainToInstance } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsString, Max, MaxLength, Min, validateSync } from 'class-validator';
 import type { Account } from '../accounts/account';
 
+// Decorators run bottom-up and validation stops at a property's first error,
+// so the type check sits lowest: "lots" reads "must be an integer", not "too large".
 class SeedAccount {
-  @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER)
+  @Min(1) @Max(Number.MAX_SAFE_INTEGER)
+  @IsInt()
   readonly id!: number;
 
-  @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsNotEmpty() @MaxLength(200)
+  @IsString()
   readonly name!: string;
 
   // Seed balances may be negative (the talk's bob has -1).
-  @IsInt() @Min(Number.MIN_SAFE_INTEGER) @Max(Number.MAX_SAFE_INTEGER)
+  @Min(Number.MIN_SAFE_INTEGER) @Max(Number.MAX_SAFE_INTEGER)
+  @IsInt()
   readonly balance!: number;
 }
 
@@ -56,7 +61,7 @@ export function readSeedFile(file: string): Account[] {
       throw new SeedFileError(file, `${where} must be an object with id, name and balance`);
     }
     const account = plainToInstance(SeedAccount, record);
-    const errors = validateSync(account, { whitelist: true, forbidNonWhitelisted: true });
+    const errors = validateSync(account, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
     if (errors.length > 0) {
       const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}));
       throw new SeedFileError(file, `${where}: ${problems.join('; ')}`);

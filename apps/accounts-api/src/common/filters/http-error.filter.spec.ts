@@ -1,0 +1,61 @@
+import { ArgumentsHost, BadRequestException, NotFoundException } from '@nestjs/common';
+import { MethodNotAllowedException } from '../exceptions/method-not-allowed.exception';
+import { HttpErrorFilter } from './http-error.filter';
+
+describe('HttpErrorFilter', () => {
+  const respond = (exception: unknown) => {
+    const sent = { status: 0, body: undefined as unknown, headers: {} as Record<string, string> };
+    const res = {
+      setHeader: (name: string, value: string) => (sent.headers[name] = value),
+      status(code: number) {
+        sent.status = code;
+        return this;
+      },
+      json: (body: unknown) => (sent.body = body),
+    };
+    const host = {
+      switchToHttp: () => ({ getRequest: () => ({ id: 'req-1' }), getResponse: () => res }),
+    } as unknown as ArgumentsHost;
+    new HttpErrorFilter().catch(exception, host);
+    return sent;
+  };
+
+  it('keeps the status and message of an HttpException in the error shape', () => {
+    expect(respond(new NotFoundException('account 9 does not exist'))).toMatchObject({
+      status: 404,
+      body: { statusCode: 404, error: 'Not Found', message: 'account 9 does not exist', requestId: 'req-1' },
+    });
+  });
+
+  it('joins validation messages into one sentence', () => {
+    const { body } = respond(new BadRequestException(['name must be a string', 'id must be an integer']));
+
+    expect(body).toMatchObject({ statusCode: 400, message: 'name must be a string; id must be an integer' });
+  });
+
+  it('sends the allowed methods in Allow for a 405', () => {
+    const sent = respond(new MethodNotAllowedException(['POST', 'OPTIONS'], 'GET', '/'));
+
+    expect(sent.status).toBe(405);
+    expect(sent.headers).toEqual({ Allow: 'POST, OPTIONS' });
+    expect(sent.body).toMatchObject({ message: 'GET / is not allowed; use POST or OPTIONS' });
+  });
+
+  it('answers a body-parser error with its 4xx status', () => {
+    const parseError = Object.assign(new SyntaxError('Unexpected end of JSON input'), { status: 400 });
+
+    expect(respond(parseError)).toMatchObject({ status: 400, body: { error: 'Bad Request' } });
+  });
+
+  it('hides the details of an unexpected error behind a 500', () => {
+    const { status, body } = respond(new Error('SQLITE_CORRUPT at /var/lib/secret.db'));
+
+    expect(status).toBe(500);
+    expect(body).toEqual({
+      statusCode: 500,
+      error: 'Internal Server Error',
+      message: 'Internal server error',
+      requestId: 'req-1',
+    });
+  });
+});

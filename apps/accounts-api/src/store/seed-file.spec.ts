@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readSeedFile, SeedFileError } from './seed-file';
+
+describe('readSeedFile', () => {
+  let dir: string;
+  const write = (content: unknown) => {
+    const file = join(dir, 'accounts.json');
+    writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+    return file;
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'seed-spec-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads every account, negative balances included', () => {
+    const file = write([
+      { id: 1, name: 'joe', balance: 10 },
+      { id: 2, name: 'bob', balance: -1 },
+    ]);
+
+    expect(readSeedFile(file)).toEqual([
+      { id: 1, name: 'joe', balance: 10 },
+      { id: 2, name: 'bob', balance: -1 },
+    ]);
+  });
+
+  it('accepts an empty list', () => {
+    expect(readSeedFile(write([]))).toEqual([]);
+  });
+
+  it.each([
+    ['a missing file', null, /cannot be read \(ENOENT\)/],
+    ['invalid JSON', '[{"id": 1,', /is not valid JSON/],
+    ['a top-level object', { id: 1 }, /must hold a JSON array/],
+    ['a record that is not an object', [1], /record 1 must be an object/],
+    ['a missing name', [{ id: 1, balance: 0 }], /record 1 \(id 1\): name must be a string$/],
+    ['an empty name', [{ id: 1, name: '', balance: 0 }], /record 1 \(id 1\): name should not be empty$/],
+    ['a fractional balance', [{ id: 1, name: 'a', balance: 1.5 }], /record 1 \(id 1\): balance must be an integer/],
+    ['a balance given as a string', [{ id: 1, name: 'a', balance: '10' }], /record 1 \(id 1\): balance must be an integer number$/],
+    ['an id that is not a positive integer', [{ id: 0, name: 'a', balance: 1 }], /record 1 \(id 0\): id must not be less than 1/],
+    ['an unknown field', [{ id: 1, name: 'a', balance: 1, balanse: 2 }], /property balanse should not exist/],
+    [
+      'a duplicate id',
+      [
+        { id: 1, name: 'a', balance: 1 },
+        { id: 1, name: 'b', balance: 2 },
+      ],
+      /record 2 \(id 1\): duplicate id 1/,
+    ],
+  ])('rejects %s, naming the file and the record', (_case, content, message) => {
+    const file = content === null ? join(dir, 'missing.json') : write(content);
+
+    const read = () => readSeedFile(file);
+
+    expect(read).toThrow(SeedFileError);
+    expect(read).toThrow(new RegExp(`^Seed file ${file.replace(/[.]/g, '\\.')}: `));
+    expect(read).toThrow(message);
+  });
+});
