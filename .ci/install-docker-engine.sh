@@ -14,6 +14,8 @@ fi
 echo "[docker] installing Docker Engine, Compose v2 and Buildx from Debian forky" >&2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# apt fetches as the unprivileged _apt user where it can.
+chmod 0755 "$work"
 mkdir -p "$work/lists/partial" "$work/debs"
 echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $("$repo/docker/offline/debian-mirror.sh") forky main" \
   >"$work/forky.list"
@@ -23,10 +25,8 @@ forky=(-o "Dir::Etc::SourceList=$work/forky.list" -o Dir::Etc::SourceParts=/dev/
   -o "Dir::State::Lists=$work/lists" -o Acquire::Check-Valid-Until=false)
 apt-get "${forky[@]}" update -qq
 (cd "$work/debs" && apt-get "${forky[@]}" download -qq docker.io docker-cli docker-compose docker-buildx tini-static)
-# apt downloads as _apt where it can; the folder is ours, so let it read the files.
-chmod -R a+rX "$work"
 
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$work"/debs/*.deb >/dev/null
-docker version --format 'client {{.Client.Version}}' >&2
+docker --version >&2
 docker compose version >&2
