@@ -6,7 +6,8 @@ module.exports = {
   rootDir: '.',
   roots: ['<rootDir>/apps', '<rootDir>/libs'],
   testRegex: '\\.spec\\.ts$',
-  testPathIgnorePatterns: ['/node_modules/', '/test/'],
+  // e2e specs live in apps/<app>/test and have their own config.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/[^/]+/test/'],
   transform: { '^.+\\.ts$': 'ts-jest' },
   testEnvironment: 'node',
 };

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs a Docker Engine with Compose v2 and Buildx on Debian 12 when any of
-# them is missing. Bookworm's own docker.io is 20.10 with no Compose v2, so the
-# packages come from Debian forky (same mirror); their dependencies (containerd,
-# runc, iptables) come from the machine's own suites. Does not start the engine.
+# Installs a Docker Engine (28 or newer, for the backend network's isolated
+# gateway mode) with Compose v2 and Buildx on Debian 12 when any is missing.
+# Bookworm's own docker.io is 20.10 with no Compose v2, so the packages come
+# from Debian forky (same mirror); their dependencies (containerd, runc,
+# iptables) come from the machine's own suites. Does not start the engine.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-if command -v dockerd >/dev/null && docker compose version >/dev/null 2>&1 \
+min_engine=28
+engine_major=$(dockerd --version 2>/dev/null | sed -nE 's/^Docker version ([0-9]+)\..*/\1/p')
+if (( ${engine_major:-0} >= min_engine )) && docker compose version >/dev/null 2>&1 \
   && docker buildx version >/dev/null 2>&1; then
   exit 0
 fi

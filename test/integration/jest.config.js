@@ -11,6 +11,6 @@ module.exports = {
   setupFiles: ['<rootDir>/support/testcontainers-env.ts'],
   // One stack at a time: suites share the engine, and image builds are heavy.
   maxWorkers: 1,
-  testTimeout: 180_000,
+  testTimeout: 60_000,
   verbose: true,
 };

@@ -5,7 +5,11 @@ import { AppModule } from './app.module';
 import { httpConfig, type HttpConfig } from './config/http.config';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    bufferLogs: true,
+    // Let boot errors reach the catch below, which says what to fix.
+    abortOnError: false,
+  });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   // Only the proxy reaches the api, over a private Docker network.

@@ -14,16 +14,17 @@ const SEED = [
 
 describe('accounts api (e2e)', () => {
   let dir: string;
-  let app: INestApplication;
+  let app: INestApplication | undefined;
 
   const boot = async (seed: unknown) => {
     const file = join(dir, 'accounts.json');
     writeFileSync(file, typeof seed === 'string' ? seed : JSON.stringify(seed));
     process.env.SEED_FILE = file;
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication();
-    await app.init();
-    return file;
+    const created = moduleRef.createNestApplication();
+    app = created;
+    await created.init();
+    return created;
   };
 
   beforeEach(() => {
@@ -33,22 +34,27 @@ describe('accounts api (e2e)', () => {
 
   afterEach(async () => {
     await app?.close();
+    app = undefined;
     rmSync(dir, { recursive: true, force: true });
     delete process.env.SEED_FILE;
   });
 
   describe('with the talk seed', () => {
-    beforeEach(() => boot(SEED));
+    let server: ReturnType<INestApplication['getHttpServer']>;
+
+    beforeEach(async () => {
+      server = (await boot(SEED)).getHttpServer();
+    });
 
     it('returns the three accounts as JSON for POST /', async () => {
-      const res = await request(app.getHttpServer()).post('/').expect(200);
+      const res = await request(server).post('/').expect(200);
 
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       expect(res.body).toEqual(SEED);
     });
 
     it('returns 405 with Allow: POST, OPTIONS for GET /', async () => {
-      const res = await request(app.getHttpServer()).get('/').expect(405);
+      const res = await request(server).get('/').expect(405);
 
       expect(res.headers.allow).toBe('POST, OPTIONS');
       expect(res.body).toEqual({
@@ -60,36 +66,38 @@ describe('accounts api (e2e)', () => {
     });
 
     it.each(['put', 'patch', 'delete'] as const)('returns 405 for %s /', async (method) => {
-      await request(app.getHttpServer())[method]('/').expect(405).expect('Allow', 'POST, OPTIONS');
+      await request(server)[method]('/').expect(405).expect('Allow', 'POST, OPTIONS');
     });
 
     it('answers OPTIONS / with 204 and Allow', async () => {
-      await request(app.getHttpServer()).options('/').expect(204).expect('Allow', 'POST, OPTIONS');
+      await request(server).options('/').expect(204).expect('Allow', 'POST, OPTIONS');
     });
 
     it('keeps a valid X-Request-Id from the caller', async () => {
-      await request(app.getHttpServer()).post('/').set('X-Request-Id', 'abc-123').expect('X-Request-Id', 'abc-123');
+      await request(server).post('/').set('X-Request-Id', 'abc-123').expect('X-Request-Id', 'abc-123');
     });
 
     it('answers an unknown path with 404 in the error shape', async () => {
-      const res = await request(app.getHttpServer()).get('/nope').expect(404);
+      const res = await request(server).get('/nope').expect(404);
 
       expect(res.body).toMatchObject({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /nope' });
       expect(res.body.requestId).toBe(res.headers['x-request-id']);
     });
 
     it('answers malformed JSON with 400 in the error shape', async () => {
-      const res = await request(app.getHttpServer())
+      const res = await request(server)
         .post('/')
         .set('Content-Type', 'application/json')
         .send('{"broken":')
         .expect(400);
 
       expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+      expect(res.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers['x-request-id']).toBe(res.body.requestId);
     });
 
     it('reports healthy on GET /health', async () => {
-      const res = await request(app.getHttpServer()).get('/health').expect(200);
+      const res = await request(server).get('/health').expect(200);
 
       expect(res.body).toMatchObject({ status: 'ok', info: { accounts: { status: 'up', accounts: 3 } } });
     });
@@ -104,6 +112,8 @@ describe('accounts api (e2e)', () => {
   });
 
   it('refuses to start without SEED_FILE, naming the variable', async () => {
+    delete process.env.SEED_FILE;
+
     await expect(Test.createTestingModule({ imports: [AppModule] }).compile()).rejects.toThrow(
       /Invalid environment: SEED_FILE=null/,
     );

@@ -7,10 +7,11 @@ class HttpEnv {
   readonly PORT?: number;
 
   /**
-   * Must stay above the proxy's upstream keepalive_timeout, or Node closes a
-   * pooled connection just as nginx reuses it and the client sees a 502.
+   * Must stay above the proxy's upstream keepalive_timeout (60 s in
+   * docker/proxy/nginx.conf), or Node closes a pooled connection just as nginx
+   * reuses it and the client sees a 502.
    */
-  @IsOptional() @IsInt() @Min(1000)
+  @IsOptional() @IsInt() @Min(61_000)
   readonly HTTP_KEEP_ALIVE_TIMEOUT_MS?: number;
 }
 

@@ -3,7 +3,7 @@ import { MethodNotAllowedException } from '../exceptions/method-not-allowed.exce
 import { HttpErrorFilter } from './http-error.filter';
 
 describe('HttpErrorFilter', () => {
-  const respond = (exception: unknown) => {
+  const respond = (exception: unknown, req: object = { id: 'req-1' }) => {
     const sent = { status: 0, body: undefined as unknown, headers: {} as Record<string, string> };
     const res = {
       setHeader: (name: string, value: string) => (sent.headers[name] = value),
@@ -14,7 +14,7 @@ describe('HttpErrorFilter', () => {
       json: (body: unknown) => (sent.body = body),
     };
     const host = {
-      switchToHttp: () => ({ getRequest: () => ({ id: 'req-1' }), getResponse: () => res }),
+      switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }),
     } as unknown as ArgumentsHost;
     new HttpErrorFilter().catch(exception, host);
     return sent;
@@ -45,6 +45,13 @@ describe('HttpErrorFilter', () => {
     const parseError = Object.assign(new SyntaxError('Unexpected end of JSON input'), { status: 400 });
 
     expect(respond(parseError)).toMatchObject({ status: 400, body: { error: 'Bad Request' } });
+  });
+
+  it('gives a request id to an error raised before the logging middleware ran', () => {
+    const sent = respond(new NotFoundException(), { headers: { 'x-request-id': 'from-proxy' } });
+
+    expect(sent.body).toMatchObject({ requestId: 'from-proxy' });
+    expect(sent.headers).toEqual({ 'x-request-id': 'from-proxy' });
   });
 
   it('hides the details of an unexpected error behind a 500', () => {

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
 import { MethodNotAllowedException } from '../exceptions/method-not-allowed.exception';
+import { requestId } from '../logging/request-id';
 
 /** The one error body every client sees, whatever failed. */
 export interface ErrorBody {
@@ -37,7 +38,9 @@ export class HttpErrorFilter implements ExceptionFilter {
       statusCode,
       error: STATUS_CODES[statusCode] ?? 'Error',
       message,
-      requestId: String(req.id ?? ''),
+      // Body-parser errors happen before the logging middleware has given the
+      // request its id; give it one here so that no error goes out without.
+      requestId: String(req.id ?? requestId(req, res)),
     };
     res.status(statusCode).json(body);
   }
