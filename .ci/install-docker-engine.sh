@@ -8,7 +8,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 min_engine=28
-engine_major=$(dockerd --version 2>/dev/null | sed -nE 's/^Docker version ([0-9]+)\..*/\1/p')
+engine_major=$( (dockerd --version 2>/dev/null || true) | sed -nE 's/^Docker version ([0-9]+)\..*/\1/p')
 if (( ${engine_major:-0} >= min_engine )) && docker compose version >/dev/null 2>&1 \
   && docker buildx version >/dev/null 2>&1; then
   exit 0
