@@ -1,0 +1,82 @@
+import { inspect, jsonLogLines, startStack, type Stack } from './support/stack';
+
+let stack: Stack;
+const STARTUP_TIMEOUT_MS = 600_000;
+
+beforeAll(async () => {
+  stack = await startStack();
+}, STARTUP_TIMEOUT_MS);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const proxyId = () => stack.compose.getContainer('proxy-1').getId();
+const post = (requestId: string, headers: Record<string, string> = {}) =>
+  fetch(`${stack.baseUrl}/`, { method: 'POST', headers: { 'X-Request-Id': requestId, ...headers } });
+
+/** Log lines reach `docker logs` a moment after the response; poll briefly. */
+async function eventually<T>(read: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('logs', () => {
+  it("writes one request's id in both the proxy's and the api's JSON log line", async () => {
+    const id = `corr-${Date.now()}`;
+    expect((await post(id)).status).toBe(200);
+
+    const proxyLine = await eventually(async () => (await jsonLogLines(proxyId())).find((l) => l.request_id === id));
+    const apiLine = await eventually(async () =>
+      (await jsonLogLines(stack.compose.getContainer('api-1').getId())).find((l) => l.req?.id === id),
+    );
+
+    expect(proxyLine).toMatchObject({ method: 'POST', uri: '/', status: 200, upstream_status: '200' });
+    expect(proxyLine?.upstream_addr).toMatch(/:3000$/);
+    expect(apiLine).toMatchObject({ req: { method: 'POST', url: '/' }, res: { statusCode: 200 } });
+  });
+
+  it('never writes an Authorization header to the logs', async () => {
+    const id = `auth-${Date.now()}`;
+    const secret = `secret-${Date.now()}`;
+    await post(id, { Authorization: `Bearer ${secret}` });
+
+    const apiId = stack.compose.getContainer('api-1').getId();
+    const apiLine = await eventually(async () => (await jsonLogLines(apiId)).find((l) => l.req?.id === id));
+
+    expect(apiLine?.req.headers.authorization).toBe('[redacted]');
+    const everything = JSON.stringify([...(await jsonLogLines(apiId)), ...(await jsonLogLines(proxyId()))]);
+    expect(everything).not.toContain(secret);
+  });
+});
+
+describe('scaling', () => {
+  it('spreads requests over every replica after --scale api=3, without restarting nginx', async () => {
+    const proxyStartedAt = (await inspect('container', proxyId())).State.StartedAt;
+
+    await stack.composeCli('up', '--detach', '--wait', '--no-recreate', '--scale', 'api=3');
+
+    // nginx re-resolves `api` every 5 s; within a bounded number of requests it must reach all three.
+    const upstreams = new Set<string>();
+    const statuses: number[] = [];
+    const deadline = Date.now() + 30_000;
+    for (let round = 0; upstreams.size < 3 && Date.now() < deadline && round < 30; round++) {
+      const ids = Array.from({ length: 12 }, (_, i) => `scale-${round}-${i}`);
+      for (const id of ids) statuses.push((await post(id)).status);
+      const lines = await eventually(async () => {
+        const mine = (await jsonLogLines(proxyId())).filter((l) => ids.includes(l.request_id));
+        return mine.length === ids.length ? mine : undefined;
+      });
+      for (const line of lines ?? []) upstreams.add(line.upstream_addr);
+      if (upstreams.size < 3) await new Promise((r) => setTimeout(r, 1_000));
+    }
+
+    expect(new Set(statuses)).toEqual(new Set([200]));
+    expect(upstreams.size).toBe(3);
+    expect((await inspect('container', proxyId())).State.StartedAt).toBe(proxyStartedAt);
+  });
+});
