@@ -1,30 +1,12 @@
-import { inspect, jsonLogLines, startStack, type Stack } from './support/stack';
+import { eventually, inspect, jsonLogLines, useStack } from './support/stack';
 
-let stack: Stack;
-const STARTUP_TIMEOUT_MS = 600_000;
+const stack = useStack();
 
-beforeAll(async () => {
-  stack = await startStack();
-}, STARTUP_TIMEOUT_MS);
-
-afterAll(async () => {
-  await stack?.stop();
-});
-
-const proxyId = () => stack.compose.getContainer('proxy-1').getId();
+const proxyId = () => stack().compose.getContainer('proxy-1').getId();
 const post = (requestId: string, headers: Record<string, string> = {}) =>
-  fetch(`${stack.baseUrl}/`, { method: 'POST', headers: { 'X-Request-Id': requestId, ...headers } });
+  fetch(`${stack().baseUrl}/`, { method: 'POST', headers: { 'X-Request-Id': requestId, ...headers } });
 
-/** Log lines reach `docker logs` a moment after the response; poll briefly. */
-async function eventually<T>(read: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
+// Log lines reach `docker logs` a moment after the response, hence `eventually`.
 describe('logs', () => {
   it("writes one request's id in both the proxy's and the api's JSON log line", async () => {
     const id = `corr-${Date.now()}`;
@@ -32,7 +14,7 @@ describe('logs', () => {
 
     const proxyLine = await eventually(async () => (await jsonLogLines(proxyId())).find((l) => l.request_id === id));
     const apiLine = await eventually(async () =>
-      (await jsonLogLines(stack.compose.getContainer('api-1').getId())).find((l) => l.req?.id === id),
+      (await jsonLogLines(stack().compose.getContainer('api-1').getId())).find((l) => l.req?.id === id),
     );
 
     expect(proxyLine).toMatchObject({ method: 'POST', uri: '/', status: 200, upstream_status: '200' });
@@ -45,7 +27,7 @@ describe('logs', () => {
     const secret = `secret-${Date.now()}`;
     await post(id, { Authorization: `Bearer ${secret}` });
 
-    const apiId = stack.compose.getContainer('api-1').getId();
+    const apiId = stack().compose.getContainer('api-1').getId();
     const apiLine = await eventually(async () => (await jsonLogLines(apiId)).find((l) => l.req?.id === id));
 
     expect(apiLine?.req.headers.authorization).toBe('[redacted]');
@@ -58,7 +40,7 @@ describe('scaling', () => {
   it('spreads requests over every replica after --scale api=3, without restarting nginx', async () => {
     const proxyStartedAt = (await inspect('container', proxyId())).State.StartedAt;
 
-    await stack.composeCli('up', '--detach', '--wait', '--no-recreate', '--scale', 'api=3');
+    await stack().composeCli('up', '--detach', '--wait', '--no-recreate', '--scale', 'api=3');
 
     // nginx re-resolves `api` every 5 s; within a bounded number of requests it must reach all three.
     const upstreams = new Set<string>();

@@ -1,22 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
-import { docker, inspect, startStack, waitHealthy, type Stack } from './support/stack';
+import { docker, eventually, inspect, useStack, waitHealthy } from './support/stack';
 
-let stack: Stack;
+const stack = useStack();
 
-// Building both images on a cold machine takes minutes.
-const STARTUP_TIMEOUT_MS = 600_000;
-
-beforeAll(async () => {
-  stack = await startStack();
-}, STARTUP_TIMEOUT_MS);
-
-afterAll(async () => {
-  await stack?.stop();
-});
-
-const post = (path = '/') => fetch(`${stack.baseUrl}${path}`, { method: 'POST' });
+const post = (path = '/') => fetch(`${stack().baseUrl}${path}`, { method: 'POST' });
 
 describe('the talk contract, through the published proxy port', () => {
   it('returns exactly the accounts of the seed file for POST /', async () => {
@@ -24,11 +13,11 @@ describe('the talk contract, through the published proxy port', () => {
 
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await res.json()).toEqual(JSON.parse(readFileSync(stack.seedFile, 'utf8')));
+    expect(await res.json()).toEqual(JSON.parse(readFileSync(stack().seedFile, 'utf8')));
   });
 
   it('returns 405 with Allow: POST, OPTIONS for GET /', async () => {
-    const res = await fetch(`${stack.baseUrl}/`);
+    const res = await fetch(`${stack().baseUrl}/`);
 
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST, OPTIONS');
@@ -36,7 +25,7 @@ describe('the talk contract, through the published proxy port', () => {
   });
 
   it("passes the client's X-Request-Id through nginx to the api and back", async () => {
-    const res = await fetch(`${stack.baseUrl}/`, { headers: { 'X-Request-Id': 'trace-42' } });
+    const res = await fetch(`${stack().baseUrl}/`, { headers: { 'X-Request-Id': 'trace-42' } });
 
     expect(res.status).toBe(405); // answered by the api, not by an nginx error page
     expect(res.headers.get('x-request-id')).toBe('trace-42');
@@ -44,7 +33,7 @@ describe('the talk contract, through the published proxy port', () => {
   });
 
   it('makes a request id at the proxy when the client sends none, and the api uses it', async () => {
-    const res = await fetch(`${stack.baseUrl}/`);
+    const res = await fetch(`${stack().baseUrl}/`);
     const header = res.headers.get('x-request-id');
 
     expect(res.status).toBe(405);
@@ -54,7 +43,7 @@ describe('the talk contract, through the published proxy port', () => {
 });
 
 describe('network isolation', () => {
-  const apiId = () => stack.compose.getContainer('api-1').getId();
+  const apiId = () => stack().compose.getContainer('api-1').getId();
 
   it('publishes no port of the api container', async () => {
     const api = await inspect('container', apiId());
@@ -89,7 +78,7 @@ describe('network isolation', () => {
     let probe: StartedTestContainer;
 
     beforeAll(async () => {
-      const proxy = await inspect('container', stack.compose.getContainer('proxy-1').getId());
+      const proxy = await inspect('container', stack().compose.getContainer('proxy-1').getId());
       const edge = Object.keys(proxy.NetworkSettings.Networks).find((n) => n.endsWith('_edge'));
       expect(edge).toBeDefined();
       probe = await new GenericContainer(proxy.Config.Image).withNetworkMode(edge!).withCommand(['sleep', 'infinity']).start();
@@ -114,13 +103,13 @@ describe('network isolation', () => {
 
 describe('the seed bind mount', () => {
   it('serves a changed seed file once the api restarts, with no rebuild', async () => {
-    const api = stack.compose.getContainer('api-1');
+    const api = stack().compose.getContainer('api-1');
     const imageBefore = (await inspect('container', api.getId())).Image;
     const changed = [
       { id: 1, name: 'joe', balance: 10 },
       { id: 7, name: 'ann', balance: 250 },
     ];
-    writeFileSync(stack.seedFile, JSON.stringify(changed));
+    writeFileSync(stack().seedFile, JSON.stringify(changed));
 
     await docker('restart', '--time', '10', api.getId());
     await waitHealthy(api.getId());
@@ -136,13 +125,12 @@ describe('the seed bind mount', () => {
  * nginx re-resolves `api` every few seconds, so right after a restart it may
  * still hold the old address and answer 502 for a moment.
  */
-async function postUntilAnswered(timeoutMs = 15_000): Promise<Response> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+async function postUntilAnswered(): Promise<Response> {
+  const answered = await eventually(async () => {
     const res = await post();
-    if (res.status !== 502 || Date.now() > deadline) return res;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+    return res.status === 502 ? undefined : res;
+  }, 15_000);
+  return answered ?? post();
 }
 
 function inIPv4Subnet(address: string, cidr: string): boolean {

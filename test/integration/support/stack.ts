@@ -68,6 +68,24 @@ export async function startStack(): Promise<Stack> {
   };
 }
 
+// Building both images on a cold machine takes minutes.
+const STARTUP_TIMEOUT_MS = 600_000;
+
+/** Starts one stack for the calling spec file, and takes it down after the file's tests. */
+export function useStack(): () => Stack {
+  let stack: Stack | undefined;
+  beforeAll(async () => {
+    stack = await startStack();
+  }, STARTUP_TIMEOUT_MS);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  return () => {
+    if (!stack) throw new Error('the stack did not start');
+    return stack;
+  };
+}
+
 /** Runs the docker CLI and returns stdout; the test fails with stderr if it fails. */
 export async function docker(...args: string[]): Promise<string> {
   const { stdout } = await run('docker', args, { maxBuffer: 16 * 1024 * 1024 });
@@ -87,14 +105,23 @@ export async function jsonLogLines(container: string): Promise<Record<string, an
     .map((line) => JSON.parse(line) as Record<string, any>);
 }
 
-/** Polls the container's healthcheck until it reports healthy, for at most `timeoutMs`. */
-export async function waitHealthy(container: string, timeoutMs = 60_000): Promise<void> {
+/** Calls `read` until it returns something other than undefined, or the time is up (then undefined). */
+export async function eventually<T>(
+  read: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+  intervalMs = 250,
+): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
-  let status = '';
-  while (Date.now() < deadline) {
-    status = (await docker('inspect', '--format', '{{.State.Health.Status}}', container)).trim();
-    if (status === 'healthy') return;
-    await new Promise((r) => setTimeout(r, 500));
+  for (;;) {
+    const value = await read();
+    if (value !== undefined || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`${container} is ${status || 'unknown'} after ${timeoutMs} ms, not healthy`);
+}
+
+/** Waits until the container's healthcheck reports healthy, for at most `timeoutMs`. */
+export async function waitHealthy(container: string, timeoutMs = 60_000): Promise<void> {
+  const status = () => docker('inspect', '--format', '{{.State.Health.Status}}', container).then((s) => s.trim());
+  const healthy = await eventually(async () => ((await status()) === 'healthy' ? true : undefined), timeoutMs, 500);
+  if (!healthy) throw new Error(`${container} is ${await status()} after ${timeoutMs} ms, not healthy`);
 }
