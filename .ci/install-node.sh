@@ -21,15 +21,11 @@ if command -v node >/dev/null && satisfies "$(command -v node)"; then
   exit 0
 fi
 
-case $(uname -m) in
-  x86_64) arch=x64 ;;
-  aarch64) arch=arm64 ;;
-  *) echo "no official Node build on npm for $(uname -m)" >&2; exit 1 ;;
-esac
+package=$("$repo/docker/offline/node-package.sh")
 prefix=${NODE_PREFIX:-/opt/node-$major}
-bin=$prefix/node_modules/node-linux-$arch/bin
+bin=$prefix/node_modules/$package/bin
 if [[ ! -x $bin/node ]] || ! satisfies "$bin/node"; then
   echo "[node] installing Node $major (>= $min) into $prefix" >&2
-  npm install --silent --no-save --prefix "$prefix" "node-linux-$arch@$major" >&2
+  npm install --silent --no-save --prefix "$prefix" "$package@$major" >&2
 fi
 echo "$bin"

@@ -4,10 +4,12 @@
 # here as a labelled stand-in from Debian packages and the npm registry.
 #
 # Usage: docker/offline/build-base-images.sh
-#   DEBIAN_MIRROR  mirror for debootstrap (default: the first one in this machine's apt sources)
+#   DEBIAN_MIRROR  mirror for debootstrap (default: the one this machine's apt
+#                  sources use for its own release; see debian-mirror.sh)
 #   PULL_TIMEOUT   seconds to wait for `docker pull` before building a stand-in (default 20)
 #
-# Needs root, docker, npm, and debootstrap when a stand-in is built. Idempotent: an image that exists is left alone.
+# Needs root, docker, npm, and debootstrap when a stand-in is built.
+# Idempotent: an image that exists is left alone.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -52,9 +54,7 @@ build_node() {
   local image=$1 major dir
   major=$(sed -E 's/^node:([0-9]+).*/\1/' <<<"$image")
   dir=$(bootstrap trixie trixie ca-certificates)
-  local arch
-  case $(uname -m) in x86_64) arch=x64 ;; aarch64) arch=arm64 ;; *) log "no Node build for $(uname -m)"; exit 1 ;; esac
-  npm_unpack "node-linux-$arch@$major" "$dir/tmp/node"
+  npm_unpack "$("$repo/docker/offline/node-package.sh")@$major" "$dir/tmp/node"
   install -m 0755 "$dir/tmp/node/bin/node" "$dir/usr/local/bin/node"
   rm -rf "$dir/tmp/node"
   npm_unpack "npm@latest" "$dir/usr/local/lib/node_modules/npm"
