@@ -1,13 +1,16 @@
 import { Module, ValidationPipe } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AccountsModule } from './accounts/accounts.module';
 import { HttpErrorFilter } from './common/filters/http-error.filter';
+import { JsonBodyGuard } from './common/http/json-body.guard';
 import { pinoHttpOptions } from './common/logging/pino-http.options';
 import { httpConfig } from './config/http.config';
 import { loggingConfig, type LoggingConfig } from './config/logging.config';
 import { HealthModule } from './health/health.module';
+import { StoreModule } from './store/store.module';
+import { TransfersModule } from './transfers/transfers.module';
 
 @Module({
   imports: [
@@ -17,7 +20,9 @@ import { HealthModule } from './health/health.module';
       inject: [loggingConfig.KEY],
       useFactory: (logging: LoggingConfig) => pinoHttpOptions(logging, '/health'),
     }),
+    StoreModule,
     AccountsModule,
+    TransfersModule,
     HealthModule,
   ],
   providers: [
@@ -26,6 +31,7 @@ import { HealthModule } from './health/health.module';
       provide: APP_PIPE,
       useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
     },
+    { provide: APP_GUARD, useClass: JsonBodyGuard },
     { provide: APP_FILTER, useClass: HttpErrorFilter },
   ],
 })

@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
 import { httpConfig, type HttpConfig } from './config/http.config';
 
 async function bootstrap(): Promise<void> {
@@ -11,9 +12,7 @@ async function bootstrap(): Promise<void> {
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
-  app.disable('x-powered-by');
-  // Only the proxy reaches the api, over a private Docker network.
-  app.set('trust proxy', 'loopback, uniquelocal');
+  configureApp(app);
   // SIGTERM from `docker compose down` closes the server and lets requests in flight finish.
   app.enableShutdownHooks();
 

@@ -1,30 +1,133 @@
-import { All, Controller, Header, HttpCode, HttpStatus, Options, Post, Req } from '@nestjs/common';
-import type { Request } from 'express';
+import {
+  All,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiExcludeEndpoint,
+  ApiExtraModels,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import { MethodNotAllowedException } from '../common/exceptions/method-not-allowed.exception';
-import type { Account } from './account';
+import { ApiErrors } from '../common/http/api-errors.decorator';
+import { etagOf } from '../common/http/etag';
+import { PageQuery, type Page } from '../common/http/pagination';
+import { ParseIdPipe } from '../common/http/parse-id.pipe';
+import { reply } from '../common/http/write-result';
+import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
+import { Account } from './account';
 import { AccountsService } from './accounts.service';
+import { CreateAccountDto } from './dto/create-account.dto';
+import { RenameAccountDto } from './dto/rename-account.dto';
 
-const ROOT_METHODS = ['POST', 'OPTIONS'] as const;
+export const IDEMPOTENCY_KEY_HEADER = {
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'Retrying with the same key and body returns the first answer and changes nothing',
+};
+const IF_MATCH_HEADER = { name: 'If-Match', required: false, description: 'The ETag from GET; 412 if it is stale' };
 
-/** The talk's contract: POST / lists the accounts; other methods get 405 with `Allow`. */
-@Controller()
+@ApiTags('accounts')
+@ApiExtraModels(Account)
+@Controller('accounts')
 export class AccountsController {
   constructor(private readonly accounts: AccountsService) {}
 
-  @Post()
-  @HttpCode(HttpStatus.OK)
-  list(): readonly Account[] {
-    return this.accounts.list();
+  @Get()
+  @ApiOperation({ summary: 'Accounts, ordered by id, a page at a time' })
+  @ApiErrors(400, 503)
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      required: ['data', 'next'],
+      properties: {
+        data: { type: 'array', items: { $ref: getSchemaPath(Account) } },
+        next: { type: 'string', nullable: true, example: '/accounts?limit=20&cursor=YWZ0ZXI6MjA' },
+      },
+    },
+  })
+  list(@Query() query: PageQuery): Page<Account> {
+    return this.accounts.list(query);
   }
 
-  @Options()
-  @HttpCode(HttpStatus.NO_CONTENT)
-  @Header('Allow', ROOT_METHODS.join(', '))
-  options(): void {}
+  @Post()
+  @ApiOperation({ summary: 'Open an account' })
+  @ApiErrors(400, 413, 415, 422, 503, 507)
+  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
+  @ApiCreatedResponse({ type: Account, description: 'Location gives the new account' })
+  create(
+    @Body() dto: CreateAccountDto,
+    @IdempotencyKey() key: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Account {
+    const result = this.accounts.create(dto, key);
+    res.setHeader('ETag', etagOf(result.body.version));
+    return reply(res, result);
+  }
 
-  // Declared last: Nest registers routes in order, so this only sees the methods above did not take.
+  @Get(':id')
+  @ApiOperation({ summary: 'One account, open or closed, with its ETag' })
+  @ApiErrors(400, 404, 503)
+  @ApiOkResponse({ type: Account })
+  get(@Param('id', ParseIdPipe) id: number, @Res({ passthrough: true }) res: Response): Account {
+    const account = this.accounts.get(id);
+    res.setHeader('ETag', etagOf(account.version));
+    return account;
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename an account' })
+  @ApiErrors(400, 404, 409, 412, 413, 415, 503, 507)
+  @ApiHeader(IF_MATCH_HEADER)
+  @ApiOkResponse({ type: Account })
+  rename(
+    @Param('id', ParseIdPipe) id: number,
+    @Body() dto: RenameAccountDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Account {
+    const account = this.accounts.rename(id, dto.name, ifMatch);
+    res.setHeader('ETag', etagOf(account.version));
+    return account;
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Close an account whose balance is zero; its history is kept' })
+  @ApiErrors(400, 404, 409, 412, 503, 507)
+  @ApiHeader(IF_MATCH_HEADER)
+  @ApiNoContentResponse()
+  close(@Param('id', ParseIdPipe) id: number, @Headers('if-match') ifMatch: string | undefined): void {
+    this.accounts.close(id, ifMatch);
+  }
+
   @All()
-  notAllowed(@Req() req: Request): never {
-    throw new MethodNotAllowedException(ROOT_METHODS, req.method, req.path);
+  @ApiExcludeEndpoint()
+  collectionNotAllowed(@Req() req: Request): never {
+    throw new MethodNotAllowedException(['GET', 'POST'], req.method, req.path);
+  }
+
+  @All(':id')
+  @ApiExcludeEndpoint()
+  itemNotAllowed(@Req() req: Request): never {
+    throw new MethodNotAllowedException(['GET', 'PATCH', 'DELETE'], req.method, req.path);
   }
 }

@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { seedConfig } from '../config/seed.config';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
+import { RootController } from './root.controller';
 
 @Module({
-  imports: [ConfigModule.forFeature(seedConfig)],
-  controllers: [AccountsController],
+  imports: [IdempotencyModule],
+  controllers: [RootController, AccountsController],
   providers: [AccountsService],
-  exports: [AccountsService],
 })
 export class AccountsModule {}

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { AccountsModule } from '../accounts/accounts.module';
-import { AccountsHealthIndicator } from './accounts.health';
 import { HealthController } from './health.controller';
+import { StoreHealthIndicator } from './store.health';
 
 @Module({
-  imports: [TerminusModule, AccountsModule],
+  imports: [TerminusModule],
   controllers: [HealthController],
-  providers: [AccountsHealthIndicator],
+  providers: [StoreHealthIndicator],
 })
 export class HealthModule {}

@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsString, Max, MaxLength, Min, validateSync } from 'class-validator';
-import type { Account } from '../accounts/account';
+import { NAME_MAX_LENGTH } from '../accounts/account';
 
 // Decorators run bottom-up and validation stops at a property's first error,
 // so the type check sits lowest: "lots" reads "must be an integer", not "too large".
-class SeedAccount {
+class SeedRecord {
   @Min(1) @Max(Number.MAX_SAFE_INTEGER)
   @IsInt()
   readonly id!: number;
 
-  @IsNotEmpty() @MaxLength(200)
+  @IsNotEmpty() @MaxLength(NAME_MAX_LENGTH)
   @IsString()
   readonly name!: string;
 
@@ -18,6 +18,13 @@ class SeedAccount {
   @Min(Number.MIN_SAFE_INTEGER) @Max(Number.MAX_SAFE_INTEGER)
   @IsInt()
   readonly balance!: number;
+}
+
+/** One account as the seed file gives it: the opening state of a fresh store. */
+export interface SeedAccount {
+  readonly id: number;
+  readonly name: string;
+  readonly balance: number;
 }
 
 /** A seed file that cannot be served as a whole; the message names the file and the record. */
@@ -35,7 +42,7 @@ export class SeedFileError extends Error {
  * Reads and validates the whole seed file. Any bad record rejects the file:
  * serving part of the data would hide the mistake.
  */
-export function readSeedFile(file: string): Account[] {
+export function readSeedFile(file: string): SeedAccount[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -60,7 +67,7 @@ export function readSeedFile(file: string): Account[] {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       throw new SeedFileError(file, `${where} must be an object with id, name and balance`);
     }
-    const account = plainToInstance(SeedAccount, record);
+    const account = plainToInstance(SeedRecord, record);
     const errors = validateSync(account, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
     if (errors.length > 0) {
       const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}));

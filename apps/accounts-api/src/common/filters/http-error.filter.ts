@@ -2,15 +2,10 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
 import { MethodNotAllowedException } from '../exceptions/method-not-allowed.exception';
+import type { ErrorBody } from '../http/api-errors.decorator';
+import { StoreUnavailableException } from '../../store/store-errors';
 import { requestId } from '../logging/request-id';
 
-/** The one error body every client sees, whatever failed. */
-export interface ErrorBody {
-  readonly statusCode: number;
-  readonly error: string;
-  readonly message: string;
-  readonly requestId: string;
-}
 
 /**
  * Maps every error to HTTP in one place. Body-parser errors (malformed JSON,
@@ -33,6 +28,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof MethodNotAllowedException) {
       res.setHeader('Allow', exception.allow.join(', '));
+    }
+    if (exception instanceof StoreUnavailableException) {
+      res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     }
     const body: ErrorBody = {
       statusCode,

@@ -1,0 +1,16 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { setupOpenApi } from './openapi/openapi';
+
+/** Nest's own 413 comes below the proxy's 64 KiB, so both limits are seen and tested. */
+export const JSON_BODY_LIMIT = '16kb';
+
+/** What the HTTP app needs beyond the module graph; main.ts and the e2e specs both call it. */
+export function configureApp(app: NestExpressApplication): void {
+  app.disable('x-powered-by');
+  // ETags are set per resource from its version; Express's body hashes would contradict them.
+  app.set('etag', false);
+  // Only the proxy reaches the api, over a private Docker network.
+  app.set('trust proxy', 'loopback, uniquelocal');
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  setupOpenApi(app);
+}

@@ -1,0 +1,28 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { ErrorBody } from '../common/http/api-errors.decorator';
+
+export const OPENAPI_JSON_PATH = 'openapi.json';
+export const SWAGGER_UI_PATH = 'docs';
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Accounts API')
+    .setDescription(
+      'Accounts, atomic transfers and their ledger. Money is in whole units (integers). ' +
+        'Every error has the ErrorBody shape; X-Request-Id ties an answer to its log lines.',
+    )
+    .setVersion('1')
+    // Relative, so "Try it out" calls whatever host and port served the page: the proxy.
+    .addServer('/')
+    .build();
+  return SwaggerModule.createDocument(app, config, { extraModels: [ErrorBody] });
+}
+
+/** Serves the document at /openapi.json and Swagger UI at /docs, from the api's own assets. */
+export function setupOpenApi(app: INestApplication): void {
+  SwaggerModule.setup(SWAGGER_UI_PATH, app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: OPENAPI_JSON_PATH,
+    raw: ['json'],
+  });
+}
