@@ -1,60 +1,25 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { AppModule } from '../src/app.module';
-
-const SEED = [
-  { id: 1, name: 'joe', balance: 10 },
-  { id: 2, name: 'bob', balance: -1 },
-  { id: 3, name: 'fred', balance: 40 },
-];
+import { SEED, TestApp } from './support/app';
 
 describe('accounts api (e2e)', () => {
-  let dir: string;
-  let app: INestApplication | undefined;
+  let t: TestApp;
 
-  const boot = async (seed: unknown) => {
-    const file = join(dir, 'accounts.json');
-    writeFileSync(file, typeof seed === 'string' ? seed : JSON.stringify(seed));
-    process.env.SEED_FILE = file;
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    const created = moduleRef.createNestApplication();
-    app = created;
-    await created.init();
-    return created;
-  };
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'accounts-e2e-'));
-    process.env.LOG_LEVEL = 'silent';
+  beforeEach(async () => {
+    t = new TestApp();
+    await t.boot();
   });
+  afterEach(() => t.dispose());
 
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    rmSync(dir, { recursive: true, force: true });
-    delete process.env.SEED_FILE;
-  });
-
-  describe('with the talk seed', () => {
-    let server: ReturnType<INestApplication['getHttpServer']>;
-
-    beforeEach(async () => {
-      server = (await boot(SEED)).getHttpServer();
-    });
-
-    it('returns the three accounts as JSON for POST /', async () => {
-      const res = await request(server).post('/').expect(200);
+  describe("the talk's contract", () => {
+    it('returns the seed accounts as JSON for POST /', async () => {
+      const res = await request(t.server).post('/').expect(200);
 
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       expect(res.body).toEqual(SEED);
     });
 
-    it('returns 405 with Allow: POST, OPTIONS for GET /', async () => {
-      const res = await request(server).get('/').expect(405);
+    it('returns 405 with Allow: POST, OPTIONS for GET /, in the error shape', async () => {
+      const res = await request(t.server).get('/').expect(405);
 
       expect(res.headers.allow).toBe('POST, OPTIONS');
       expect(res.body).toEqual({
@@ -66,56 +31,145 @@ describe('accounts api (e2e)', () => {
     });
 
     it.each(['put', 'patch', 'delete'] as const)('returns 405 for %s /', async (method) => {
-      await request(server)[method]('/').expect(405).expect('Allow', 'POST, OPTIONS');
+      await request(t.server)[method]('/').expect(405).expect('Allow', 'POST, OPTIONS');
     });
 
     it('answers OPTIONS / with 204 and Allow', async () => {
-      await request(server).options('/').expect(204).expect('Allow', 'POST, OPTIONS');
+      await request(t.server).options('/').expect(204).expect('Allow', 'POST, OPTIONS');
     });
 
-    it('keeps a valid X-Request-Id from the caller', async () => {
-      await request(server).post('/').set('X-Request-Id', 'abc-123').expect('X-Request-Id', 'abc-123');
+    it('leaves closed accounts out', async () => {
+      await request(t.server).post('/transfers').send({ from: 1, to: 3, amount: 10 }).expect(201);
+      await request(t.server).delete('/accounts/1').expect(204);
+
+      const res = await request(t.server).post('/').expect(200);
+      expect(res.body.map((a: { id: number }) => a.id)).toEqual([2, 3]);
+    });
+  });
+
+  describe('/accounts', () => {
+    it('pages through every account with a next link until it is null', async () => {
+      for (const name of ['a', 'b', 'c']) await request(t.server).post('/accounts').send({ name }).expect(201);
+      const seen: number[] = [];
+      let next: string | null = '/accounts?limit=2';
+      let pages = 0;
+      while (next && pages++ < 10) {
+        const res: request.Response = await request(t.server).get(next).expect(200);
+        expect(res.body.data.length).toBeLessThanOrEqual(2);
+        seen.push(...res.body.data.map((a: { id: number }) => a.id));
+        next = res.body.next;
+      }
+      expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(pages).toBe(3);
     });
 
-    it('answers an unknown path with 404 in the error shape', async () => {
-      const res = await request(server).get('/nope').expect(404);
+    it.each([
+      ['limit=0', 'limit must not be less than 1'],
+      ['limit=101', 'limit must not be greater than 100'],
+      ['limit=ten', 'limit must be an integer number'],
+      ['cursor=bm9wZQ', 'cursor is not one this api issued'],
+      ['sort=name', 'property sort should not exist'],
+    ])('refuses ?%s with 400', async (query, message) => {
+      const res = await request(t.server).get(`/accounts?${query}`).expect(400);
+      expect(res.body.message).toContain(message);
+    });
 
-      expect(res.body).toMatchObject({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /nope' });
+    it('creates an account with 201, Location and ETag', async () => {
+      const res = await request(t.server).post('/accounts').send({ name: 'amy', openingBalance: 25 }).expect(201);
+
+      expect(res.headers.location).toBe('/accounts/4');
+      expect(res.headers.etag).toBe('"1"');
+      expect(res.body).toMatchObject({ id: 4, name: 'amy', balance: 25, openingBalance: 25, overdraftLimit: 0, status: 'open' });
+      await request(t.server).get('/accounts/4').expect(200, res.body);
+    });
+
+    it.each([
+      [{}, 'name must be a string'],
+      [{ name: '' }, 'name should not be empty'],
+      [{ name: 'x'.repeat(101) }, 'name must be shorter than or equal to 100 characters'],
+      [{ name: 'a', openingBalance: 1.5 }, 'openingBalance must be an integer number'],
+      [{ name: 'a', openingBalance: -1 }, 'openingBalance must not be less than 0'],
+      [{ name: 'a', openingBalance: '10' }, 'openingBalance must be an integer number'],
+      [{ name: 'a', balance: 10 }, 'property balance should not exist'],
+    ])('refuses %j with 400 saying what to fix', async (body, message) => {
+      const res = await request(t.server).post('/accounts').send(body).expect(400);
+      expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+      expect(res.body.message).toContain(message);
+    });
+
+    it('answers 404 for an unknown id and 400 for an id that is not a positive integer', async () => {
+      expect((await request(t.server).get('/accounts/99').expect(404)).body.message).toBe('Account 99 does not exist');
+      for (const id of ['abc', '0', '-1', '1.5', '99999999999999999']) {
+        await request(t.server).get(`/accounts/${id}`).expect(400);
+      }
+    });
+
+    it('renames with If-Match and answers 412 for a stale ETag', async () => {
+      const { headers } = await request(t.server).get('/accounts/1').expect(200);
+
+      const renamed = await request(t.server)
+        .patch('/accounts/1')
+        .set('If-Match', headers.etag)
+        .send({ name: 'joseph' })
+        .expect(200);
+      expect(renamed.body).toMatchObject({ name: 'joseph', version: 2 });
+      expect(renamed.headers.etag).toBe('"2"');
+
+      const stale = await request(t.server).patch('/accounts/1').set('If-Match', headers.etag).send({ name: 'jo' }).expect(412);
+      expect(stale.body.message).toContain('does not match the current ETag "2"');
+      await request(t.server).delete('/accounts/1').set('If-Match', headers.etag).expect(412);
+      expect((await request(t.server).get('/accounts/1')).body.name).toBe('joseph');
+    });
+
+    it('closes only at a zero balance (409 otherwise) and keeps the history', async () => {
+      const refused = await request(t.server).delete('/accounts/3').expect(409);
+      expect(refused.body.message).toBe('Account 3 has a balance of 40; transfer it to zero before closing the account');
+
+      await request(t.server).post('/transfers').send({ from: 3, to: 1, amount: 40 }).expect(201);
+      await request(t.server).delete('/accounts/3').expect(204);
+      await request(t.server).delete('/accounts/3').expect(204);
+
+      const closed = await request(t.server).get('/accounts/3').expect(200);
+      expect(closed.body).toMatchObject({ status: 'closed', balance: 0 });
+      expect(closed.body.closedAt).toEqual(expect.any(String));
+      expect((await request(t.server).get('/accounts/3/transactions')).body.data).toHaveLength(1);
+      await request(t.server).patch('/accounts/3').send({ name: 'x' }).expect(409);
+    });
+
+    it('answers 405 with Allow for methods a route does not take', async () => {
+      await request(t.server).put('/accounts').expect(405).expect('Allow', 'GET, POST');
+      await request(t.server).put('/accounts/1').expect(405).expect('Allow', 'GET, PATCH, DELETE');
+    });
+  });
+
+  describe('bad requests', () => {
+    it('answers malformed JSON with 400 in the error shape', async () => {
+      const res = await request(t.server).post('/accounts').set('Content-Type', 'application/json').send('{"name":').expect(400);
+
+      expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
       expect(res.body.requestId).toBe(res.headers['x-request-id']);
     });
 
-    it('answers malformed JSON with 400 in the error shape', async () => {
-      const res = await request(server)
-        .post('/')
-        .set('Content-Type', 'application/json')
-        .send('{"broken":')
-        .expect(400);
-
-      expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
-      expect(res.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
-      expect(res.headers['x-request-id']).toBe(res.body.requestId);
+    it('answers a non-JSON body with 415', async () => {
+      const res = await request(t.server).post('/accounts').set('Content-Type', 'text/plain').send('name=amy').expect(415);
+      expect(res.body.message).toContain('send Content-Type: application/json');
     });
 
-    it('reports healthy on GET /health', async () => {
-      const res = await request(server).get('/health').expect(200);
-
-      expect(res.body).toMatchObject({ status: 'ok', info: { accounts: { status: 'up', accounts: 3 } } });
+    it('answers a body over 16 KiB with 413 in the error shape, before the proxy limit', async () => {
+      const res = await request(t.server)
+        .post('/accounts')
+        .send({ name: 'x'.repeat(17 * 1024) })
+        .expect(413);
+      expect(res.body).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
     });
-  });
 
-  it('refuses to start on a malformed seed file, naming the file and the record', async () => {
-    const file = join(dir, 'accounts.json');
+    it('answers an unknown path with 404 in the error shape', async () => {
+      const res = await request(t.server).get('/nope').expect(404);
+      expect(res.body).toMatchObject({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /nope' });
+    });
 
-    await expect(boot([{ id: 1, name: 'joe', balance: 10 }, { id: 2, name: 'bob', balance: 'lots' }])).rejects.toThrow(
-      `Seed file ${file}: record 2 (id 2): balance must be an integer number`,
-    );
-  });
-
-  it('refuses to start without SEED_FILE, naming the variable', async () => {
-    delete process.env.SEED_FILE;
-
-    await expect(Test.createTestingModule({ imports: [AppModule] }).compile()).rejects.toThrow(
-      /Invalid environment: SEED_FILE=null/,
-    );
+    it('keeps a valid X-Request-Id from the caller', async () => {
+      await request(t.server).post('/').set('X-Request-Id', 'abc-123').expect('X-Request-Id', 'abc-123');
+    });
   });
 });

@@ -17,8 +17,9 @@ interface SqliteError extends Error {
   readonly errstr: string;
 }
 
+// Duck-typed: under jest's VM sandbox, errors made by node:sqlite are not instances of the sandbox's Error.
 export function isSqliteError(error: unknown): error is SqliteError {
-  return error instanceof Error && (error as Partial<SqliteError>).code === 'ERR_SQLITE_ERROR';
+  return typeof error === 'object' && error !== null && (error as Partial<SqliteError>).code === 'ERR_SQLITE_ERROR';
 }
 
 export function isBusy(error: unknown): boolean {

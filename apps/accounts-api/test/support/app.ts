@@ -1,0 +1,61 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+
+export const SEED = [
+  { id: 1, name: 'joe', balance: 10 },
+  { id: 2, name: 'bob', balance: -1 },
+  { id: 3, name: 'fred', balance: 40 },
+];
+
+/**
+ * The whole app in-process, configured as main.ts configures it, on a store
+ * file and a seed file in a temporary folder of its own. `boot` may be called
+ * again after `close` to restart on the same store.
+ */
+export class TestApp {
+  readonly dir = mkdtempSync(join(tmpdir(), 'accounts-e2e-'));
+  readonly seedFile = join(this.dir, 'seed', 'accounts.json');
+  readonly storeFile = join(this.dir, 'state', 'accounts.db');
+  app?: NestExpressApplication;
+
+  constructor(seed: unknown = SEED) {
+    this.writeSeed(seed);
+  }
+
+  writeSeed(seed: unknown): void {
+    mkdirSync(join(this.dir, 'seed'), { recursive: true });
+    writeFileSync(this.seedFile, typeof seed === 'string' ? seed : JSON.stringify(seed));
+  }
+
+  async boot(env: Record<string, string> = {}): Promise<NestExpressApplication> {
+    Object.assign(process.env, { SEED_FILE: this.seedFile, STORE_FILE: this.storeFile, LOG_LEVEL: 'silent' }, env);
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const app = moduleRef.createNestApplication<NestExpressApplication>();
+    configureApp(app);
+    await app.init();
+    this.app = app;
+    return app;
+  }
+
+  get server() {
+    if (!this.app) throw new Error('boot() the app first');
+    return this.app.getHttpServer();
+  }
+
+  async close(): Promise<void> {
+    await this.app?.close();
+    this.app = undefined;
+  }
+
+  async dispose(): Promise<void> {
+    await this.close();
+    rmSync(this.dir, { recursive: true, force: true });
+    for (const name of ['SEED_FILE', 'STORE_FILE', 'IDEMPOTENCY_KEY_TTL_SECONDS']) delete process.env[name];
+  }
+}
+
