@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
-import { docker, eventually, inspect, useStack, waitHealthy } from './support/stack';
+import { inspect, useStack } from './support/stack';
 
 const stack = useStack();
 
@@ -100,38 +100,6 @@ describe('network isolation', () => {
     });
   });
 });
-
-describe('the seed bind mount', () => {
-  it('serves a changed seed file once the api restarts, with no rebuild', async () => {
-    const api = stack().compose.getContainer('api-1');
-    const imageBefore = (await inspect('container', api.getId())).Image;
-    const changed = [
-      { id: 1, name: 'joe', balance: 10 },
-      { id: 7, name: 'ann', balance: 250 },
-    ];
-    writeFileSync(stack().seedFile, JSON.stringify(changed));
-
-    await docker('restart', '--time', '10', api.getId());
-    await waitHealthy(api.getId());
-
-    const res = await postUntilAnswered();
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual(changed);
-    expect((await inspect('container', api.getId())).Image).toBe(imageBefore);
-  });
-});
-
-/**
- * nginx re-resolves `api` every few seconds, so right after a restart it may
- * still hold the old address and answer 502 for a moment.
- */
-async function postUntilAnswered(): Promise<Response> {
-  const answered = await eventually(async () => {
-    const res = await post();
-    return res.status === 502 ? undefined : res;
-  }, 15_000);
-  return answered ?? post();
-}
 
 function inIPv4Subnet(address: string, cidr: string): boolean {
   const [base, bits] = cidr.split('/');

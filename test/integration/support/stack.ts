@@ -17,16 +17,26 @@ const PROXY_CONTAINER_PORT = 8080;
 /** A running copy of compose.yaml, reached the way a user reaches it: the published proxy port. */
 export interface Stack {
   readonly compose: StartedDockerComposeEnvironment;
+  /** The published proxy port on 127.0.0.1; it changes after `down` and `up`. */
   readonly baseUrl: string;
   /** A private copy of the seed folder, bind-mounted into the api in place of data/seed. */
   readonly seedFile: string;
   readonly project: string;
   /** `docker compose` on this stack, with the same file and environment it was started with. */
   composeCli(...args: string[]): Promise<string>;
+  /** `docker compose down` (with `-v` when asked) and `up -d --wait` again, as a user would. */
+  recreate(options?: { removeVolumes?: boolean; upArgs?: string[] }): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+export interface StackOptions {
+  /** More variables for compose.yaml, such as a lower rate limit. */
+  readonly env?: Record<string, string>;
+  /** Override files applied after compose.yaml, relative to the repository root. */
+  readonly overrides?: readonly string[];
+}
+
+export async function startStack({ env = {}, overrides = [] }: StackOptions = {}): Promise<Stack> {
   const seedDir = mkdtempSync(join(tmpdir(), 'accounts-seed-'));
   // mkdtemp makes the folder private to this user; the api runs as another one.
   chmodSync(seedDir, 0o755);
@@ -34,10 +44,11 @@ export async function startStack(): Promise<Stack> {
   copyFileSync(SEED_FILE, seedFile);
 
   // Port 0: the engine picks a free host port, so a stack on 5000 can keep running.
-  const environment = { PROXY_PORT: '0', SEED_DIR: seedDir };
+  const environment = { PROXY_PORT: '0', SEED_DIR: seedDir, ...env };
+  const files = [basename(COMPOSE_FILE), ...overrides];
   let compose: StartedDockerComposeEnvironment;
   try {
-    compose = await new DockerComposeEnvironment(REPO_ROOT, basename(COMPOSE_FILE))
+    compose = await new DockerComposeEnvironment(REPO_ROOT, files)
       .withProjectName(PROJECT)
       .withBuild()
       .withEnvironment(environment)
@@ -49,33 +60,42 @@ export async function startStack(): Promise<Stack> {
   }
 
   const port = compose.getContainer('proxy-1').getMappedPort(PROXY_CONTAINER_PORT);
-  return {
+  const stack = {
     compose,
     baseUrl: `http://127.0.0.1:${port}`,
     seedFile,
     project: PROJECT,
     async composeCli(...args: string[]) {
-      const { stdout } = await run('docker', ['compose', '-p', PROJECT, '-f', COMPOSE_FILE, ...args], {
+      const fileArgs = files.flatMap((file) => ['-f', join(REPO_ROOT, file)]);
+      const { stdout } = await run('docker', ['compose', '-p', PROJECT, ...fileArgs, ...args], {
         env: { ...process.env, ...environment },
         maxBuffer: 16 * 1024 * 1024,
       });
       return stdout;
+    },
+    async recreate({ removeVolumes = false, upArgs = [] }: { removeVolumes?: boolean; upArgs?: string[] } = {}) {
+      await stack.composeCli('down', '--timeout', '10', ...(removeVolumes ? ['--volumes'] : []));
+      await stack.composeCli('up', '-d', '--wait', ...upArgs);
+      // `port` prints 0.0.0.0:PORT; only the port is used, always on loopback.
+      const published = (await stack.composeCli('port', 'proxy', String(PROXY_CONTAINER_PORT))).trim();
+      stack.baseUrl = `http://127.0.0.1:${published.split(':').at(-1)}`;
     },
     async stop() {
       await compose.down({ removeVolumes: true, timeout: 10_000 });
       rmSync(seedDir, { recursive: true, force: true });
     },
   };
+  return stack;
 }
 
 // Building both images on a cold machine takes minutes.
 const STARTUP_TIMEOUT_MS = 600_000;
 
 /** Starts one stack for the calling spec file, and takes it down after the file's tests. */
-export function useStack(): () => Stack {
+export function useStack(options: StackOptions = {}): () => Stack {
   let stack: Stack | undefined;
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack(options);
   }, STARTUP_TIMEOUT_MS);
   afterAll(async () => {
     await stack?.stop();

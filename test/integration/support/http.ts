@@ -1,0 +1,36 @@
+/** JSON over fetch against the published proxy port, the way curl does it. */
+export interface JsonResponse<T = any> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: T;
+}
+
+export async function call<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse<T>> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/** Every item of a paginated list, following `next` links (bounded, in case a bug loops). */
+export async function allPages<T>(baseUrl: string, first: string, maxPages = 1_000): Promise<T[]> {
+  const items: T[] = [];
+  let next: string | null = first;
+  for (let page = 0; next && page < maxPages; page++) {
+    const res: JsonResponse<{ data: T[]; next: string | null }> = await call(baseUrl, 'GET', next);
+    if (res.status !== 200) throw new Error(`GET ${next} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    items.push(...res.body.data);
+    next = res.body.next;
+  }
+  return items;
+}
