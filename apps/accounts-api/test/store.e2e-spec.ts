@@ -1,6 +1,7 @@
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { AppModule } from '../src/app.module';
+import { Database } from '../src/store/database';
 import { SEED, TestApp } from './support/app';
 
 describe('the store (e2e)', () => {
@@ -50,6 +51,21 @@ describe('the store (e2e)', () => {
     await t.boot();
     const res = await request(t.server).get('/health').expect(200);
     expect(res.body).toMatchObject({ status: 'ok', info: { store: { status: 'up', accounts: 3 } } });
+  });
+
+  it('answers 503 with Retry-After, and reports the store down in /health, when the store is unavailable', async () => {
+    const app = await t.boot();
+    app.get(Database).close();
+
+    const res = await request(t.server).get('/accounts/1').expect(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable', message: expect.stringMatching(/store/) });
+    await request(t.server).post('/transfers').send({ from: 3, to: 1, amount: 1 }).expect(503);
+    const health = await request(t.server).get('/health').expect(503);
+    expect(health.body).toMatchObject({
+      statusCode: 503,
+      message: 'Not ready: store is down (The accounts store is closed; retry shortly)',
+    });
   });
 
   it('refuses to start without STORE_FILE, naming the variable', async () => {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { isBusy, toHttpError } from './store-errors';
+import { isBusy, StoreUnavailableException, toHttpError } from './store-errors';
 
 export type Row = Record<string, SQLInputValue>;
 
@@ -32,6 +32,7 @@ export class Database {
 
   /** Runs `work` in one write transaction: all of it is committed, or none of it. */
   transaction<T>(work: () => T): T {
+    this.assertOpen();
     for (let attempt = 0; ; attempt++) {
       try {
         this.db.exec('BEGIN IMMEDIATE');
@@ -88,7 +89,12 @@ export class Database {
     return statement;
   }
 
+  private assertOpen(): void {
+    if (!this.db.isOpen) throw new StoreUnavailableException('The accounts store is closed; retry shortly');
+  }
+
   private run<T>(query: () => T): T {
+    this.assertOpen();
     try {
       return query();
     } catch (error) {

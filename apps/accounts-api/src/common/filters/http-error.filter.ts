@@ -46,6 +46,8 @@ export class HttpErrorFilter implements ExceptionFilter {
   private describe(exception: unknown): { statusCode: number; message: string } {
     if (exception instanceof HttpException) {
       const response = exception.getResponse();
+      const health = unhealthy(response);
+      if (health) return { statusCode: exception.getStatus(), message: health };
       const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
       return {
         statusCode: exception.getStatus(),
@@ -58,4 +60,17 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
   }
+}
+
+/**
+ * Terminus answers an unhealthy check with its own report as the exception's
+ * response; say which indicator is down, and why, in the one error shape.
+ */
+function unhealthy(response: unknown): string | undefined {
+  const error = (response as { status?: unknown; error?: unknown } | null)?.error;
+  if ((response as { status?: unknown }).status !== 'error' || typeof error !== 'object' || error === null) return undefined;
+  const down = Object.entries(error as Record<string, { status?: string; message?: string }>).map(
+    ([name, { status, message }]) => `${name} is ${status ?? 'down'}${message ? ` (${message})` : ''}`,
+  );
+  return `Not ready: ${down.join('; ')}`;
 }
