@@ -1,6 +1,7 @@
 import { eventually, inspect, jsonLogLines, useStack } from './support/stack';
 
-const stack = useStack();
+// One client address sends every request here; the proxy's per-client rate limit would answer most of them 429.
+const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off' } });
 
 const proxyId = () => stack().compose.getContainer('proxy-1').getId();
 const post = (requestId: string, headers: Record<string, string> = {}) =>
@@ -61,4 +62,32 @@ describe('scaling', () => {
     expect(upstreams.size).toBe(3);
     expect((await inspect('container', proxyId())).State.StartedAt).toBe(proxyStartedAt);
   });
+
+  it('answers every idempotent request while replicas leave and join', async () => {
+    // A bounded reader loop runs while the replicas go from 3 to 1 and back to 3.
+    const statuses = new Map<number, number>();
+    let stop = false;
+    const reader = async () => {
+      const deadline = Date.now() + 90_000;
+      for (let i = 0; !stop && i < 5_000 && Date.now() < deadline; i++) {
+        const res = await fetch(`${stack().baseUrl}/accounts/1`, { signal: AbortSignal.timeout(15_000) });
+        await res.arrayBuffer();
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const readers = Array.from({ length: 4 }, reader);
+
+    await stack().composeCli('up', '--detach', '--wait', '--no-recreate', '--scale', 'api=1');
+    await new Promise((r) => setTimeout(r, 7_000));
+    await stack().composeCli('up', '--detach', '--wait', '--no-recreate', '--scale', 'api=3');
+    await new Promise((r) => setTimeout(r, 7_000));
+    stop = true;
+    await Promise.all(readers);
+
+    const answered = [...statuses.values()].reduce((a, b) => a + b, 0);
+    console.log(`replicas 3 -> 1 -> 3: ${answered} GET /accounts/1, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+    expect(Object.fromEntries(statuses)).toEqual({ 200: answered });
+    expect(answered).toBeGreaterThan(100);
+  }, 180_000);
 });
