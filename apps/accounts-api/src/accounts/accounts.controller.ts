@@ -17,19 +17,17 @@ import {
 import {
   ApiCreatedResponse,
   ApiExcludeEndpoint,
-  ApiExtraModels,
   ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { MethodNotAllowedException } from '../common/exceptions/method-not-allowed.exception';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { etagOf } from '../common/http/etag';
-import { PageQuery, type Page } from '../common/http/pagination';
+import { ApiPageResponse, PageQuery, type Page } from '../common/http/pagination';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
 import { reply } from '../common/http/write-result';
 import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
@@ -46,7 +44,6 @@ export const IDEMPOTENCY_KEY_HEADER = {
 const IF_MATCH_HEADER = { name: 'If-Match', required: false, description: 'The ETag from GET; 412 if it is stale' };
 
 @ApiTags('accounts')
-@ApiExtraModels(Account)
 @Controller('accounts')
 export class AccountsController {
   constructor(private readonly accounts: AccountsService) {}
@@ -54,16 +51,7 @@ export class AccountsController {
   @Get()
   @ApiOperation({ summary: 'Accounts, ordered by id, a page at a time' })
   @ApiErrors(400, 503)
-  @ApiOkResponse({
-    schema: {
-      type: 'object',
-      required: ['data', 'next'],
-      properties: {
-        data: { type: 'array', items: { $ref: getSchemaPath(Account) } },
-        next: { type: 'string', nullable: true, example: '/accounts?limit=20&cursor=YWZ0ZXI6MjA' },
-      },
-    },
-  })
+  @ApiPageResponse(Account)
   list(@Query() query: PageQuery): Page<Account> {
     return this.accounts.list(query);
   }

@@ -2,18 +2,16 @@ import { All, Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestj
 import {
   ApiCreatedResponse,
   ApiExcludeEndpoint,
-  ApiExtraModels,
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { IDEMPOTENCY_KEY_HEADER } from '../accounts/accounts.controller';
 import { MethodNotAllowedException } from '../common/exceptions/method-not-allowed.exception';
 import { ApiErrors } from '../common/http/api-errors.decorator';
-import { PageQuery, type Page } from '../common/http/pagination';
+import { ApiPageResponse, PageQuery, type Page } from '../common/http/pagination';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
 import { reply } from '../common/http/write-result';
 import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
@@ -22,7 +20,6 @@ import { LedgerEntry, Transfer } from './transfer';
 import { TransfersService } from './transfers.service';
 
 @ApiTags('transfers')
-@ApiExtraModels(LedgerEntry)
 @Controller()
 export class TransfersController {
   constructor(private readonly transfers: TransfersService) {}
@@ -51,16 +48,7 @@ export class TransfersController {
   @Get('accounts/:id/transactions')
   @ApiOperation({ summary: "An account's ledger, oldest first, a page at a time" })
   @ApiErrors(400, 404, 503)
-  @ApiOkResponse({
-    schema: {
-      type: 'object',
-      required: ['data', 'next'],
-      properties: {
-        data: { type: 'array', items: { $ref: getSchemaPath(LedgerEntry) } },
-        next: { type: 'string', nullable: true },
-      },
-    },
-  })
+  @ApiPageResponse(LedgerEntry)
   ledger(@Param('id', ParseIdPipe) id: number, @Query() query: PageQuery): Page<LedgerEntry> {
     return this.transfers.ledger(id, query);
   }

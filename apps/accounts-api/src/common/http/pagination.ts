@@ -1,5 +1,5 @@
-import { BadRequestException } from '@nestjs/common';
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { applyDecorators, BadRequestException, type Type as Class } from '@nestjs/common';
+import { ApiExtraModels, ApiOkResponse, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
@@ -55,4 +55,21 @@ export function toPage<R extends { id: number }, T>(
     data: pageRows.map(map),
     next: more && last ? `${path}?limit=${limit}&cursor=${encodeCursor(last.id)}` : null,
   };
+}
+
+/** Documents a 200 answer that is a Page of `model`. */
+export function ApiPageResponse(model: Class<unknown>): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiExtraModels(model),
+    ApiOkResponse({
+      schema: {
+        type: 'object',
+        required: ['data', 'next'],
+        properties: {
+          data: { type: 'array', items: { $ref: getSchemaPath(model) } },
+          next: { type: 'string', nullable: true, description: 'The following page, or null on the last one' },
+        },
+      },
+    }),
+  );
 }
