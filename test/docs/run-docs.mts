@@ -1,0 +1,353 @@
+/**
+ * Runs the commands shown in docs/*.md against a stack the docs start
+ * themselves, and checks the output each one shows (`npm run test:docs`).
+ *
+ * The conventions are written for doc authors in docs/README.md ("Keeping
+ * these pages true"). In short: ```console blocks, `$ ` starts a command, the
+ * lines under it are output that must appear (in any order, `…` matching any
+ * text), and an HTML comment just above a block can say `not run: <reason>`,
+ * `teardown` or `timeout: <seconds>`.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DOCS_DIR = join(ROOT, 'docs');
+/** compose.yaml's own `name:` and default PROXY_PORT: the docs show the defaults. */
+const PROJECT = 'accounts-stack';
+const PROXY_PORT = 5000;
+const DEFAULT_TIMEOUT_S = 120;
+const CLEANUP_TIMEOUT_S = 60;
+const OUTPUT_TAIL_LINES = 40;
+const ELLIPSIS = '…';
+
+interface Command {
+  readonly file: string;
+  readonly line: number;
+  readonly text: string;
+  readonly expected: readonly string[];
+  readonly skipReason?: string;
+  readonly teardown: boolean;
+  readonly timeoutS: number;
+}
+
+interface Directives {
+  skipReason?: string;
+  teardown: boolean;
+  timeoutS: number;
+}
+
+class DocError extends Error {}
+
+function parseDirectives(comments: readonly { text: string; line: number }[], file: string): Directives {
+  const directives: Directives = { teardown: false, timeoutS: DEFAULT_TIMEOUT_S };
+  for (const { text, line } of comments) {
+    const notRun = /^not run:\s*(\S.*)$/.exec(text);
+    const timeout = /^timeout:\s*(\d+)\s*s?$/.exec(text);
+    if (notRun) directives.skipReason = notRun[1].trim();
+    else if (text === 'teardown') directives.teardown = true;
+    else if (timeout) directives.timeoutS = Number(timeout[1]);
+    else
+      throw new DocError(
+        `${file}:${line}: unknown directive <!-- ${text} --> above a console block ` +
+          '(known: "not run: <reason>", "teardown", "timeout: <seconds>")',
+      );
+  }
+  return directives;
+}
+
+/** The commands of one Markdown file, in order. */
+function parseDoc(file: string, markdown: string): Command[] {
+  const lines = markdown.split('\n');
+  const commands: Command[] = [];
+  // HTML comments on the lines right above the next fence (blank lines between them are allowed).
+  let comments: { text: string; line: number }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const comment = /^<!--\s*(.*?)\s*-->\s*$/.exec(line);
+    if (comment) {
+      comments.push({ text: comment[1], line: i + 1 });
+      continue;
+    }
+    if (line.trim() === '') continue;
+
+    const fence = /^(`{3,}|~{3,})\s*([\w-]*)/.exec(line);
+    if (!fence) {
+      comments = [];
+      continue;
+    }
+    const [, marker, language] = fence;
+    const start = i;
+    const body: string[] = [];
+    const closing = new RegExp(`^${marker[0]}{${marker.length},}\\s*$`);
+    for (i++; i < lines.length && !closing.test(lines[i]); i++) body.push(lines[i]);
+    if (i >= lines.length) throw new DocError(`${file}:${start + 1}: code block is never closed`);
+
+    if (language === 'console') {
+      const directives = parseDirectives(comments, file);
+      commands.push(...parseConsoleBlock(file, start + 2, body, directives));
+    } else if (comments.some((c) => looksLikeDirective(c.text))) {
+      throw new DocError(`${file}:${start + 1}: a directive is only meaningful above a \`\`\`console block`);
+    }
+    comments = [];
+  }
+  return commands;
+}
+
+function looksLikeDirective(text: string): boolean {
+  return /^(not run:|teardown$|timeout:)/.test(text);
+}
+
+function parseConsoleBlock(file: string, firstLine: number, body: readonly string[], d: Directives): Command[] {
+  const commands: Command[] = [];
+  let current: { line: number; text: string[]; expected: string[]; continued: boolean } | undefined;
+  const flush = () => {
+    if (!current) return;
+    commands.push({
+      file,
+      line: current.line,
+      text: current.text.join('\n'),
+      expected: current.expected,
+      skipReason: d.skipReason,
+      teardown: d.teardown,
+      timeoutS: d.timeoutS,
+    });
+  };
+  body.forEach((raw, index) => {
+    const lineNo = firstLine + index;
+    if (current?.continued) {
+      current.text.push(raw);
+      current.continued = raw.endsWith('\\');
+    } else if (raw.startsWith('$ ')) {
+      flush();
+      current = { line: lineNo, text: [raw.slice(2)], expected: [], continued: raw.endsWith('\\') };
+    } else if (!current) {
+      if (raw.trim() !== '') throw new DocError(`${file}:${lineNo}: a console block must start with a \`$ \` command`);
+    } else {
+      current.expected.push(raw);
+    }
+  });
+  if (current?.continued) throw new DocError(`${file}:${current.line}: the command's last line ends with \\`);
+  flush();
+  return commands;
+}
+
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
+/** Whitespace runs become one space, so column alignment never matters. */
+function normalize(line: string): string {
+  return line.replace(ANSI, '').replace(/\s+/g, ' ').trim();
+}
+
+/** `…` stands for any text, the spaces around it included, so a column shown as `…` may be empty. */
+function patternOf(expected: string): RegExp {
+  const parts = normalize(expected)
+    .split(/ ?… ?/)
+    .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('.*')}$`);
+}
+
+/** The shown lines that match no line of the output, each output line used at most once. */
+function missingLines(expected: readonly string[], output: string): string[] {
+  const actual = output.split(/\r\n|\r|\n/).map(normalize).filter((l) => l !== '');
+  const used = new Set<number>();
+  const missing: string[] = [];
+  for (const shown of expected) {
+    const wanted = normalize(shown);
+    if (wanted === '' || wanted === ELLIPSIS) continue;
+    const pattern = patternOf(shown);
+    const at = actual.findIndex((line, i) => !used.has(i) && pattern.test(line));
+    if (at === -1) missing.push(shown);
+    else used.add(at);
+  }
+  return missing;
+}
+
+interface Outcome {
+  readonly code: number | null;
+  readonly output: string;
+  readonly timedOut: boolean;
+  readonly seconds: number;
+}
+
+/** Same defaults for every reader: no inherited project, file, port or seed folder. */
+function docsEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of ['COMPOSE_PROJECT_NAME', 'COMPOSE_FILE', 'COMPOSE_PROFILES', 'PROXY_PORT', 'SEED_DIR', 'LOG_LEVEL']) {
+    delete env[name];
+  }
+  return env;
+}
+const ENV = docsEnvironment();
+
+let running: ReturnType<typeof spawn> | undefined;
+
+/** Runs `bash -c text` from the repository root, with no stdin, killed (whole process group) after `timeoutS`. */
+function sh(text: string, timeoutS: number): Promise<Outcome> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-c', text], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    running = child;
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr.on('data', (c: Buffer) => chunks.push(c));
+    let timedOut = false;
+    const killGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, signal);
+      } catch {
+        // Already gone.
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup('SIGTERM');
+      setTimeout(() => killGroup('SIGKILL'), 5_000).unref();
+    }, timeoutS * 1000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      running = undefined;
+      resolve({ code, output: Buffer.concat(chunks).toString('utf8'), timedOut, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port, timeout: 1_000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function tail(output: string): string {
+  const lines = output.replace(ANSI, '').trimEnd().split(/\r\n|\r|\n/);
+  const shown = lines.slice(-OUTPUT_TAIL_LINES);
+  const cut = lines.length > shown.length ? [`    … (${lines.length - shown.length} earlier lines)`] : [];
+  return [...cut, ...shown.map((l) => `    | ${l}`)].join('\n');
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\\\n\s*/g, '').replace(/\n/g, ' ');
+}
+
+const log = (text: string) => process.stdout.write(`${text}\n`);
+
+function loadCommands(): Command[] {
+  const files = readdirSync(DOCS_DIR)
+    .filter((f) => f.endsWith('.md'))
+    .sort();
+  return files.flatMap((f) => parseDoc(relative(ROOT, join(DOCS_DIR, f)), readFileSync(join(DOCS_DIR, f), 'utf8')));
+}
+
+/** Containers the docs start by name outside compose; a run cut short must not leave them behind. */
+function namedContainers(commands: readonly Command[]): string[] {
+  const names = new Set<string>();
+  for (const c of commands) {
+    if (!/\bdocker (container )?run\b/.test(c.text)) continue;
+    for (const m of c.text.matchAll(/--name[ =]([\w.-]+)/g)) names.add(m[1]);
+  }
+  return [...names];
+}
+
+/** Back to nothing: the docs' own teardown, then compose and named containers, whatever the docs say. */
+async function cleanUp(commands: readonly Command[]): Promise<void> {
+  for (const c of commands.filter((c) => c.teardown && !c.skipReason)) await sh(c.text, CLEANUP_TIMEOUT_S);
+  await sh(`docker compose -p ${PROJECT} down --volumes --remove-orphans --timeout 5`, CLEANUP_TIMEOUT_S);
+  const names = namedContainers(commands);
+  if (names.length > 0) await sh(`docker rm -f ${names.join(' ')} 2>/dev/null || true`, CLEANUP_TIMEOUT_S);
+}
+
+async function main(): Promise<number> {
+  let commands: Command[];
+  try {
+    commands = loadCommands();
+  } catch (error) {
+    if (error instanceof DocError) {
+      log(`docs: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  if (commands.length === 0) {
+    log('docs: no ```console commands found under docs/');
+    return 1;
+  }
+
+  // A signal stops the command that is running; the loop then ends and the finally block tears down.
+  let stoppedBy: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    stoppedBy = signal;
+    log(`\ndocs: ${signal}, stopping`);
+    if (running?.pid) {
+      try {
+        process.kill(-running.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
+  log(`docs: ${commands.length} commands in docs/*.md; starting from a clean project ${PROJECT}`);
+  await cleanUp(commands);
+  if (await portInUse(PROXY_PORT)) {
+    log(`docs: 127.0.0.1:${PROXY_PORT} is already in use; the docs publish the proxy there. Free it and run again.`);
+    return 1;
+  }
+
+  let ran = 0;
+  let failed = 0;
+  const skipped = new Map<string, number>();
+  try {
+    for (const c of commands) {
+      if (stoppedBy) break;
+      const where = `${c.file}:${c.line}`;
+      if (c.skipReason) {
+        skipped.set(c.skipReason, (skipped.get(c.skipReason) ?? 0) + 1);
+        log(`skip ${where} $ ${oneLine(c.text)}\n     (not run: ${c.skipReason})`);
+        continue;
+      }
+      log(`run  ${where} $ ${oneLine(c.text)}`);
+      const result = await sh(c.text, c.timeoutS);
+      if (stoppedBy) break;
+      ran++;
+      const problems: string[] = [];
+      if (result.timedOut) problems.push(`timed out after ${c.timeoutS} s`);
+      else if (result.code !== 0) problems.push(`exit status ${result.code}`);
+      const missing = missingLines(c.expected, result.output);
+      if (missing.length > 0) problems.push(`output lacks:\n${missing.map((l) => `      ${l}`).join('\n')}`);
+      if (problems.length === 0) {
+        log(`     ok (${result.seconds.toFixed(1)} s)`);
+      } else {
+        failed++;
+        log(`     FAILED (${result.seconds.toFixed(1)} s): ${problems.join('; ')}\n    output:\n${tail(result.output)}`);
+      }
+    }
+  } finally {
+    log('docs: tearing down');
+    await cleanUp(commands);
+  }
+
+  const reasons = [...skipped].map(([reason, n]) => `${n} × ${reason}`).join('; ');
+  const skippedCount = [...skipped.values()].reduce((a, b) => a + b, 0);
+  log(
+    `docs: ${ran} of ${commands.length} commands run, ${skippedCount} skipped` +
+      `${reasons ? ` (${reasons})` : ''}, ${failed} failed`,
+  );
+  if (stoppedBy) return 130;
+  return failed > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();
