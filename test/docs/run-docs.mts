@@ -1,5 +1,5 @@
 /**
- * Runs the commands shown in docs/*.md against a stack the docs start
+ * Runs the commands shown in docs/*.md, then README.md, against a stack the docs start
  * themselves, and checks the output each one shows (`npm run test:docs`).
  *
  * The conventions are written for doc authors in docs/README.md ("Keeping
@@ -244,10 +244,15 @@ function oneLine(text: string): string {
 const log = (text: string) => process.stdout.write(`${text}\n`);
 
 function loadCommands(): Command[] {
-  const files = readdirSync(DOCS_DIR)
-    .filter((f) => f.endsWith('.md'))
-    .sort();
-  return files.flatMap((f) => parseDoc(relative(ROOT, join(DOCS_DIR, f)), readFileSync(join(DOCS_DIR, f), 'utf8')));
+  // The README's quick tour comes last: the pages leave the project down with its volumes, as it expects.
+  const files = [
+    ...readdirSync(DOCS_DIR)
+      .filter((f) => f.endsWith('.md'))
+      .sort()
+      .map((f) => join(DOCS_DIR, f)),
+    join(ROOT, 'README.md'),
+  ];
+  return files.flatMap((f) => parseDoc(relative(ROOT, f), readFileSync(f, 'utf8')));
 }
 
 /** Containers the docs start by name outside compose; a run cut short must not leave them behind. */
@@ -300,7 +305,7 @@ async function main(): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 
-  log(`docs: ${commands.length} commands in docs/*.md; starting from a clean project ${PROJECT}`);
+  log(`docs: ${commands.length} commands in docs/*.md and README.md; starting from a clean project ${PROJECT}`);
   await cleanUp(commands);
   if (await portInUse(PROXY_PORT)) {
     log(`docs: 127.0.0.1:${PROXY_PORT} is already in use; the docs publish the proxy there. Free it and run again.`);
