@@ -1,9 +1,10 @@
-import { Module, ValidationPipe } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AccountsModule } from './accounts/accounts.module';
 import { HttpErrorFilter } from './common/filters/http-error.filter';
+import { AppValidationPipe } from './common/http/app-validation.pipe';
 import { JsonBodyGuard } from './common/http/json-body.guard';
 import { pinoHttpOptions } from './common/logging/pino-http.options';
 import { httpConfig } from './config/http.config';
@@ -27,10 +28,7 @@ import { TransfersModule } from './transfers/transfers.module';
   ],
   providers: [
     // Registered here rather than in main.ts so that e2e tests get the same pipeline.
-    {
-      provide: APP_PIPE,
-      useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
-    },
+    { provide: APP_PIPE, useClass: AppValidationPipe },
     { provide: APP_GUARD, useClass: JsonBodyGuard },
     { provide: APP_FILTER, useClass: HttpErrorFilter },
   ],

@@ -1,4 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { json } from 'express';
+import { refuseProtoKeys, verifyJsonBody } from './common/http/json-body';
 import { setupOpenApi } from './openapi/openapi';
 
 /** Nest's own 413 comes below the proxy's 64 KiB, so both limits are seen and tested. */
@@ -11,6 +13,13 @@ export function configureApp(app: NestExpressApplication): void {
   app.set('etag', false);
   // Only the proxy reaches the api, over a private Docker network.
   app.set('trust proxy', 'loopback, uniquelocal');
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  // Nest's option type omits `verify`, which it sets itself only for `rawBody: true`, unused here.
+  const jsonOptions: NonNullable<Parameters<typeof json>[0]> = {
+    limit: JSON_BODY_LIMIT,
+    type: ['application/json', 'application/*+json'],
+    verify: verifyJsonBody,
+    reviver: refuseProtoKeys,
+  };
+  app.useBodyParser('json', jsonOptions);
   setupOpenApi(app);
 }

@@ -150,6 +150,29 @@ describe('accounts api (e2e)', () => {
       expect(res.body.requestId).toBe(res.headers['x-request-id']);
     });
 
+    it.each([
+      ['nesting deeper than 32 levels', '{"name":' + '['.repeat(3000) + ']'.repeat(3000) + '}', 'nests deeper than 32 levels'],
+      ['a __proto__ key', '{"name":"amy","__proto__":{"admin":true}}', 'property __proto__ should not exist'],
+      ['invalid UTF-8', Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]), 'not valid UTF-8'],
+      ['an overlong UTF-8 encoding', Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]), 'not valid UTF-8'],
+    ])('refuses a body with %s with 400 and stores nothing', async (_case, body, message) => {
+      const res = await request(t.server)
+        .post('/accounts')
+        .set('Content-Type', 'application/json')
+        // superagent's serializers are typed to return strings, but it writes a Buffer as it is.
+        .serialize((raw: string | Buffer) => raw as string)
+        .send(body)
+        .expect(400);
+
+      expect(res.body).toMatchObject({ statusCode: 400, message: expect.stringContaining(message) });
+      expect((await request(t.server).get('/accounts')).body.data).toHaveLength(3);
+    });
+
+    it.each(['1e3', '0x1', '01', '1.0', ' 1'])('refuses the id %j with 400 rather than reading it as a number', async (id) => {
+      await request(t.server).get(`/accounts/${encodeURIComponent(id)}`).expect(400);
+      await request(t.server).get(`/accounts/${encodeURIComponent(id)}/transactions`).expect(400);
+    });
+
     it('answers a non-JSON body with 415', async () => {
       const res = await request(t.server).post('/accounts').set('Content-Type', 'text/plain').send('name=amy').expect(415);
       expect(res.body.message).toContain('send Content-Type: application/json');
