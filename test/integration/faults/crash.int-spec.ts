@@ -1,0 +1,58 @@
+import { docker, inspect, useStack, waitHealthy } from '../support/stack';
+import {
+  describeLoad,
+  expectExactlyOnce,
+  integrityCheck,
+  openAccount,
+  settle,
+  sleep,
+  storedTransfers,
+  transferLoad,
+} from './support';
+
+const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off' } });
+
+describe('the api killed with SIGKILL under write load', () => {
+  it('keeps every acknowledged write after the restart, and applies none twice', async () => {
+    const { baseUrl } = stack();
+    const apiId = stack().compose.getContainer('api-1').getId();
+    const opening = 1_000_000;
+    const from = await openAccount(baseUrl, 'crash-from', opening);
+    const to = await openAccount(baseUrl, 'crash-to', 0);
+
+    let backAt = 0;
+    let killedAt = 0;
+    const [load] = await Promise.all([
+      transferLoad({
+        baseUrl,
+        from,
+        to,
+        concurrency: 8,
+        maxAttempts: 30_000,
+        maxDurationMs: 45_000,
+        retryDelayMs: 100,
+        stop: () => backAt > 0 && Date.now() > backAt + 3_000,
+      }),
+      (async () => {
+        await sleep(2_000);
+        killedAt = Date.now();
+        // No graceful shutdown: whatever SQLite had not committed is gone.
+        // `docker kill` counts as a deliberate stop, so the restart policy
+        // does not apply; start it again as a supervisor would.
+        await docker('kill', '--signal', 'KILL', apiId);
+        expect((await inspect('container', apiId)).State.ExitCode).toBe(137);
+        await docker('start', apiId);
+        await waitHealthy(apiId);
+        backAt = Date.now();
+      })(),
+    ]);
+    await settle(load, baseUrl, from, to);
+    const stored = await storedTransfers(baseUrl, from, to);
+    console.info(`api SIGKILL (down ${backAt - killedAt} ms): ${describeLoad(load, stored)}`);
+
+    expect(load.attempts.filter((a) => a.startedAt < killedAt && a.status === 201).length).toBeGreaterThan(0);
+    expect(load.attempts.filter((a) => a.startedAt > backAt && a.status === 201).length).toBeGreaterThan(0);
+    expectExactlyOnce(load, stored, opening);
+    expect(await integrityCheck(apiId)).toBe('ok');
+  }, 120_000);
+});

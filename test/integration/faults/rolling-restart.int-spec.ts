@@ -1,0 +1,81 @@
+import { docker, useStack } from '../support/stack';
+import {
+  describeLoad,
+  expectExactlyOnce,
+  loadLoop,
+  openAccount,
+  settle,
+  sleep,
+  storedTransfers,
+  timedFetch,
+  transferLoad,
+} from './support';
+
+const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off' } });
+
+const REPLICAS = 2;
+/** nginx re-resolves `api` every 5 s (nginx.conf); a little more and it has seen a change. */
+const DNS_REFRESH_MS = 6_000;
+
+const apiReplicas = async () => (await stack().composeCli('ps', '--quiet', 'api')).split('\n').filter(Boolean).sort();
+const scaleApi = () => stack().composeCli('up', '--detach', '--wait', '--no-recreate', '--scale', `api=${REPLICAS}`);
+
+describe('a rolling replacement of the api replicas under load', () => {
+  it('fails no read, and applies every retried write exactly once', async () => {
+    const { baseUrl } = stack();
+    await scaleApi();
+    await sleep(DNS_REFRESH_MS);
+    const original = await apiReplicas();
+    expect(original).toHaveLength(REPLICAS);
+    const opening = 1_000_000;
+    const from = await openAccount(baseUrl, 'rolling-from', opening);
+    const to = await openAccount(baseUrl, 'rolling-to', 0);
+
+    let rolled = false;
+    const [writes, reads] = await Promise.all([
+      transferLoad({
+        baseUrl,
+        from,
+        to,
+        concurrency: 3,
+        maxAttempts: 60_000,
+        maxDurationMs: 80_000,
+        stop: () => rolled,
+      }),
+      loadLoop({
+        concurrency: 2,
+        maxRequests: 60_000,
+        maxDurationMs: 80_000,
+        stop: () => rolled,
+        send: () => timedFetch(`${baseUrl}/accounts/${from}`),
+      }),
+      (async () => {
+        // One replica at a time: stop it (SIGTERM, in-flight requests finish),
+        // remove it, let compose create its replacement, and give nginx time
+        // to see the new address before touching the next one.
+        for (const id of original) {
+          await docker('stop', '--time', '10', id);
+          await docker('rm', id);
+          await scaleApi();
+          await sleep(DNS_REFRESH_MS);
+        }
+        rolled = true;
+      })(),
+    ]);
+    await settle(writes, baseUrl, from, to);
+    const stored = await storedTransfers(baseUrl, from, to);
+    const failedReads = reads.filter((r) => r.status !== 200);
+    console.info(
+      `rolling replacement of ${REPLICAS} replicas: reads sent ${reads.length}, failed ${failedReads.length}` +
+        `${failedReads.length ? ` (${[...new Set(failedReads.map((r) => r.error ?? r.status))].join(', ')})` : ''}; ` +
+        `writes ${describeLoad(writes, stored)}`,
+    );
+
+    const replacements = await apiReplicas();
+    expect(replacements).toHaveLength(REPLICAS);
+    expect(replacements.filter((id) => original.some((old) => old.startsWith(id) || id.startsWith(old)))).toEqual([]);
+    expect(reads.length).toBeGreaterThan(100);
+    expect(failedReads.map(({ status, error }) => ({ status, error }))).toEqual([]);
+    expectExactlyOnce(writes, stored, opening);
+  }, 150_000);
+});
