@@ -1,0 +1,150 @@
+import type { BuildFigures, ImageFigures } from './builds.mts';
+import type { LoadResult } from './load.mts';
+import type { Machine, Revision } from './machine.mts';
+import type { MemorySample } from './memory.mts';
+
+/** The three ways a request reaches the api, in the order the table shows them. */
+export const WAYS = ['nginx, 1 api', 'direct to api', 'nginx, 2 api'] as const;
+export type Way = (typeof WAYS)[number];
+
+export interface LoadRow extends LoadResult {
+  readonly endpoint: string;
+  readonly way: Way;
+}
+
+export interface Settings {
+  readonly connections: number;
+  readonly warmupSeconds: number;
+  /** Seconds per row, split into `rounds` turns when ways are compared. */
+  readonly seconds: number;
+  readonly rounds: number;
+  readonly startupSamples: number;
+  readonly memorySeconds: number;
+}
+
+export interface Report {
+  readonly mode: 'full' | 'smoke';
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly machine: Machine;
+  readonly revision: Revision;
+  readonly settings: Settings;
+  readonly load: readonly LoadRow[];
+  /** Seconds from `docker compose up -d --wait` (images built, fresh volume) to every service healthy. */
+  readonly startupSeconds: { readonly samples: readonly number[]; readonly median: number };
+  readonly memory: { readonly method: string; readonly idle: MemorySample; readonly underLoad: MemorySample };
+  readonly image: ImageFigures;
+  /** Null in a smoke run, which skips the clean build. */
+  readonly builds: BuildFigures | null;
+  readonly targets: readonly Target[];
+  /** Why this run's figures cannot be trusted; empty when they can. */
+  readonly problems: readonly string[];
+}
+
+export interface Target {
+  readonly name: string;
+  readonly measured: number;
+  readonly limit: number;
+  readonly unit: string;
+  readonly atMost: boolean;
+  readonly pass: boolean;
+}
+
+const MB = 1e6;
+
+export function judge(
+  load: readonly LoadRow[],
+  startupMedian: number,
+  idle: MemorySample,
+  image: ImageFigures,
+  builds: BuildFigures | null,
+): Target[] {
+  const targets: Target[] = [];
+  const target = (name: string, measured: number, unit: string, bound: '>=' | '<=', limit: number) =>
+    targets.push({
+      name,
+      measured,
+      limit,
+      unit,
+      atMost: bound === '<=',
+      pass: bound === '<=' ? measured <= limit : measured >= limit,
+    });
+  for (const endpoint of new Set(load.map((row) => row.endpoint))) {
+    const via = (way: Way) => load.find((row) => row.endpoint === endpoint && row.way === way);
+    const proxy = via('nginx, 1 api');
+    const direct = via('direct to api');
+    if (!proxy || !direct) continue;
+    target(`${endpoint}: throughput via nginx / direct`, proxy.requestsPerSecond / direct.requestsPerSecond, '×', '>=', 0.75);
+    target(`${endpoint}: p99 via nginx / direct`, proxy.latencyMs.p99 / direct.latencyMs.p99, '×', '<=', 2);
+  }
+  target('api image above its base', image.addedBytes / MB, 'MB', '<=', 40);
+  if (builds) target('source-only rebuild / clean build', builds.sourceOnlySeconds / builds.cleanSeconds, '×', '<=', 0.25);
+  target('time to healthy (median)', startupMedian, 's', '<=', 5);
+  target('api memory, idle (docker stats)', idle.workingSetMiB, 'MiB', '<=', 80);
+  return targets;
+}
+
+/** Every figure the report claims, so that a run that lost one fails instead of printing NaN. */
+export function missingFigures(report: Omit<Report, 'problems'>): string[] {
+  const figures: Record<string, number> = {
+    'startup median': report.startupSeconds.median,
+    'image bytes': report.image.bytes,
+    'base image bytes': report.image.baseBytes,
+    ...Object.fromEntries(Object.entries(report.memory.idle).map(([key, value]) => [`idle ${key}`, value])),
+    ...Object.fromEntries(Object.entries(report.memory.underLoad).map(([key, value]) => [`under-load ${key}`, value])),
+    ...(report.builds ? { 'clean build': report.builds.cleanSeconds, 'source-only rebuild': report.builds.sourceOnlySeconds } : {}),
+  };
+  for (const row of report.load) {
+    const label = `${row.endpoint} (${row.way})`;
+    figures[`${label} req/s`] = row.requestsPerSecond;
+    figures[`${label} p50`] = row.latencyMs.p50;
+    figures[`${label} p99`] = row.latencyMs.p99;
+  }
+  return Object.entries(figures)
+    .filter(([, value]) => !Number.isFinite(value) || value <= 0)
+    .map(([name]) => `missing figure: ${name}`);
+}
+
+export function render(report: Report): string {
+  const { settings, machine, memory, image, builds } = report;
+  const smoke = report.mode === 'smoke';
+  const ms = (value: number) => value.toFixed(value < 10 ? 2 : 1);
+  const lines = [
+    `Load: ${settings.connections} connections, ${settings.seconds} s per row after ${settings.warmupSeconds} s of warm-up` +
+      (settings.rounds > 1 ? `, nginx and direct taking turns in ${settings.rounds} rounds` : '') +
+      '; latency in ms.',
+    '',
+    '| endpoint | path | req/s | p50 ms | p99 ms |',
+    '|---|---|---:|---:|---:|',
+    ...report.load.map(
+      (row) => `| \`${row.endpoint}\` | ${row.way} | ${Math.round(row.requestsPerSecond)} | ${ms(row.latencyMs.p50)} | ${ms(row.latencyMs.p99)} |`,
+    ),
+    '',
+    `| target | measured | limit | ${smoke ? 'smoke: not judged' : 'result'} |`,
+    '|---|---:|---:|---|',
+    ...report.targets.map(
+      (t) =>
+        `| ${t.name} | ${t.measured.toFixed(2)} ${t.unit} | ${t.atMost ? '≤' : '≥'} ${t.limit} ${t.unit} | ${smoke ? '–' : t.pass ? 'PASS' : 'MISS'} |`,
+    ),
+    '',
+    `- api image \`${image.image}\`: ${(image.bytes / MB).toFixed(1)} MB, of which ${(image.baseBytes / MB).toFixed(1)} MB is \`${image.base}\`${image.baseIsStandIn ? ' (the offline stand-in)' : ''}`,
+    builds
+      ? `- clean build ${builds.cleanSeconds.toFixed(1)} s (\`--no-cache\`), rebuild after a one-line change to \`${builds.changedFile}\` ${builds.sourceOnlySeconds.toFixed(1)} s`
+      : '- build times: skipped in a smoke run',
+    `- time to healthy: ${report.startupSeconds.samples.map((s) => s.toFixed(2)).join(' s, ')} s`,
+    `- api memory, docker stats / node VmRSS / RssAnon (MiB): idle ${formatMemory(memory.idle)}; under load (peak over ${settings.memorySeconds} s, all three endpoints, direct) ${formatMemory(memory.underLoad)}`,
+    `- machine: ${machine.cpuModel}, ${machine.cpus} CPUs, ${machine.memoryGiB} GiB RAM, Linux ${machine.kernel}, Docker ${machine.docker} (${machine.storageDriver}, cgroup v${machine.cgroupVersion}), Compose ${machine.compose}, Node ${machine.node}; load average at start ${machine.loadAverageAtStart.join(' ')}`,
+    `- revision: ${report.revision.commit ?? 'unknown'}${report.revision.dirty ? ' with uncommitted changes' : ''}`,
+  ];
+  return lines.join('\n');
+}
+
+function formatMemory(sample: MemorySample): string {
+  return [sample.workingSetMiB, sample.vmRssMiB, sample.rssAnonMiB].map((value) => value.toFixed(1)).join(' / ');
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}

@@ -1,0 +1,255 @@
+/**
+ * The benchmark: `npm run bench` (full, about three minutes on 2 CPUs) or
+ * `npm run bench:smoke` (about half a minute; proves the harness works, judges
+ * nothing). `--out FILE` writes the JSON report elsewhere than bench/results/.
+ *
+ * It starts compose.yaml plus docker/bench/compose.bench.yaml as the project
+ * `accounts-stack-bench`, loads three endpoints through nginx with one api,
+ * straight at that api, and through nginx with two, then measures the image,
+ * the builds, the start-up time and the api's memory. It prints the tables and
+ * writes a JSON report. Missed targets never fail it; a broken run does (a
+ * non-2xx response, a connection error, a missing figure).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { imageFigures, timeBuilds, type BuildFigures } from './builds.mts';
+import { failedStatuses, fire, summarize, type LoadResult, type Run, type Workload } from './load.mts';
+import { describeMachine, describeRevision } from './machine.mts';
+import { MEMORY_METHOD, peakMemoryDuring, sampleMemory } from './memory.mts';
+import { judge, median, missingFigures, render, type LoadRow, type Report, type Settings, type Way } from './report.mts';
+import { REPO_ROOT, compose, composeModel, containerIds, publishedUrl, tearDown } from './stack.mts';
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+const mode = args.smoke ? 'smoke' : 'full';
+const SETTINGS: Settings = args.smoke
+  ? { connections: 4, warmupSeconds: 0, seconds: 1, rounds: 1, startupSamples: 1, memorySeconds: 1 }
+  : { connections: 10, warmupSeconds: 2, seconds: 10, rounds: 2, startupSamples: 3, memorySeconds: 6 };
+const outFile = args.out ?? join(REPO_ROOT, 'bench/results', args.smoke ? 'smoke.json' : 'latest.json');
+
+const PROXY_PORT = 8080;
+const API_PORT = 3000;
+// Far above what one host reaches in a run: the count bound, beside the time bound.
+const MAX_REQUESTS_PER_SECOND = 100_000;
+// Both accounts start this rich and transfers alternate direction, so none can overdraw.
+const OPENING_BALANCE = 1_000_000_000;
+// The idle reading comes after start-up work (migrations, seed import, first probes) has ended.
+const IDLE_SETTLE_MS = 2_000;
+const IMAGE_BUILD_TIMEOUT_MS = 15 * 60_000;
+const WAIT_TIMEOUT_SECONDS = 60;
+
+const aborter = new AbortController();
+const { signal } = aborter;
+for (const name of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(name, () => aborter.abort(new Error(`stopped by ${name}`)));
+}
+
+const startedAt = new Date();
+const elapsed = () => `${((Date.now() - startedAt.getTime()) / 1000).toFixed(1)} s`;
+const log = (message: string) => process.stderr.write(`bench [${elapsed().padStart(7)}]: ${message}\n`);
+const problems: string[] = [];
+
+function workloads(a: number, b: number): Workload[] {
+  const json = { 'content-type': 'application/json' };
+  return [
+    { name: 'POST /', requests: [{ method: 'POST', path: '/' }] },
+    { name: 'GET /accounts/:id', requests: [{ method: 'GET', path: `/accounts/${a}` }] },
+    {
+      name: 'POST /transfers',
+      requests: [
+        { method: 'POST', path: '/transfers', headers: json, body: JSON.stringify({ from: a, to: b, amount: 1 }) },
+        { method: 'POST', path: '/transfers', headers: json, body: JSON.stringify({ from: b, to: a, amount: 1 }) },
+      ],
+    },
+  ];
+}
+
+/**
+ * Measures one workload along each way. The ways take turns, `rounds` times, so
+ * that a change in the machine's load during the measurement hits them alike.
+ */
+async function measure(workload: Workload, ways: ReadonlyArray<readonly [Way, string]>): Promise<LoadRow[]> {
+  const options = { connections: SETTINGS.connections, signal };
+  if (SETTINGS.warmupSeconds > 0) {
+    for (const [, url] of ways) {
+      await fire(url, workload, { ...options, seconds: SETTINGS.warmupSeconds, maxRequests: SETTINGS.warmupSeconds * MAX_REQUESTS_PER_SECOND });
+    }
+  }
+  const seconds = SETTINGS.seconds / SETTINGS.rounds;
+  const runs = ways.map(() => [] as Run[]);
+  for (let round = 0; round < SETTINGS.rounds; round += 1) {
+    for (const [index, [, url]] of ways.entries()) {
+      runs[index].push(await fire(url, workload, { ...options, seconds, maxRequests: seconds * MAX_REQUESTS_PER_SECOND }));
+    }
+  }
+  return ways.map(([way], index) => {
+    const result = summarize(runs[index]);
+    checkResponses(`${workload.name} (${way})`, result);
+    log(`${workload.name.padEnd(18)} ${way.padEnd(14)} ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.latencyMs.p99.toFixed(2)} ms`);
+    return { endpoint: workload.name, way, ...result };
+  });
+}
+
+function checkResponses(label: string, result: LoadResult): void {
+  const failed = failedStatuses(result);
+  if (Object.keys(failed).length > 0) {
+    problems.push(`${label}: non-2xx responses ${JSON.stringify(failed)}`);
+    if (failed['429']) {
+      problems.push(
+        `${label}: 429s from the proxy's rate limit, although docker/bench/compose.bench.yaml sets PROXY_RATE_LIMIT=off; ` +
+          'the override must turn the limit off the way the proxy now reads it',
+      );
+    }
+  }
+  if (result.errors > 0) problems.push(`${label}: ${result.errors} requests got no response (${result.timeouts} timed out)`);
+}
+
+async function createAccount(baseUrl: string, name: string): Promise<number> {
+  const response = await fetch(`${baseUrl}/accounts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, openingBalance: OPENING_BALANCE }),
+    signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
+  });
+  const body = await response.text();
+  if (response.status !== 201) throw new Error(`POST /accounts answered ${response.status}: ${body}`);
+  return (JSON.parse(body) as { id: number }).id;
+}
+
+/**
+ * nginx re-resolves `api` every few seconds; until it has, a second replica gets
+ * nothing. Probes through the proxy until its log shows every replica answering.
+ */
+async function waitForSpread(baseUrl: string, replicas: number): Promise<void> {
+  const since = new Date().toISOString();
+  for (let round = 0; round < 40; round += 1) {
+    for (let i = 0; i < 10; i += 1) {
+      const response = await fetch(`${baseUrl}/`, { method: 'POST', signal: AbortSignal.any([signal, AbortSignal.timeout(5_000)]) });
+      await response.arrayBuffer();
+    }
+    const upstreams = new Set(
+      (await compose(['logs', '--no-log-prefix', '--since', since, 'proxy'], { signal }))
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => (JSON.parse(line) as { upstream_addr?: string }).upstream_addr)
+        .filter(Boolean),
+    );
+    if (upstreams.size >= replicas) return;
+    await sleep(500, undefined, { signal });
+  }
+  throw new Error(`nginx did not reach ${replicas} api replicas within 20 s`);
+}
+
+async function upAndTime(): Promise<number> {
+  const started = performance.now();
+  await compose(['up', '--detach', '--wait', '--wait-timeout', String(WAIT_TIMEOUT_SECONDS), '--no-build'], { signal });
+  return (performance.now() - started) / 1000;
+}
+
+async function main(): Promise<number> {
+  const [machine, revision] = await Promise.all([describeMachine(), describeRevision()]);
+  if (machine.loadAverageAtStart[0] > 0.5) {
+    log(`load average is ${machine.loadAverageAtStart[0]}: something else is using the CPUs, the figures will be low`);
+  }
+
+  const load: LoadRow[] = [];
+  const startupSamples: number[] = [];
+  let memory: Report['memory'];
+  try {
+    // A run that was killed leaves its stack behind.
+    await tearDown();
+    log('building the images (cached after the first time)');
+    await compose(['build'], { timeoutMs: IMAGE_BUILD_TIMEOUT_MS, signal });
+
+    for (let sample = 0; sample < SETTINGS.startupSamples; sample += 1) {
+      if (sample > 0) await tearDown();
+      startupSamples.push(await upAndTime());
+      log(`healthy after ${startupSamples.at(-1)!.toFixed(2)} s`);
+    }
+
+    const proxyUrl = await publishedUrl('proxy', PROXY_PORT);
+    const directUrl = await publishedUrl('api', API_PORT);
+    const [apiContainer] = await containerIds('api');
+    await sleep(IDLE_SETTLE_MS, undefined, { signal });
+    const idle = await sampleMemory(apiContainer, signal);
+
+    const plan = workloads(await createAccount(proxyUrl, 'bench-a'), await createAccount(proxyUrl, 'bench-b'));
+    for (const workload of plan) {
+      load.push(...(await measure(workload, [['nginx, 1 api', proxyUrl], ['direct to api', directUrl]])));
+    }
+
+    const mixed: Workload = { name: 'all three', requests: plan.flatMap((workload) => workload.requests) };
+    const { peak, result } = await peakMemoryDuring(
+      apiContainer,
+      fire(directUrl, mixed, {
+        connections: SETTINGS.connections,
+        seconds: SETTINGS.memorySeconds,
+        maxRequests: SETTINGS.memorySeconds * MAX_REQUESTS_PER_SECOND,
+        signal,
+      }),
+      signal,
+    );
+    checkResponses('memory under load', summarize([result]));
+    memory = { method: MEMORY_METHOD, idle, underLoad: peak };
+
+    log('scaling to 2 api replicas');
+    await compose(['up', '--detach', '--wait', '--wait-timeout', String(WAIT_TIMEOUT_SECONDS), '--no-build', '--scale', 'api=2'], {
+      signal,
+    });
+    await waitForSpread(proxyUrl, 2);
+    for (const workload of plan) load.push(...(await measure(workload, [['nginx, 2 api', proxyUrl]])));
+  } finally {
+    log('removing the bench stack');
+    await tearDown().catch((error: Error) => problems.push(`the bench stack was not removed: ${error.message}`));
+  }
+
+  let builds: BuildFigures | null = null;
+  if (mode === 'full') {
+    log('timing a clean build and a source-only rebuild of the api image (a few minutes)');
+    builds = await timeBuilds(signal);
+  }
+  const apiImage = (await composeModel()).services.api?.image;
+  if (!apiImage) throw new Error('compose.yaml names no image for the api');
+  const image = await imageFigures(apiImage, signal);
+
+  const startupSeconds = { samples: startupSamples, median: median(startupSamples) };
+  const partial = {
+    mode,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine,
+    revision,
+    settings: SETTINGS,
+    load,
+    startupSeconds,
+    memory,
+    image,
+    builds,
+    targets: judge(load, startupSeconds.median, memory.idle, image, builds),
+  } satisfies Omit<Report, 'problems'>;
+  problems.push(...missingFigures(partial));
+  const report: Report = { ...partial, problems };
+
+  process.stdout.write(`${render(report)}\n`);
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);
+  log(`report written to ${outFile}`);
+  if (problems.length > 0) {
+    for (const problem of problems) log(`PROBLEM ${problem}`);
+    return 1;
+  }
+  return 0;
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The only compose project the benchmark creates, removes or reads. */
+export const PROJECT = 'accounts-stack-bench';
+const COMPOSE_FILES = ['compose.yaml', 'docker/bench/compose.bench.yaml'];
+const COMMAND_TIMEOUT_MS = 120_000;
+
+/**
+ * The compose environment is pinned where it changes the figures, so that a
+ * `.env` beside compose.yaml cannot make one run log more than another.
+ * Base image overrides (NODE_IMAGE, NGINX_IMAGE) still pass through.
+ */
+const COMPOSE_ENV = { LOG_LEVEL: 'info' };
+
+export interface CommandOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Runs the docker CLI from the repository root and returns stdout; on failure the error carries stderr. */
+export async function docker(args: string[], { timeoutMs = COMMAND_TIMEOUT_MS, signal }: CommandOptions = {}): Promise<string> {
+  try {
+    const { stdout } = await run('docker', args, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...COMPOSE_ENV },
+      timeout: timeoutMs,
+      killSignal: 'SIGTERM',
+      signal,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return stdout;
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    const failure = error as { stderr?: string; killed?: boolean; message: string };
+    const reason = failure.killed ? `stopped after ${timeoutMs} ms` : (failure.stderr ?? '').trim().split('\n').slice(-40).join('\n');
+    throw new Error(`docker ${args.join(' ')} failed: ${reason || failure.message}`);
+  }
+}
+
+/** `docker compose` on the bench project, with compose.yaml and the bench override. */
+export function compose(args: string[], options?: CommandOptions): Promise<string> {
+  return docker(['compose', '-p', PROJECT, ...COMPOSE_FILES.flatMap((file) => ['-f', file]), ...args], options);
+}
+
+/** The address the engine published for a service's container port, as a loopback URL. */
+export async function publishedUrl(service: string, containerPort: number, index = 1): Promise<string> {
+  const binding = (await compose(['port', '--index', String(index), service, String(containerPort)])).trim();
+  const port = /:(\d+)$/.exec(binding)?.[1];
+  if (!port) throw new Error(`${service} #${index} publishes no port for ${containerPort} (got '${binding}')`);
+  return `http://127.0.0.1:${port}`;
+}
+
+export async function containerIds(service: string): Promise<string[]> {
+  return (await compose(['ps', '--quiet', service])).split('\n').filter(Boolean);
+}
+
+/** Removes the bench project's containers, networks and volumes; quiet when there is nothing to remove. */
+export async function tearDown(): Promise<void> {
+  await compose(['down', '--volumes', '--remove-orphans', '--timeout', '5'], { timeoutMs: 60_000 });
+}
+
+/** The resolved compose model, for names that compose.yaml owns (image tags). */
+export async function composeModel(): Promise<{ services: Record<string, { image?: string }> }> {
+  return JSON.parse(await compose(['config', '--format', 'json']));
+}
