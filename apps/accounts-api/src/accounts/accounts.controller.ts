@@ -30,17 +30,12 @@ import { etagOf } from '../common/http/etag';
 import { ApiPageResponse, PageQuery, type Page } from '../common/http/pagination';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
 import { reply } from '../common/http/write-result';
-import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
+import { ApiIdempotencyKey, IdempotencyKey } from '../idempotency/idempotency-key.decorator';
 import { Account } from './account';
 import { AccountsService } from './accounts.service';
 import { CreateAccountDto } from './dto/create-account.dto';
 import { RenameAccountDto } from './dto/rename-account.dto';
 
-export const IDEMPOTENCY_KEY_HEADER = {
-  name: 'Idempotency-Key',
-  required: false,
-  description: 'Retrying with the same key and body returns the first answer and changes nothing',
-};
 const IF_MATCH_HEADER = { name: 'If-Match', required: false, description: 'The ETag from GET; 412 if it is stale' };
 
 @ApiTags('accounts')
@@ -59,7 +54,7 @@ export class AccountsController {
   @Post()
   @ApiOperation({ summary: 'Open an account' })
   @ApiErrors(400, 413, 415, 422, 503, 507)
-  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
+  @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: Account, description: 'Location gives the new account' })
   create(
     @Body() dto: CreateAccountDto,

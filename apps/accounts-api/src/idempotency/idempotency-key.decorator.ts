@@ -1,4 +1,5 @@
 import { BadRequestException, createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
 import type { Request } from 'express';
 
 /** Printable ASCII without spaces, as the draft recommends (a UUID fits). */
@@ -15,3 +16,11 @@ export const IdempotencyKey = createParamDecorator((_data: unknown, ctx: Executi
   }
   return value;
 });
+
+/** Documents the optional Idempotency-Key header of a write. */
+export const ApiIdempotencyKey = () =>
+  ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Retrying with the same key and body returns the first answer and changes nothing',
+  });

@@ -2,19 +2,17 @@ import { All, Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestj
 import {
   ApiCreatedResponse,
   ApiExcludeEndpoint,
-  ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { IDEMPOTENCY_KEY_HEADER } from '../accounts/accounts.controller';
 import { MethodNotAllowedException } from '../common/exceptions/method-not-allowed.exception';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { ApiPageResponse, PageQuery, type Page } from '../common/http/pagination';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
 import { reply } from '../common/http/write-result';
-import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
+import { ApiIdempotencyKey, IdempotencyKey } from '../idempotency/idempotency-key.decorator';
 import { CreateTransferDto } from './dto/create-transfer.dto';
 import { LedgerEntry, Transfer } from './transfer';
 import { TransfersService } from './transfers.service';
@@ -27,7 +25,7 @@ export class TransfersController {
   @Post('transfers')
   @ApiOperation({ summary: 'Move money between two open accounts, atomically' })
   @ApiErrors(400, 404, 409, 413, 415, 422, 503, 507)
-  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
+  @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: Transfer, description: 'Location gives the new transfer' })
   create(
     @Body() dto: CreateTransferDto,
