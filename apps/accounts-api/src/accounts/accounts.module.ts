@@ -8,5 +8,6 @@ import { RootController } from './root.controller';
   imports: [IdempotencyModule],
   controllers: [RootController, AccountsController],
   providers: [AccountsService],
+  exports: [AccountsService],
 })
 export class AccountsModule {}

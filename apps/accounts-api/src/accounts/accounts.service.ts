@@ -31,7 +31,7 @@ export class AccountsService {
   }
 
   get(id: number): Account {
-    return toAccount(this.row(id));
+    return toAccount(this.findRow(id));
   }
 
   create(dto: CreateAccountDto, idempotencyKey: string | undefined): WriteResult<Account> {
@@ -60,7 +60,7 @@ export class AccountsService {
 
   rename(id: number, name: string, ifMatch: string | undefined): Account {
     return this.db.transaction(() => {
-      const account = this.row(id);
+      const account = this.findRow(id);
       assertIfMatch(ifMatch, account.version);
       if (account.closed_at !== null) throw new ConflictException(`Account ${id} is closed and cannot be renamed`);
       if (account.name !== name) {
@@ -82,7 +82,7 @@ export class AccountsService {
    */
   close(id: number, ifMatch: string | undefined): void {
     this.db.transaction(() => {
-      const account = this.row(id);
+      const account = this.findRow(id);
       assertIfMatch(ifMatch, account.version);
       if (account.closed_at !== null) return;
       if (account.balance !== 0) {
@@ -100,7 +100,8 @@ export class AccountsService {
     });
   }
 
-  private row(id: number): AccountRow {
+  /** The account's row, open or closed; 404 when there is none. Transfers use it too. */
+  findRow(id: number): AccountRow {
     const row = this.db.get<AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE id = ?`, id);
     if (!row) throw new NotFoundException(`Account ${id} does not exist`);
     return row;

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { AccountsModule } from '../accounts/accounts.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { TransfersController } from './transfers.controller';
 import { TransfersService } from './transfers.service';
 
 @Module({
-  imports: [IdempotencyModule],
+  imports: [AccountsModule, IdempotencyModule],
   controllers: [TransfersController],
   providers: [TransfersService],
 })

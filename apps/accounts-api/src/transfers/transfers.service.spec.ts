@@ -17,7 +17,7 @@ describe('TransfersService', () => {
       idempotencyKeyTtlSeconds: 3600,
     });
     accounts = new AccountsService(store.db, idempotency);
-    transfers = new TransfersService(store.db, idempotency);
+    transfers = new TransfersService(store.db, accounts, idempotency);
   });
   afterEach(() => store.dispose());
 

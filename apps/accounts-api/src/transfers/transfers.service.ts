@@ -1,18 +1,25 @@
 import { BadRequestException, ConflictException, HttpStatus, Injectable, NotFoundException } from '@nestjs/common';
 import type { AccountRow } from '../accounts/account';
+import { AccountsService } from '../accounts/accounts.service';
 import { DEFAULT_PAGE_SIZE, decodeCursor, toPage, type Page, type PageQuery } from '../common/http/pagination';
 import { IdempotencyService, type WriteResult } from '../idempotency/idempotency.service';
 import { Database } from '../store/database';
 import type { CreateTransferDto } from './dto/create-transfer.dto';
 import { toLedgerEntry, toTransfer, type LedgerEntry, type LedgerEntryRow, type Transfer, type TransferRow } from './transfer';
-import { transferRefusal } from './transfer-rules';
+import { transferRefusal, type TransferParty } from './transfer-rules';
 
-type Party = Pick<AccountRow, 'id' | 'balance' | 'overdraft_limit' | 'closed_at'>;
+const toParty = (row: AccountRow): TransferParty => ({
+  id: row.id,
+  balance: row.balance,
+  overdraftLimit: row.overdraft_limit,
+  closed: row.closed_at !== null,
+});
 
 @Injectable()
 export class TransfersService {
   constructor(
     private readonly db: Database,
+    private readonly accounts: AccountsService,
     private readonly idempotency: IdempotencyService,
   ) {}
 
@@ -26,13 +33,9 @@ export class TransfersService {
     }
     return this.db.transaction(() =>
       this.idempotency.run('POST /transfers', idempotencyKey, dto, () => {
-        const from = this.party(dto.from);
-        const to = this.party(dto.to);
-        const refusal = transferRefusal(
-          { id: from.id, balance: from.balance, overdraftLimit: from.overdraft_limit, closed: from.closed_at !== null },
-          { id: to.id, balance: to.balance, overdraftLimit: to.overdraft_limit, closed: to.closed_at !== null },
-          dto.amount,
-        );
+        const from = toParty(this.accounts.findRow(dto.from));
+        const to = toParty(this.accounts.findRow(dto.to));
+        const refusal = transferRefusal(from, to, dto.amount);
         if (refusal) throw new ConflictException(refusal);
 
         const now = new Date().toISOString();
@@ -61,7 +64,7 @@ export class TransfersService {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const after = decodeCursor(query.cursor);
     // Accounts are closed, never deleted, so an account found here still exists for the query below.
-    this.party(accountId);
+    this.accounts.findRow(accountId);
     const rows = this.db.all<LedgerEntryRow>(
       `SELECT id, account_id, transfer_id, amount, balance_after, created_at
        FROM ledger_entries WHERE account_id = ? AND id > ? ORDER BY id LIMIT ?`,
@@ -70,12 +73,6 @@ export class TransfersService {
       limit + 1,
     );
     return toPage(rows, limit, `/accounts/${accountId}/transactions`, toLedgerEntry);
-  }
-
-  private party(id: number): Party {
-    const row = this.db.get<Party>('SELECT id, balance, overdraft_limit, closed_at FROM accounts WHERE id = ?', id);
-    if (!row) throw new NotFoundException(`Account ${id} does not exist`);
-    return row;
   }
 
   private post(accountId: number, transferId: number, amount: number, balanceAfter: number, now: string): void {
