@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, connect } from 'node:net';
+import { allPages } from '../support/http';
 import { docker, type Stack } from '../support/stack';
 
 /** A host port that is free now, for a stack that must keep its port across a proxy restart. */
@@ -188,19 +189,6 @@ async function balanceOf(baseUrl: string, id: number): Promise<number> {
   return ((await res.json()) as { balance: number }).balance;
 }
 
-/** Every entry of an account's ledger, following the `next` links. */
-async function ledgerOf(baseUrl: string, id: number): Promise<{ transferId: number; amount: number }[]> {
-  const entries: { transferId: number; amount: number }[] = [];
-  for (let path: string | null = `/accounts/${id}/transactions?limit=100`, pages = 0; path && pages < 1_000; pages++) {
-    const res = await fetch(`${baseUrl}${path}`);
-    if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`);
-    const page = (await res.json()) as { data: { transferId: number; amount: number }[]; next: string | null };
-    entries.push(...page.data);
-    path = page.next;
-  }
-  return entries;
-}
-
 /** A failure a client should retry with the same Idempotency-Key. */
 const RETRYABLE = new Set([0, 502, 503, 504]);
 
@@ -310,8 +298,10 @@ export interface StoredTransfers {
 
 /** What the store holds for the two accounts of a transfer load, read through the api. */
 export async function storedTransfers(baseUrl: string, from: number, to: number): Promise<StoredTransfers> {
-  const fromLedger = (await ledgerOf(baseUrl, from)).filter((e) => e.amount < 0);
-  const toLedger = (await ledgerOf(baseUrl, to)).filter((e) => e.amount > 0);
+  const ledgerOf = (id: number) =>
+    allPages<{ transferId: number; amount: number }>(baseUrl, `/accounts/${id}/transactions?limit=100`);
+  const fromLedger = (await ledgerOf(from)).filter((e) => e.amount < 0);
+  const toLedger = (await ledgerOf(to)).filter((e) => e.amount > 0);
   return {
     fromTransferIds: fromLedger.map((e) => e.transferId).sort((a, b) => a - b),
     toTransferIds: toLedger.map((e) => e.transferId).sort((a, b) => a - b),
