@@ -1,5 +1,7 @@
 /**
  * Unit specs: `*.spec.ts` beside the code they test, in every app and lib.
+ * Store specs run on SQLite and on a real PostgreSQL, started once for the
+ * run from the postgres:17 image.
  * @type {import('jest').Config}
  */
 module.exports = {
@@ -10,4 +12,8 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/[^/]+/test/'],
   transform: { '^.+\\.ts$': 'ts-jest' },
   testEnvironment: 'node',
+  globalSetup: '<rootDir>/apps/accounts-api/test/support/postgres.global-setup.ts',
+  globalTeardown: '<rootDir>/apps/accounts-api/test/support/postgres.global-teardown.ts',
+  // Starting PostgreSQL and a first query on it can take a while on a busy machine.
+  testTimeout: 20_000,
 };

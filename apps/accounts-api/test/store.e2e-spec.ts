@@ -1,7 +1,7 @@
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { AppModule } from '../src/app.module';
-import { Database } from '../src/store/database';
+import { Store } from '../src/store/store';
 import { SEED, TestApp } from './support/app';
 
 describe('the store (e2e)', () => {
@@ -55,7 +55,7 @@ describe('the store (e2e)', () => {
 
   it('answers 503 with Retry-After, and reports the store down in /health, when the store is unavailable', async () => {
     const app = await t.boot();
-    app.get(Database).close();
+    await app.get(Store).close();
 
     const res = await request(t.server).get('/accounts/1').expect(503);
     expect(res.headers['retry-after']).toBe('1');
@@ -68,12 +68,12 @@ describe('the store (e2e)', () => {
     });
   });
 
-  it('refuses to start without STORE_FILE, naming the variable', async () => {
+  it('refuses to start without STORE_URL, naming the variable', async () => {
     process.env.SEED_FILE = t.seedFile;
-    delete process.env.STORE_FILE;
+    delete process.env.STORE_URL;
 
     await expect(Test.createTestingModule({ imports: [AppModule] }).compile()).rejects.toThrow(
-      /Invalid environment: STORE_FILE=null/,
+      /Invalid environment: STORE_URL=null/,
     );
   });
 });

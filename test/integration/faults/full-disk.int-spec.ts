@@ -8,7 +8,7 @@ const stack = useStack({
 
 const apiId = () => stack().compose.getContainer('api-1').getId();
 /** The filler sits beside the database, on the same (tmpfs) volume. */
-const FILLER = '"$(dirname "$STORE_FILE")/filler"';
+const FILLER = '"$(dirname "${STORE_URL#sqlite:}")/filler"';
 
 const json = (method: string, path: string, body: unknown) =>
   timedFetch(`${stack().baseUrl}${path}`, {

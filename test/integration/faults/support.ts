@@ -314,7 +314,7 @@ export async function storedTransfers(baseUrl: string, from: number, to: number)
 export async function integrityCheck(apiContainerId: string): Promise<string> {
   const script =
     "const { DatabaseSync } = require('node:sqlite');" +
-    'const db = new DatabaseSync(process.env.STORE_FILE, { readOnly: true });' +
+    "const db = new DatabaseSync(process.env.STORE_URL.replace(/^sqlite:/, ''), { readOnly: true });" +
     "process.stdout.write(db.prepare('PRAGMA integrity_check').all().map((r) => r.integrity_check).join('\\n'));";
   return (await docker('exec', apiContainerId, 'node', '-e', script)).trim();
 }

@@ -14,6 +14,14 @@ const COMPOSE_FILE = join(REPO_ROOT, 'compose.yaml');
 export const PROJECT = process.env.INTEGRATION_PROJECT ?? 'accounts-stack-it';
 const PROXY_CONTAINER_PORT = 8080;
 
+export type StackStore = 'sqlite' | 'postgres';
+/**
+ * The store every stack of this run uses: `STACK_STORE=postgres` runs the
+ * same specs on compose.postgres.yaml (`npm run test:integration:postgres`).
+ */
+export const STACK_STORE: StackStore = process.env.STACK_STORE === 'postgres' ? 'postgres' : 'sqlite';
+const STORE_OVERRIDES: Record<StackStore, readonly string[]> = { sqlite: [], postgres: ['compose.postgres.yaml'] };
+
 /** A running copy of compose.yaml, reached the way a user reaches it: the published proxy port. */
 export interface Stack {
   readonly compose: StartedDockerComposeEnvironment;
@@ -22,6 +30,7 @@ export interface Stack {
   /** A private copy of the seed folder, bind-mounted into the api in place of data/seed. */
   readonly seedFile: string;
   readonly project: string;
+  readonly store: StackStore;
   /** `docker compose` on this stack, with the same file and environment it was started with. */
   composeCli(...args: string[]): Promise<string>;
   /** `docker compose down` (with `-v` when asked) and `up -d --wait` again, as a user would. */
@@ -45,7 +54,7 @@ export async function startStack({ env = {}, overrides = [] }: StackOptions = {}
 
   // Port 0: the engine picks a free host port, so a stack on 5000 can keep running.
   const environment = { PROXY_PORT: '0', SEED_DIR: seedDir, ...env };
-  const files = [basename(COMPOSE_FILE), ...overrides];
+  const files = [basename(COMPOSE_FILE), ...STORE_OVERRIDES[STACK_STORE], ...overrides];
   let compose: StartedDockerComposeEnvironment;
   try {
     compose = await new DockerComposeEnvironment(REPO_ROOT, files)
@@ -65,6 +74,7 @@ export async function startStack({ env = {}, overrides = [] }: StackOptions = {}
     baseUrl: `http://127.0.0.1:${port}`,
     seedFile,
     project: PROJECT,
+    store: STACK_STORE,
     async composeCli(...args: string[]) {
       const fileArgs = files.flatMap((file) => ['-f', join(REPO_ROOT, file)]);
       const { stdout } = await run('docker', ['compose', '-p', PROJECT, ...fileArgs, ...args], {

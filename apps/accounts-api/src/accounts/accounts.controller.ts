@@ -25,7 +25,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { MethodNotAllowedException } from '../common/exceptions/method-not-allowed.exception';
-import { ApiErrors } from '../common/http/api-errors.decorator';
+import { ApiErrors, STORE_WRITE_ERRORS } from '../common/http/api-errors.decorator';
 import { etagOf } from '../common/http/etag';
 import { ApiPageResponse, PageQuery, type Page } from '../common/http/pagination';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
@@ -45,49 +45,57 @@ export class AccountsController {
 
   @Get()
   @ApiOperation({ summary: 'Accounts, ordered by id, a page at a time' })
-  @ApiErrors(400, 503)
+  @ApiErrors('invalid_request', 'store_unavailable', 'store_busy')
   @ApiPageResponse(Account)
-  list(@Query() query: PageQuery): Page<Account> {
+  list(@Query() query: PageQuery): Promise<Page<Account>> {
     return this.accounts.list(query);
   }
 
   @Post()
   @ApiOperation({ summary: 'Open an account' })
-  @ApiErrors(400, 413, 415, 422, 503, 507)
+  @ApiErrors('invalid_request', 'body_too_large', 'not_json', 'idempotency_key_reused', ...STORE_WRITE_ERRORS)
   @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: Account, description: 'Location gives the new account' })
-  create(
+  async create(
     @Body() dto: CreateAccountDto,
     @IdempotencyKey() key: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ): Account {
-    const result = this.accounts.create(dto, key);
+  ): Promise<Account> {
+    const result = await this.accounts.create(dto, key);
     res.setHeader('ETag', etagOf(result.body.version));
     return reply(res, result);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One account, open or closed, with its ETag' })
-  @ApiErrors(400, 404, 503)
+  @ApiErrors('invalid_request', 'account_not_found', 'store_unavailable', 'store_busy')
   @ApiOkResponse({ type: Account })
-  get(@Param('id', ParseIdPipe) id: number, @Res({ passthrough: true }) res: Response): Account {
-    const account = this.accounts.get(id);
+  async get(@Param('id', ParseIdPipe) id: number, @Res({ passthrough: true }) res: Response): Promise<Account> {
+    const account = await this.accounts.get(id);
     res.setHeader('ETag', etagOf(account.version));
     return account;
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Rename an account' })
-  @ApiErrors(400, 404, 409, 412, 413, 415, 503, 507)
+  @ApiErrors(
+    'invalid_request',
+    'account_not_found',
+    'account_closed',
+    'stale_version',
+    'body_too_large',
+    'not_json',
+    ...STORE_WRITE_ERRORS,
+  )
   @ApiHeader(IF_MATCH_HEADER)
   @ApiOkResponse({ type: Account })
-  rename(
+  async rename(
     @Param('id', ParseIdPipe) id: number,
     @Body() dto: RenameAccountDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ): Account {
-    const account = this.accounts.rename(id, dto.name, ifMatch);
+  ): Promise<Account> {
+    const account = await this.accounts.rename(id, dto.name, ifMatch);
     res.setHeader('ETag', etagOf(account.version));
     return account;
   }
@@ -95,11 +103,11 @@ export class AccountsController {
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Close an account whose balance is zero; its history is kept' })
-  @ApiErrors(400, 404, 409, 412, 503, 507)
+  @ApiErrors('invalid_request', 'account_not_found', 'balance_not_zero', 'stale_version', ...STORE_WRITE_ERRORS)
   @ApiHeader(IF_MATCH_HEADER)
   @ApiNoContentResponse()
-  close(@Param('id', ParseIdPipe) id: number, @Headers('if-match') ifMatch: string | undefined): void {
-    this.accounts.close(id, ifMatch);
+  close(@Param('id', ParseIdPipe) id: number, @Headers('if-match') ifMatch: string | undefined): Promise<void> {
+    return this.accounts.close(id, ifMatch);
   }
 
   @All()

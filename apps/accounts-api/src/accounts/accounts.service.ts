@@ -1,77 +1,95 @@
-import { ConflictException, HttpStatus, Injectable, NotFoundException } from '@nestjs/common';
-import { assertIfMatch } from '../common/http/etag';
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { etagOf, ifMatchAllows } from '../common/http/etag';
 import { DEFAULT_PAGE_SIZE, decodeCursor, toPage, type Page, type PageQuery } from '../common/http/pagination';
 import { IdempotencyService, type WriteResult } from '../idempotency/idempotency.service';
-import { Database } from '../store/database';
+import { Store, type Executor } from '../store/store';
 import { toAccount, type Account, type AccountRow, type AccountSummary } from './account';
+import { closeRefusal, renameRefusal, type AccountState } from './account-rules';
+import { AccountNotFoundError, StaleVersionError } from './accounts.errors';
 import type { CreateAccountDto } from './dto/create-account.dto';
 
-const COLUMNS = 'id, name, balance, opening_balance, overdraft_limit, version, created_at, updated_at, closed_at';
+const COLUMNS = [
+  'id',
+  'name',
+  'balance',
+  'opening_balance',
+  'overdraft_limit',
+  'version',
+  'created_at',
+  'updated_at',
+  'closed_at',
+] as const;
+
+const stateOf = (row: AccountRow): AccountState => ({ id: row.id, balance: row.balance, closed: row.closed_at !== null });
 
 @Injectable()
 export class AccountsService {
   constructor(
-    private readonly db: Database,
+    private readonly store: Store,
     private readonly idempotency: IdempotencyService,
   ) {}
 
   /** Every open account, ordered by id: the talk's POST / answer. */
-  summaries(): AccountSummary[] {
-    return this.db.all<AccountSummary>('SELECT id, name, balance FROM accounts WHERE closed_at IS NULL ORDER BY id');
+  summaries(): Promise<AccountSummary[]> {
+    return this.store.db
+      .selectFrom('accounts')
+      .select(['id', 'name', 'balance'])
+      .where('closed_at', 'is', null)
+      .orderBy('id')
+      .execute();
   }
 
-  list(query: PageQuery): Page<Account> {
+  async list(query: PageQuery): Promise<Page<Account>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const rows = this.db.all<AccountRow>(
-      `SELECT ${COLUMNS} FROM accounts WHERE id > ? ORDER BY id LIMIT ?`,
-      decodeCursor(query.cursor),
-      limit + 1,
-    );
+    const rows = await this.store.db
+      .selectFrom('accounts')
+      .select(COLUMNS)
+      .where('id', '>', decodeCursor(query.cursor))
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
     return toPage(rows, limit, '/accounts', toAccount);
   }
 
-  get(id: number): Account {
-    return toAccount(this.findRow(id));
+  async get(id: number): Promise<Account> {
+    return toAccount(await this.findRow(id));
   }
 
-  create(dto: CreateAccountDto, idempotencyKey: string | undefined): WriteResult<Account> {
-    return this.db.transaction(() =>
-      this.idempotency.run('POST /accounts', idempotencyKey, dto, () => {
+  create(dto: CreateAccountDto, idempotencyKey: string | undefined): Promise<WriteResult<Account>> {
+    return this.store.transaction((trx) =>
+      this.idempotency.run(trx, 'POST /accounts', idempotencyKey, dto, async () => {
         const now = new Date().toISOString();
         const opening = dto.openingBalance ?? 0;
-        const { lastInsertRowid } = this.db.execute(
-          `INSERT INTO accounts (name, opening_balance, balance, overdraft_limit, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?)`,
-          dto.name,
-          opening,
-          opening,
-          dto.overdraftLimit ?? 0,
-          now,
-          now,
-        );
-        return {
-          status: HttpStatus.CREATED,
-          location: `/accounts/${lastInsertRowid}`,
-          body: this.get(lastInsertRowid),
-        };
+        const { id } = await trx
+          .insertInto('accounts')
+          .values({
+            name: dto.name,
+            opening_balance: opening,
+            balance: opening,
+            overdraft_limit: dto.overdraftLimit ?? 0,
+            created_at: now,
+            updated_at: now,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        return { status: HttpStatus.CREATED, location: `/accounts/${id}`, body: toAccount(await this.findRow(id, trx)) };
       }),
     );
   }
 
-  rename(id: number, name: string, ifMatch: string | undefined): Account {
-    return this.db.transaction(() => {
-      const account = this.findRow(id);
-      assertIfMatch(ifMatch, account.version);
-      if (account.closed_at !== null) throw new ConflictException(`Account ${id} is closed and cannot be renamed`);
-      if (account.name !== name) {
-        this.db.execute(
-          'UPDATE accounts SET name = ?, version = version + 1, updated_at = ? WHERE id = ?',
-          name,
-          new Date().toISOString(),
-          id,
-        );
-      }
-      return this.get(id);
+  rename(id: number, name: string, ifMatch: string | undefined): Promise<Account> {
+    return this.store.transaction(async (trx) => {
+      const account = await this.findRow(id, trx, { lock: true });
+      this.assertIfMatch(ifMatch, account.version);
+      const refusal = renameRefusal(stateOf(account));
+      if (refusal) throw refusal;
+      if (account.name === name) return toAccount(account);
+      await trx
+        .updateTable('accounts')
+        .set((eb) => ({ name, version: eb('version', '+', 1), updated_at: new Date().toISOString() }))
+        .where('id', '=', id)
+        .execute();
+      return toAccount(await this.findRow(id, trx));
     });
   }
 
@@ -80,30 +98,35 @@ export class AccountsService {
    * history still adds up. Closing a closed account succeeds again: DELETE
    * is idempotent, and the proxy may retry it.
    */
-  close(id: number, ifMatch: string | undefined): void {
-    this.db.transaction(() => {
-      const account = this.findRow(id);
-      assertIfMatch(ifMatch, account.version);
+  close(id: number, ifMatch: string | undefined): Promise<void> {
+    return this.store.transaction(async (trx) => {
+      const account = await this.findRow(id, trx, { lock: true });
+      this.assertIfMatch(ifMatch, account.version);
+      const refusal = closeRefusal(stateOf(account));
+      if (refusal) throw refusal;
       if (account.closed_at !== null) return;
-      if (account.balance !== 0) {
-        throw new ConflictException(
-          `Account ${id} has a balance of ${account.balance}; transfer it to zero before closing the account`,
-        );
-      }
       const now = new Date().toISOString();
-      this.db.execute(
-        'UPDATE accounts SET closed_at = ?, version = version + 1, updated_at = ? WHERE id = ?',
-        now,
-        now,
-        id,
-      );
+      await trx
+        .updateTable('accounts')
+        .set((eb) => ({ closed_at: now, version: eb('version', '+', 1), updated_at: now }))
+        .where('id', '=', id)
+        .execute();
     });
   }
 
-  /** The account's row, open or closed; 404 when there is none. Transfers use it too. */
-  findRow(id: number): AccountRow {
-    const row = this.db.get<AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE id = ?`, id);
-    if (!row) throw new NotFoundException(`Account ${id} does not exist`);
+  /**
+   * The account's row, open or closed, read through `executor` (a
+   * transaction, when given one); with `lock`, held until that transaction
+   * ends. Transfers use it too.
+   */
+  async findRow(id: number, executor: Executor = this.store.db, { lock = false } = {}): Promise<AccountRow> {
+    const query = executor.selectFrom('accounts').select(COLUMNS).where('id', '=', id);
+    const row = await (lock ? this.store.forUpdate(query) : query).executeTakeFirst();
+    if (!row) throw new AccountNotFoundError(id);
     return row;
+  }
+
+  private assertIfMatch(ifMatch: string | undefined, version: number): void {
+    if (!ifMatchAllows(ifMatch, version)) throw new StaleVersionError(ifMatch!, etagOf(version));
   }
 }

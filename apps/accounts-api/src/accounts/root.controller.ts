@@ -17,7 +17,7 @@ export class RootController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: "Every open account, ordered by id (the talk's contract)" })
   @ApiOkResponse({ type: [AccountSummary] })
-  list(): AccountSummary[] {
+  list(): Promise<AccountSummary[]> {
     return this.accounts.summaries();
   }
 

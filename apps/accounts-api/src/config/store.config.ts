@@ -1,18 +1,33 @@
+import { readFileSync } from 'node:fs';
 import { ConfigType, registerAs } from '@nestjs/config';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
+import { parseStoreUrl } from './store-url';
 import { validateEnv } from './validate-env';
 
 class StoreEnv {
-  /** The SQLite database file; in the container it sits on the `state` named volume. */
+  /**
+   * Which store, and where: `sqlite:/var/lib/accounts-api/accounts.db` (the
+   * default stack, a file on the `state` volume) or
+   * `postgres://accounts@postgres:5432/accounts`.
+   */
   @IsString() @IsNotEmpty()
-  readonly STORE_FILE!: string;
+  readonly STORE_URL!: string;
+
+  /** A file holding the PostgreSQL password (a Docker secret), so that it is never in the environment. */
+  @IsOptional() @IsString() @IsNotEmpty()
+  readonly STORE_PASSWORD_FILE?: string;
 
   /**
-   * How long a write waits for another replica's transaction before the
-   * request is answered 503. Replicas share one file, so writers queue.
+   * How long a request waits for a lock (another replica's write on SQLite,
+   * a row lock on PostgreSQL) or for a PostgreSQL connection before it is
+   * answered 503.
    */
   @IsOptional() @IsInt() @Min(100) @Max(60_000)
   readonly STORE_BUSY_TIMEOUT_MS?: number;
+
+  /** PostgreSQL connections each replica may open; the server's max_connections is shared by all replicas. */
+  @IsOptional() @IsInt() @Min(1) @Max(100)
+  readonly STORE_POOL_SIZE?: number;
 
   /** How long a stored Idempotency-Key answers retries (default one day). */
   @IsOptional() @IsInt() @Min(60) @Max(30 * 24 * 3600)
@@ -21,11 +36,31 @@ class StoreEnv {
 
 export const storeConfig = registerAs('store', () => {
   const env = validateEnv(StoreEnv);
+  let location;
+  try {
+    location = parseStoreUrl(env.STORE_URL);
+  } catch (error) {
+    throw new Error(`Invalid environment: ${(error as Error).message}`);
+  }
   return {
-    file: env.STORE_FILE,
+    location,
+    password: env.STORE_PASSWORD_FILE === undefined ? undefined : readSecret(env.STORE_PASSWORD_FILE),
     busyTimeoutMs: env.STORE_BUSY_TIMEOUT_MS ?? 2_000,
+    poolSize: env.STORE_POOL_SIZE ?? 10,
     idempotencyKeyTtlSeconds: env.IDEMPOTENCY_KEY_TTL_SECONDS ?? 24 * 3600,
   };
 });
 
 export type StoreConfig = ConfigType<typeof storeConfig>;
+
+/** A secret file's value; editors and `echo` leave a trailing newline that is not part of it. */
+function readSecret(file: string): string {
+  let value: string;
+  try {
+    value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    throw new Error(`Invalid environment: STORE_PASSWORD_FILE=${file} cannot be read (${(error as NodeJS.ErrnoException).code})`);
+  }
+  if (value === '') throw new Error(`Invalid environment: STORE_PASSWORD_FILE=${file} is empty`);
+  return value;
+}

@@ -1,20 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { Database } from '../store/database';
+import { Store } from '../store/store';
 
-/** Up while the store answers a query; down (and /health 503) when the file cannot be read. */
+/** Up while the store answers a query; down (and /health 503) when the database cannot be reached or read. */
 @Injectable()
 export class StoreHealthIndicator {
   constructor(
     private readonly health: HealthIndicatorService,
-    private readonly db: Database,
+    private readonly store: Store,
   ) {}
 
-  isHealthy(key: string) {
+  async isHealthy(key: string) {
     const indicator = this.health.check(key);
     try {
-      const row = this.db.get<{ accounts: number }>('SELECT count(*) AS accounts FROM accounts');
-      return indicator.up({ accounts: row?.accounts ?? 0 });
+      const { accounts } = await this.store.db
+        .selectFrom('accounts')
+        .select((eb) => eb.fn.countAll<number>().as('accounts'))
+        .executeTakeFirstOrThrow();
+      return indicator.up({ store: this.store.dialect, accounts: Number(accounts) });
     } catch (error) {
       return indicator.down(error instanceof Error ? error.message : String(error));
     }

@@ -1,73 +1,135 @@
-import { UnprocessableEntityException } from '@nestjs/common';
-import { tempStore } from '../../test/support/temp-store';
-import { canonicalJson, IdempotencyService } from './idempotency.service';
+import { STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
+import type { Store } from '../store/store';
+import { IdempotencyKeyReusedError } from './idempotency.errors';
+import { canonicalJson, fingerprint, IdempotencyService, type WriteResult } from './idempotency.service';
 
-describe('IdempotencyService', () => {
-  let store: ReturnType<typeof tempStore>;
-  let service: IdempotencyService;
-  let writes: number;
-  const write = () => ({ status: 201, location: `/things/${++writes}`, body: { n: writes } });
-  const run = (key: string | undefined, request: unknown) =>
-    store.db.transaction(() => service.run('POST /things', key, request, write));
-
-  beforeEach(() => {
-    store = tempStore();
-    service = new IdempotencyService(store.db, { file: store.file, busyTimeoutMs: 200, idempotencyKeyTtlSeconds: 60 });
-    writes = 0;
-  });
-  afterEach(() => {
-    jest.useRealTimers();
-    store.dispose();
-  });
-
-  it('writes every time without a key', () => {
-    run(undefined, { a: 1 });
-    run(undefined, { a: 1 });
-    expect(writes).toBe(2);
-  });
-
-  it('replays the first answer for the same key and body, whatever the key order', () => {
-    const first = run('k', { a: 1, b: 2 });
-    const again = run('k', { b: 2, a: 1 });
-
-    expect(writes).toBe(1);
-    expect(again).toEqual({ status: 201, location: '/things/1', body: { n: 1 }, replayed: true });
-    expect(first.replayed).toBeUndefined();
-  });
-
-  it('refuses the same key with a different body (422) and writes nothing', () => {
-    run('k', { a: 1 });
-    expect(() => run('k', { a: 2 })).toThrow(UnprocessableEntityException);
-    expect(writes).toBe(1);
-  });
-
-  it('scopes keys by route: the same key on another route is another request', () => {
-    run('k', { a: 1 });
-    store.db.transaction(() => service.run('POST /others', 'k', { a: 2 }, write));
-    expect(writes).toBe(2);
-  });
-
-  it('stores nothing when the write fails, so the key can be retried', () => {
-    expect(() =>
-      store.db.transaction(() =>
-        service.run('POST /things', 'k', {}, () => {
-          throw new Error('refused');
-        }),
-      ),
-    ).toThrow('refused');
-    run('k', {});
-    expect(writes).toBe(1);
-  });
-
-  it('forgets keys older than the configured time', () => {
-    jest.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
-    run('k', { a: 1 });
-    jest.setSystemTime(new Date('2026-01-01T00:01:01Z'));
-    run('k', { a: 2 });
-    expect(writes).toBe(2);
-  });
-
+describe('canonicalJson', () => {
   it('canonicalises nested objects but keeps array order', () => {
     expect(canonicalJson({ b: [2, 1], a: { d: 1, c: 2 } })).toBe('{"a":{"c":2,"d":1},"b":[2,1]}');
+    expect(fingerprint({ a: 1, b: 2 })).toBe(fingerprint({ b: 2, a: 1 }));
+    expect(fingerprint({ a: 1 })).not.toBe(fingerprint({ a: 2 }));
   });
+});
+
+describe.each(STORE_DIALECTS)('IdempotencyService on %s', (dialect) => {
+  let temp: TempStore;
+  let writes: number;
+  const TTL_SECONDS = 60;
+  const serviceOn = (store: Store) =>
+    new IdempotencyService(store, { ...storeConfigFor(temp.url), idempotencyKeyTtlSeconds: TTL_SECONDS });
+  const write = async (): Promise<WriteResult<{ n: number }>> => ({ status: 201, location: `/things/${++writes}`, body: { n: writes } });
+  const run = (key: string | undefined, request: unknown, store = temp.store, scope = 'POST /things', work = write) =>
+    store.transaction((trx) => serviceOn(store).run(trx, scope, key, request, work));
+
+  beforeEach(async () => {
+    temp = await tempStore(dialect, { busyTimeoutMs: 5_000 });
+    writes = 0;
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await temp.dispose();
+  });
+
+  it('writes every time without a key', async () => {
+    await run(undefined, { a: 1 });
+    await run(undefined, { a: 1 });
+    expect(writes).toBe(2);
+  });
+
+  it('replays the first answer for the same key and body, whatever the key order', async () => {
+    const first = await run('k', { a: 1, b: 2 });
+    const again = await run('k', { b: 2, a: 1 });
+
+    expect(writes).toBe(1);
+    expect(first).toEqual({ status: 201, location: '/things/1', body: { n: 1 } });
+    expect(again).toEqual({ status: 201, location: '/things/1', body: { n: 1 }, replayed: true });
+  });
+
+  it('replays an answer that had no Location', async () => {
+    const noLocation = async () => ({ status: 200, body: { n: ++writes } });
+    await run('k', {}, temp.store, 'POST /things', noLocation);
+    expect(await run('k', {}, temp.store, 'POST /things', noLocation)).toEqual({
+      status: 200,
+      location: undefined,
+      body: { n: 1 },
+      replayed: true,
+    });
+  });
+
+  it('refuses the same key with a different body and writes nothing', async () => {
+    await run('k', { a: 1 });
+    const reuse = run('k', { a: 2 });
+    await expect(reuse).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    await expect(reuse).rejects.toThrow(
+      'Idempotency-Key k was already used for a different POST /things request; use a new key for a new request',
+    );
+    expect(writes).toBe(1);
+  });
+
+  it('scopes keys by route: the same key on another route is another request', async () => {
+    await run('k', { a: 1 });
+    await run('k', { a: 2 }, temp.store, 'POST /others');
+    expect(writes).toBe(2);
+  });
+
+  it('stores nothing when the write fails, so the key can be retried', async () => {
+    const refused = async (): Promise<never> => {
+      throw new Error('refused');
+    };
+    await expect(run('k', {}, temp.store, 'POST /things', refused)).rejects.toThrow('refused');
+    await run('k', {});
+    expect(writes).toBe(1);
+  });
+
+  it('forgets a key older than the configured time when it is used again', async () => {
+    const now = jest.spyOn(Date, 'now').mockReturnValue(Date.parse('2026-01-01T00:00:00Z'));
+    await run('k', { a: 1 });
+    now.mockReturnValue(Date.parse('2026-01-01T00:00:59Z'));
+    await expect(run('k', { a: 2 })).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    now.mockReturnValue(Date.parse('2026-01-01T00:01:01Z'));
+    await run('k', { a: 2 });
+    expect(writes).toBe(2);
+  });
+
+  it('sweeps only the keys past their time', async () => {
+    const start = Date.parse('2026-01-01T00:00:00Z');
+    jest.spyOn(Date, 'now').mockReturnValue(start);
+    await run('old', {});
+    jest.spyOn(Date, 'now').mockReturnValue(start + 30_000);
+    await run('young', {});
+
+    expect(await serviceOn(temp.store).sweep(start + TTL_SECONDS * 1000 + 1)).toBe(1);
+    const left = await temp.store.db.selectFrom('idempotency_keys').select('key').execute();
+    expect(left).toEqual([{ key: 'young' }]);
+  });
+
+  // SQLite replicas are separate processes that take turns for the file's write
+  // lock (BEGIN IMMEDIATE); node:sqlite waits for it synchronously, so two
+  // connections in this one process cannot race. PostgreSQL's can.
+  if (dialect === 'postgres') {
+    it('applies once when two replicas get the same key at the same moment; the other replays', async () => {
+      const other = temp.open(5_000);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let entered!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      const slowWrite = async () => {
+        entered();
+        await gate;
+        return write();
+      };
+
+      const first = run('race', { a: 1 }, temp.store, 'POST /things', slowWrite);
+      await inside;
+      const second = run('race', { a: 1 }, other);
+      // The second now waits at its insert of the key, behind the first's uncommitted claim.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      release();
+
+      const answers = await Promise.all([first, second]);
+      expect(writes).toBe(1);
+      expect(answers.map((answer) => answer.replayed ?? false)).toEqual([false, true]);
+      expect(answers[1].body).toEqual(answers[0].body);
+    });
+  }
 });

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { storeConfig, type StoreConfig } from '../config/store.config';
-import { Database } from '../store/database';
+import { Store, type Executor } from '../store/store';
+import { IdempotencyKeyReusedError } from './idempotency.errors';
 
 /** What a write answered: kept per Idempotency-Key so a retry gets the same answer. */
 export interface WriteResult<T> {
@@ -10,13 +11,6 @@ export interface WriteResult<T> {
   readonly body: T;
   /** True when this is the stored answer of an earlier request with the same key. */
   readonly replayed?: boolean;
-}
-
-interface StoredKey {
-  readonly fingerprint: string;
-  readonly status: number;
-  readonly location: string | null;
-  readonly body: string;
 }
 
 /** JSON with object keys sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request. */
@@ -34,36 +28,79 @@ export function fingerprint(request: unknown): string {
 
 /**
  * Idempotency-Key handling (draft-ietf-httpapi-idempotency-key-header).
- * `run` must be called inside the write's transaction: the lookup, the write
- * and the stored answer commit together, so two retries racing on replicas
- * cannot both apply. Only successful answers are stored; a refused request
- * (409, 404...) stored nothing and may be retried once its cause is fixed.
+ * `run` is called inside the write's transaction and first claims the key
+ * with an insert: a second request with the same key, on any replica, waits
+ * at that insert until the first commits (the primary key's lock on
+ * PostgreSQL, the write lock on SQLite), then finds its answer and replays
+ * it. The claim, the write and the stored answer commit together, so nothing
+ * is applied twice. Only successful answers are stored: a refused request
+ * rolls its claim back and may be retried once its cause is fixed.
  */
 @Injectable()
-export class IdempotencyService {
+export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(IdempotencyService.name);
+  private sweeper?: NodeJS.Timeout;
+
   constructor(
-    private readonly db: Database,
-    @Inject(storeConfig.KEY) private readonly store: StoreConfig,
+    private readonly store: Store,
+    @Inject(storeConfig.KEY) private readonly config: StoreConfig,
   ) {}
 
-  run<T>(scope: string, key: string | undefined, request: unknown, write: () => WriteResult<T>): WriteResult<T> {
+  /** Expired keys are deleted once a minute, away from requests, so no write waits on the sweep. */
+  onModuleInit(): void {
+    this.sweeper = setInterval(() => {
+      this.sweep().catch((error: unknown) => this.logger.warn(`Sweeping expired Idempotency-Keys failed: ${String(error)}`));
+    }, 60_000).unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.sweeper);
+  }
+
+  /** Deletes the keys older than the TTL; returns how many. */
+  async sweep(now = Date.now()): Promise<number> {
+    const { numDeletedRows } = await this.store.db
+      .deleteFrom('idempotency_keys')
+      .where('created_at', '<', now - this.ttlMs)
+      .executeTakeFirst();
+    return Number(numDeletedRows);
+  }
+
+  private get ttlMs(): number {
+    return this.config.idempotencyKeyTtlSeconds * 1000;
+  }
+
+  async run<T>(
+    trx: Executor,
+    scope: string,
+    key: string | undefined,
+    request: unknown,
+    write: () => Promise<WriteResult<T>>,
+  ): Promise<WriteResult<T>> {
     if (key === undefined) return write();
     const print = fingerprint(request);
     const now = Date.now();
-    const oldest = now - this.store.idempotencyKeyTtlSeconds * 1000;
-    this.db.execute('DELETE FROM idempotency_keys WHERE created_at < ?', oldest);
+    // An expired key that the sweep has not reached yet is a new key.
+    await trx
+      .deleteFrom('idempotency_keys')
+      .where('scope', '=', scope)
+      .where('key', '=', key)
+      .where('created_at', '<', now - this.ttlMs)
+      .execute();
+    const claimed = await trx
+      .insertInto('idempotency_keys')
+      .values({ scope, key, fingerprint: print, status: 0, location: null, body: '', created_at: now })
+      .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+      .executeTakeFirst();
 
-    const stored = this.db.get<StoredKey>(
-      'SELECT fingerprint, status, location, body FROM idempotency_keys WHERE scope = ? AND key = ?',
-      scope,
-      key,
-    );
-    if (stored) {
-      if (stored.fingerprint !== print) {
-        throw new UnprocessableEntityException(
-          `Idempotency-Key ${key} was already used for a different ${scope} request; use a new key for a new request`,
-        );
-      }
+    if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) {
+      const stored = await trx
+        .selectFrom('idempotency_keys')
+        .select(['fingerprint', 'status', 'location', 'body'])
+        .where('scope', '=', scope)
+        .where('key', '=', key)
+        .executeTakeFirstOrThrow();
+      if (stored.fingerprint !== print) throw new IdempotencyKeyReusedError(key, scope);
       return {
         status: stored.status,
         location: stored.location ?? undefined,
@@ -72,18 +109,13 @@ export class IdempotencyService {
       };
     }
 
-    const result = write();
-    this.db.execute(
-      `INSERT INTO idempotency_keys (scope, key, fingerprint, status, location, body, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      scope,
-      key,
-      print,
-      result.status,
-      result.location ?? null,
-      JSON.stringify(result.body),
-      now,
-    );
+    const result = await write();
+    await trx
+      .updateTable('idempotency_keys')
+      .set({ status: result.status, location: result.location ?? null, body: JSON.stringify(result.body) })
+      .where('scope', '=', scope)
+      .where('key', '=', key)
+      .execute();
     return result;
   }
 }

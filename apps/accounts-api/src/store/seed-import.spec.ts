@@ -1,52 +1,80 @@
-import { tempStore } from '../../test/support/temp-store';
-import { importSeed, seedDigest } from './seed-import';
+import { STORE_DIALECTS, tempStore, type TempStore } from '../../test/support/stores';
+import { importSeed, seedDigest, storeIsEmpty } from './seed-import';
 
 const SEED = [
   { id: 1, name: 'joe', balance: 10 },
   { id: 2, name: 'bob', balance: -1 },
   { id: 3, name: 'fred', balance: 40 },
 ];
-const accounts = (db: ReturnType<typeof tempStore>['db']) =>
-  db.all('SELECT id, name, balance, opening_balance FROM accounts ORDER BY id');
 
-describe('importSeed', () => {
-  let store: ReturnType<typeof tempStore>;
-  beforeEach(() => (store = tempStore()));
-  afterEach(() => store.dispose());
+describe('seedDigest', () => {
+  it('treats a reordered seed as the same seed, and a changed balance as another', () => {
+    expect(seedDigest([...SEED].reverse())).toBe(seedDigest(SEED));
+    expect(seedDigest([{ ...SEED[0], balance: 11 }, SEED[1], SEED[2]])).not.toBe(seedDigest(SEED));
+    expect(seedDigest([{ ...SEED[0], name: 'jo' }, SEED[1], SEED[2]])).not.toBe(seedDigest(SEED));
+  });
+});
 
-  it('imports an empty store once, negative balances included', () => {
-    expect(importSeed(store.db, 'seed.json', SEED)).toMatchObject({ kind: 'imported', accounts: 3 });
-    expect(importSeed(store.db, 'seed.json', SEED)).toMatchObject({ kind: 'unchanged' });
-    expect(accounts(store.db)).toEqual([
+describe.each(STORE_DIALECTS)('importSeed on %s', (dialect) => {
+  let temp: TempStore;
+  beforeEach(async () => (temp = await tempStore(dialect)));
+  afterEach(() => temp.dispose());
+
+  const accounts = () =>
+    temp.store.db.selectFrom('accounts').select(['id', 'name', 'balance', 'opening_balance']).orderBy('id').execute();
+
+  it('imports an empty store once, negative balances included', async () => {
+    expect(await storeIsEmpty(temp.store.db)).toBe(true);
+    expect(await importSeed(temp.store, 'seed.json', SEED)).toMatchObject({ kind: 'imported', accounts: 3 });
+    expect(await importSeed(temp.store, 'seed.json', SEED)).toEqual({ kind: 'unchanged', sha256: seedDigest(SEED) });
+    expect(await storeIsEmpty(temp.store.db)).toBe(false);
+    expect(await accounts()).toEqual([
       { id: 1, name: 'joe', balance: 10, opening_balance: 10 },
       { id: 2, name: 'bob', balance: -1, opening_balance: -1 },
       { id: 3, name: 'fred', balance: 40, opening_balance: 40 },
     ]);
   });
 
-  it('keeps the live data and reports when the seed has changed since it was imported', () => {
-    importSeed(store.db, 'seed.json', SEED);
+  it('keeps the live data and reports when the seed has changed since it was imported', async () => {
+    await importSeed(temp.store, 'seed.json', SEED);
     const changed = [...SEED, { id: 4, name: 'amy', balance: 5 }];
 
-    expect(importSeed(store.db, 'seed.json', changed)).toMatchObject({ kind: 'differs', sha256: seedDigest(changed) });
-    expect(accounts(store.db)).toHaveLength(3);
+    expect(await importSeed(temp.store, 'seed.json', changed)).toMatchObject({
+      kind: 'differs',
+      sha256: seedDigest(changed),
+      importedSha256: seedDigest(SEED),
+    });
+    expect(await accounts()).toHaveLength(3);
   });
 
-  it('treats a reordered seed as the same seed', () => {
-    expect(seedDigest([...SEED].reverse())).toBe(seedDigest(SEED));
-    expect(seedDigest([{ ...SEED[0], balance: 11 }, SEED[1], SEED[2]])).not.toBe(seedDigest(SEED));
+  it('counts a store whose seed had no accounts as imported, not empty', async () => {
+    expect(await importSeed(temp.store, 'seed.json', [])).toMatchObject({ kind: 'imported', accounts: 0 });
+    expect(await storeIsEmpty(temp.store.db)).toBe(false);
   });
 
-  it('replaces accounts, transfers, ledger and keys when asked to', () => {
-    importSeed(store.db, 'seed.json', SEED);
-    store.db.execute("INSERT INTO transfers (from_id, to_id, amount, created_at) VALUES (1, 3, 5, 'now')");
-    store.db.execute(
-      "INSERT INTO ledger_entries (account_id, transfer_id, amount, balance_after, created_at) VALUES (1, 1, -5, 5, 'now')",
-    );
+  it('replaces accounts, transfers, ledger and keys when asked to, and numbers new rows after the seed', async () => {
+    await importSeed(temp.store, 'seed.json', SEED);
+    const now = new Date().toISOString();
+    const { id: transferId } = await temp.store.db
+      .insertInto('transfers')
+      .values({ from_id: 1, to_id: 3, amount: 5, created_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await temp.store.db
+      .insertInto('ledger_entries')
+      .values({ account_id: 1, transfer_id: transferId, amount: -5, balance_after: 5, created_at: now })
+      .execute();
 
-    expect(importSeed(store.db, 'seed.json', SEED.slice(0, 1), { replace: true })).toMatchObject({ kind: 'imported' });
-    expect(accounts(store.db)).toEqual([{ id: 1, name: 'joe', balance: 10, opening_balance: 10 }]);
-    expect(store.db.all('SELECT * FROM transfers')).toEqual([]);
-    expect(store.db.all('SELECT * FROM ledger_entries')).toEqual([]);
+    expect(await importSeed(temp.store, 'seed.json', SEED.slice(0, 1), { replace: true })).toMatchObject({ kind: 'imported' });
+    expect(await accounts()).toEqual([{ id: 1, name: 'joe', balance: 10, opening_balance: 10 }]);
+    expect(await temp.store.db.selectFrom('transfers').selectAll().execute()).toEqual([]);
+    expect(await temp.store.db.selectFrom('ledger_entries').selectAll().execute()).toEqual([]);
+
+    const { id } = await temp.store.db
+      .insertInto('accounts')
+      .values({ name: 'new', opening_balance: 0, balance: 0, created_at: now, updated_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    expect(id).toBe(2);
   });
 });

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { SeedAccount } from './seed-file';
-import type { Database } from './database';
+import type { Executor, Store } from './store';
+
+const SEED_BATCH = 1_000;
 
 export type SeedOutcome =
   | { readonly kind: 'imported'; readonly accounts: number; readonly sha256: string }
@@ -19,8 +21,10 @@ export function seedDigest(accounts: readonly SeedAccount[]): string {
 }
 
 /** True when the store holds no accounts and no seed was ever imported. */
-export function storeIsEmpty(db: Database): boolean {
-  return db.get('SELECT 1 FROM accounts UNION ALL SELECT 1 FROM seed_imports LIMIT 1') === undefined;
+export async function storeIsEmpty(db: Executor): Promise<boolean> {
+  const account = await db.selectFrom('accounts').select('id').limit(1).executeTakeFirst();
+  if (account) return false;
+  return (await db.selectFrom('seed_imports').select('id').limit(1).executeTakeFirst()) === undefined;
 }
 
 /**
@@ -31,48 +35,50 @@ export function storeIsEmpty(db: Database): boolean {
  * in their place, still in one transaction.
  */
 export function importSeed(
-  db: Database,
+  store: Store,
   file: string,
   accounts: readonly SeedAccount[],
   { replace = false } = {},
-): SeedOutcome {
+): Promise<SeedOutcome> {
   const sha256 = seedDigest(accounts);
-  return db.transaction((): SeedOutcome => {
+  return store.transaction(async (trx): Promise<SeedOutcome> => {
+    await store.exclusiveLock(trx);
     if (replace) {
-      db.exec(`
-        DELETE FROM ledger_entries;
-        DELETE FROM transfers;
-        DELETE FROM idempotency_keys;
-        DELETE FROM accounts;
-        DELETE FROM seed_imports;
-      `);
-    } else if (!storeIsEmpty(db)) {
-      const last = db.get<{ sha256: string; imported_at: string }>(
-        'SELECT sha256, imported_at FROM seed_imports ORDER BY id DESC LIMIT 1',
-      );
+      for (const table of ['ledger_entries', 'transfers', 'idempotency_keys', 'accounts', 'seed_imports'] as const) {
+        await trx.deleteFrom(table).execute();
+      }
+    } else if (!(await storeIsEmpty(trx))) {
+      const last = await trx
+        .selectFrom('seed_imports')
+        .select(['sha256', 'imported_at'])
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
       if (!last || last.sha256 === sha256) return { kind: 'unchanged', sha256 };
       return { kind: 'differs', sha256, importedSha256: last.sha256, importedAt: last.imported_at };
     }
     const now = new Date().toISOString();
-    for (const account of accounts) {
-      db.execute(
-        `INSERT INTO accounts (id, name, opening_balance, balance, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-        account.id,
-        account.name,
-        account.balance,
-        account.balance,
-        now,
-        now,
-      );
+    // In batches: one statement may bind only so many parameters (32,766 on SQLite).
+    for (let start = 0; start < accounts.length; start += SEED_BATCH) {
+      await trx
+        .insertInto('accounts')
+        .values(
+          accounts.slice(start, start + SEED_BATCH).map((account) => ({
+            id: account.id,
+            name: account.name,
+            opening_balance: account.balance,
+            balance: account.balance,
+            created_at: now,
+            updated_at: now,
+          })),
+        )
+        .execute();
     }
-    db.execute(
-      'INSERT INTO seed_imports (file, sha256, accounts, imported_at) VALUES (?, ?, ?, ?)',
-      file,
-      sha256,
-      accounts.length,
-      now,
-    );
+    await trx
+      .insertInto('seed_imports')
+      .values({ file, sha256, accounts: accounts.length, imported_at: now })
+      .execute();
+    await store.resetIdentities(trx);
     return { kind: 'imported', accounts: accounts.length, sha256 };
   });
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { seedConfig, type SeedConfig } from '../config/seed.config';
-import { Database } from './database';
+import { Store } from './store';
 import { readSeedFile, SeedFileError } from './seed-file';
 import { importSeed, storeIsEmpty } from './seed-import';
 
@@ -12,24 +12,24 @@ export class SeedService implements OnModuleInit {
   private readonly logger = new Logger(SeedService.name);
 
   constructor(
-    private readonly db: Database,
+    private readonly store: Store,
     @Inject(seedConfig.KEY) private readonly seed: SeedConfig,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     let accounts;
     try {
       accounts = readSeedFile(this.seed.file);
     } catch (error) {
       // A fresh store cannot start without its seed; a live one keeps serving its data.
-      if (!(error instanceof SeedFileError) || storeIsEmpty(this.db)) throw error;
+      if (!(error instanceof SeedFileError) || (await storeIsEmpty(this.store.db))) throw error;
       this.logger.warn(`${error.message}; ignored, the store already holds data`);
       return;
     }
-    const outcome = importSeed(this.db, this.seed.file, accounts);
+    const outcome = await importSeed(this.store, this.seed.file, accounts);
     switch (outcome.kind) {
       case 'imported':
-        this.logger.log(`Imported ${outcome.accounts} accounts from ${this.seed.file} into ${this.db.file}`);
+        this.logger.log(`Imported ${outcome.accounts} accounts from ${this.seed.file} into ${this.store.location}`);
         break;
       case 'differs':
         this.logger.warn(

@@ -2,37 +2,28 @@ import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { seedConfig } from '../config/seed.config';
 import { storeConfig, type StoreConfig } from '../config/store.config';
-import { Database } from './database';
-import { migrate } from './migrations';
 import { SeedService } from './seed.service';
+import { Store } from './store';
+import { openMigratedStore } from './store.factory';
 
 @Global()
 @Module({
   imports: [ConfigModule.forFeature(storeConfig), ConfigModule.forFeature(seedConfig)],
   providers: [
     {
-      provide: Database,
+      provide: Store,
       inject: [storeConfig.KEY],
       // Migrating here, before any module's init, means no code ever sees an old schema.
-      useFactory: (store: StoreConfig) => {
-        const db = new Database(store.file, store.busyTimeoutMs);
-        try {
-          migrate(db);
-        } catch (error) {
-          db.close();
-          throw error;
-        }
-        return db;
-      },
+      useFactory: (config: StoreConfig) => openMigratedStore(config),
     },
     SeedService,
   ],
-  exports: [Database],
+  exports: [Store],
 })
 export class StoreModule implements OnApplicationShutdown {
-  constructor(@Inject(Database) private readonly db: Database) {}
+  constructor(@Inject(Store) private readonly store: Store) {}
 
-  onApplicationShutdown(): void {
-    this.db.close();
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
   }
 }

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { MethodNotAllowedException } from '../common/exceptions/method-not-allowed.exception';
-import { ApiErrors } from '../common/http/api-errors.decorator';
+import { ApiErrors, STORE_WRITE_ERRORS } from '../common/http/api-errors.decorator';
 import { ApiPageResponse, PageQuery, type Page } from '../common/http/pagination';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
 import { reply } from '../common/http/write-result';
@@ -24,30 +24,41 @@ export class TransfersController {
 
   @Post('transfers')
   @ApiOperation({ summary: 'Move money between two open accounts, atomically' })
-  @ApiErrors(400, 404, 409, 413, 415, 422, 503, 507)
+  @ApiErrors(
+    'invalid_request',
+    'same_account',
+    'account_not_found',
+    'account_closed',
+    'overdraft_refused',
+    'balance_limit_exceeded',
+    'body_too_large',
+    'not_json',
+    'idempotency_key_reused',
+    ...STORE_WRITE_ERRORS,
+  )
   @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: Transfer, description: 'Location gives the new transfer' })
-  create(
+  async create(
     @Body() dto: CreateTransferDto,
     @IdempotencyKey() key: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ): Transfer {
-    return reply(res, this.transfers.create(dto, key));
+  ): Promise<Transfer> {
+    return reply(res, await this.transfers.create(dto, key));
   }
 
   @Get('transfers/:id')
   @ApiOperation({ summary: 'One transfer' })
-  @ApiErrors(400, 404, 503)
+  @ApiErrors('invalid_request', 'transfer_not_found', 'store_unavailable', 'store_busy')
   @ApiOkResponse({ type: Transfer })
-  get(@Param('id', ParseIdPipe) id: number): Transfer {
+  get(@Param('id', ParseIdPipe) id: number): Promise<Transfer> {
     return this.transfers.get(id);
   }
 
   @Get('accounts/:id/transactions')
   @ApiOperation({ summary: "An account's ledger, oldest first, a page at a time" })
-  @ApiErrors(400, 404, 503)
+  @ApiErrors('invalid_request', 'account_not_found', 'store_unavailable', 'store_busy')
   @ApiPageResponse(LedgerEntry)
-  ledger(@Param('id', ParseIdPipe) id: number, @Query() query: PageQuery): Page<LedgerEntry> {
+  ledger(@Param('id', ParseIdPipe) id: number, @Query() query: PageQuery): Promise<Page<LedgerEntry>> {
     return this.transfers.ledger(id, query);
   }
 

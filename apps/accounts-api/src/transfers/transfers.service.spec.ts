@@ -1,104 +1,154 @@
-import { BadRequestException, ConflictException, NotFoundException } from '@nestjs/common';
-import { tempStore } from '../../test/support/temp-store';
+import { sql } from 'kysely';
+import { STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
+import { AccountClosedError, AccountNotFoundError } from '../accounts/accounts.errors';
 import { AccountsService } from '../accounts/accounts.service';
 import { IdempotencyService } from '../idempotency/idempotency.service';
+import type { Store } from '../store/store';
+import { OverdraftRefusedError, SameAccountError, TransferNotFoundError } from './transfers.errors';
 import { TransfersService } from './transfers.service';
 
-describe('TransfersService', () => {
-  let store: ReturnType<typeof tempStore>;
+describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
+  let temp: TempStore;
   let accounts: AccountsService;
   let transfers: TransfersService;
 
-  beforeEach(() => {
-    store = tempStore();
-    const idempotency = new IdempotencyService(store.db, {
-      file: store.file,
-      busyTimeoutMs: 200,
-      idempotencyKeyTtlSeconds: 3600,
-    });
-    accounts = new AccountsService(store.db, idempotency);
-    transfers = new TransfersService(store.db, accounts, idempotency);
+  const servicesOn = (store: Store) => {
+    const idempotency = new IdempotencyService(store, storeConfigFor(temp.url));
+    const accountsOn = new AccountsService(store, idempotency);
+    return { accounts: accountsOn, transfers: new TransfersService(store, accountsOn, idempotency) };
+  };
+
+  beforeEach(async () => {
+    temp = await tempStore(dialect, { busyTimeoutMs: 5_000 });
+    ({ accounts, transfers } = servicesOn(temp.store));
   });
-  afterEach(() => store.dispose());
+  afterEach(() => temp.dispose());
 
-  const open = (openingBalance: number, overdraftLimit = 0) =>
-    accounts.create({ name: 'a', openingBalance, overdraftLimit }, undefined).body.id;
+  const open = async (openingBalance: number, overdraftLimit = 0) =>
+    (await accounts.create({ name: 'a', openingBalance, overdraftLimit }, undefined)).body.id;
 
-  it('moves the amount, writes one ledger entry per side, and bumps both versions', () => {
-    const a = open(10);
-    const b = open(0);
+  it('moves the amount, writes one ledger entry per side, and bumps both versions', async () => {
+    const a = await open(10);
+    const b = await open(0);
 
-    const { status, location, body } = transfers.create({ from: a, to: b, amount: 4 }, undefined);
+    const { status, location, body } = await transfers.create({ from: a, to: b, amount: 4 }, undefined);
 
     expect({ status, location }).toEqual({ status: 201, location: `/transfers/${body.id}` });
-    expect(accounts.get(a)).toMatchObject({ balance: 6, version: 2 });
-    expect(accounts.get(b)).toMatchObject({ balance: 4, version: 2 });
-    expect(transfers.ledger(a, {}).data).toMatchObject([{ transferId: body.id, amount: -4, balanceAfter: 6 }]);
-    expect(transfers.ledger(b, {}).data).toMatchObject([{ transferId: body.id, amount: 4, balanceAfter: 4 }]);
+    expect(body).toEqual({ id: body.id, from: a, to: b, amount: 4, createdAt: expect.stringMatching(/Z$/) });
+    expect(await transfers.get(body.id)).toEqual(body);
+    expect(await accounts.get(a)).toMatchObject({ balance: 6, version: 2 });
+    expect(await accounts.get(b)).toMatchObject({ balance: 4, version: 2 });
+    expect((await transfers.ledger(a, {})).data).toEqual([
+      { id: expect.any(Number), accountId: a, transferId: body.id, amount: -4, balanceAfter: 6, createdAt: body.createdAt },
+    ]);
+    expect((await transfers.ledger(b, {})).data).toMatchObject([{ accountId: b, transferId: body.id, amount: 4, balanceAfter: 4 }]);
   });
 
-  it('keeps every balance equal to its opening balance plus its ledger, and the total unchanged', () => {
-    const ids = [open(100), open(0, 50), open(7), open(0)];
+  it('keeps every balance equal to its opening balance plus its ledger, and the total unchanged', async () => {
+    const ids = [await open(100), await open(0, 50), await open(7), await open(0)];
     let seed = 42;
     const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     let refused = 0;
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 150; i++) {
       const from = ids[random(ids.length)];
       const to = ids[random(ids.length)];
       try {
-        transfers.create({ from, to, amount: 1 + random(40) }, undefined);
+        await transfers.create({ from, to, amount: 1 + random(40) }, undefined);
       } catch (error) {
-        expect(error).toBeInstanceOf(from === to ? BadRequestException : ConflictException);
+        expect(error).toBeInstanceOf(from === to ? SameAccountError : OverdraftRefusedError);
         refused++;
       }
     }
 
     expect(refused).toBeGreaterThan(0);
-    const rows = store.db.all<{ balance: number; opening_balance: number; entries: number; overdraft_limit: number }>(
-      `SELECT balance, opening_balance, overdraft_limit,
-              (SELECT coalesce(sum(amount), 0) FROM ledger_entries WHERE account_id = accounts.id) AS entries
-       FROM accounts`,
-    );
-    for (const row of rows) {
-      expect(row.balance).toBe(row.opening_balance + row.entries);
-      expect(row.balance).toBeGreaterThanOrEqual(-row.overdraft_limit);
-    }
-    expect(rows.reduce((sum, row) => sum + row.balance, 0)).toBe(107);
+    await expectLedgersAddUp(temp.store, 107);
   });
 
-  it('changes nothing when a transfer is refused', () => {
-    const a = open(3);
-    const b = open(0);
+  it('changes nothing when a transfer is refused', async () => {
+    const a = await open(3);
+    const b = await open(0);
 
-    expect(() => transfers.create({ from: a, to: b, amount: 4 }, undefined)).toThrow(ConflictException);
-    expect(() => transfers.create({ from: a, to: 999, amount: 1 }, undefined)).toThrow(NotFoundException);
-    expect(store.db.all('SELECT * FROM transfers')).toEqual([]);
-    expect(accounts.get(a)).toMatchObject({ balance: 3, version: 1 });
+    await expect(transfers.create({ from: a, to: b, amount: 4 }, undefined)).rejects.toBeInstanceOf(OverdraftRefusedError);
+    await expect(transfers.create({ from: a, to: 999, amount: 1 }, undefined)).rejects.toEqual(new AccountNotFoundError(999));
+    await expect(transfers.create({ from: 998, to: a, amount: 1 }, undefined)).rejects.toEqual(new AccountNotFoundError(998));
+    await expect(transfers.create({ from: a, to: a, amount: 1 }, undefined)).rejects.toBeInstanceOf(SameAccountError);
+    expect(await temp.store.db.selectFrom('transfers').selectAll().execute()).toEqual([]);
+    expect(await accounts.get(a)).toMatchObject({ balance: 3, version: 1 });
   });
 
-  it('applies a retried transfer once and answers the retry with the first result', () => {
-    const a = open(10);
-    const b = open(0);
+  it('answers TransferNotFoundError for an unknown transfer and AccountNotFoundError for an unknown ledger', async () => {
+    await expect(transfers.get(42)).rejects.toEqual(new TransferNotFoundError(42));
+    await expect(transfers.ledger(42, {})).rejects.toEqual(new AccountNotFoundError(42));
+  });
 
-    const first = transfers.create({ from: a, to: b, amount: 4 }, 'key-1');
-    const retry = transfers.create({ amount: 4, to: b, from: a }, 'key-1');
+  it('applies a retried transfer once and answers the retry with the first result', async () => {
+    const a = await open(10);
+    const b = await open(0);
+
+    const first = await transfers.create({ from: a, to: b, amount: 4 }, 'key-1');
+    const retry = await transfers.create({ amount: 4, to: b, from: a }, 'key-1');
 
     expect(retry).toEqual({ ...first, replayed: true });
-    expect(accounts.get(a).balance).toBe(6);
-    expect(store.db.all('SELECT id FROM transfers')).toHaveLength(1);
+    expect((await accounts.get(a)).balance).toBe(6);
+    expect(await temp.store.db.selectFrom('transfers').select('id').execute()).toHaveLength(1);
   });
 
-  it('refuses to close an account until its balance is zero, and keeps its ledger after', () => {
-    const a = open(5);
-    const b = open(0);
-    expect(() => accounts.close(a, undefined)).toThrow(/balance of 5/);
+  it('pages an account ledger oldest first, with a link to the next page', async () => {
+    const a = await open(10);
+    const b = await open(0);
+    for (let i = 0; i < 3; i++) await transfers.create({ from: a, to: b, amount: 1 }, undefined);
 
-    transfers.create({ from: a, to: b, amount: 5 }, undefined);
-    accounts.close(a, undefined);
-    accounts.close(a, undefined);
-
-    expect(accounts.get(a)).toMatchObject({ status: 'closed', balance: 0 });
-    expect(transfers.ledger(a, {}).data).toHaveLength(1);
-    expect(() => transfers.create({ from: b, to: a, amount: 1 }, undefined)).toThrow(/closed and cannot receive/);
+    const page = await transfers.ledger(a, { limit: 2 });
+    expect(page.data.map((entry) => entry.balanceAfter)).toEqual([9, 8]);
+    expect(page.next).toMatch(new RegExp(`^/accounts/${a}/transactions\\?limit=2&cursor=`));
+    const cursor = new URL(page.next!, 'http://x').searchParams.get('cursor')!;
+    const last = await transfers.ledger(a, { limit: 2, cursor });
+    expect(last).toEqual({ data: [expect.objectContaining({ balanceAfter: 7 })], next: null });
   });
+
+  it('refuses to close an account until its balance is zero, and keeps its ledger after', async () => {
+    const a = await open(5);
+    const b = await open(0);
+    await expect(accounts.close(a, undefined)).rejects.toThrow(/balance of 5/);
+
+    await transfers.create({ from: a, to: b, amount: 5 }, undefined);
+    await accounts.close(a, undefined);
+    await accounts.close(a, undefined);
+
+    expect(await accounts.get(a)).toMatchObject({ status: 'closed', balance: 0 });
+    expect((await transfers.ledger(a, {})).data).toHaveLength(1);
+    await expect(transfers.create({ from: b, to: a, amount: 1 }, undefined)).rejects.toBeInstanceOf(AccountClosedError);
+  });
+
+  // Separate processes share a SQLite file by taking turns for its write lock,
+  // which node:sqlite waits for synchronously: two connections in this one
+  // process cannot interleave. PostgreSQL's can, and must not deadlock.
+  if (dialect === 'postgres') {
+    it('runs opposite transfers on two replicas at once without deadlock or a lost update', async () => {
+      const a = await open(1_000);
+      const b = await open(1_000);
+      const other = servicesOn(temp.open(5_000)).transfers;
+      const rounds = Array.from({ length: 40 }, (_, i) => [
+        transfers.create({ from: a, to: b, amount: 1 + (i % 3) }, undefined),
+        other.create({ from: b, to: a, amount: 1 + (i % 5) }, undefined),
+      ]).flat();
+
+      const results = await Promise.allSettled(rounds);
+
+      expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+      await expectLedgersAddUp(temp.store, 2_000);
+    });
+  }
 });
+
+async function expectLedgersAddUp(store: Store, total: number): Promise<void> {
+  const { rows } = await sql<{ balance: number; opening_balance: number; entries: number; overdraft_limit: number }>`
+    SELECT balance, opening_balance, overdraft_limit,
+           (SELECT coalesce(sum(amount), 0) FROM ledger_entries WHERE account_id = accounts.id) AS entries
+    FROM accounts`.execute(store.db);
+  for (const row of rows) {
+    expect(row.balance).toBe(row.opening_balance + Number(row.entries));
+    expect(row.balance).toBeGreaterThanOrEqual(-row.overdraft_limit);
+  }
+  expect(rows.reduce((sum, row) => sum + row.balance, 0)).toBe(total);
+}

@@ -21,6 +21,8 @@ export class TestApp {
   readonly dir = mkdtempSync(join(tmpdir(), 'accounts-e2e-'));
   readonly seedFile = join(this.dir, 'seed', 'accounts.json');
   readonly storeFile = join(this.dir, 'state', 'accounts.db');
+  /** SQLite in this app's folder unless a spec boots it on another store. */
+  storeUrl = `sqlite:${this.storeFile}`;
   app?: NestExpressApplication;
 
   constructor(seed: unknown = SEED) {
@@ -33,7 +35,7 @@ export class TestApp {
   }
 
   async boot(env: Record<string, string> = {}): Promise<NestExpressApplication> {
-    Object.assign(process.env, { SEED_FILE: this.seedFile, STORE_FILE: this.storeFile, LOG_LEVEL: 'silent' }, env);
+    Object.assign(process.env, { SEED_FILE: this.seedFile, STORE_URL: this.storeUrl, LOG_LEVEL: 'silent' }, env);
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     const app = moduleRef.createNestApplication<NestExpressApplication>();
     configureApp(app);
@@ -55,7 +57,7 @@ export class TestApp {
   async dispose(): Promise<void> {
     await this.close();
     rmSync(this.dir, { recursive: true, force: true });
-    for (const name of ['SEED_FILE', 'STORE_FILE', 'IDEMPOTENCY_KEY_TTL_SECONDS']) delete process.env[name];
+    for (const name of ['SEED_FILE', 'STORE_URL', 'IDEMPOTENCY_KEY_TTL_SECONDS']) delete process.env[name];
   }
 }
 

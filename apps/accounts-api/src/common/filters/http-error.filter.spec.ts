@@ -1,4 +1,6 @@
 import { ArgumentsHost, BadRequestException, NotFoundException } from '@nestjs/common';
+import { AccountNotFoundError } from '../../accounts/accounts.errors';
+import { StoreFullError, StoreUnavailableError } from '../../store/store.errors';
 import { MethodNotAllowedException } from '../exceptions/method-not-allowed.exception';
 import { HttpErrorFilter } from './http-error.filter';
 
@@ -25,6 +27,29 @@ describe('HttpErrorFilter', () => {
       status: 404,
       body: { statusCode: 404, error: 'Not Found', message: 'account 9 does not exist', requestId: 'req-1' },
     });
+  });
+
+  it('answers a domain error with the status of its code, and its message', () => {
+    expect(respond(new AccountNotFoundError(9))).toEqual({
+      status: 404,
+      headers: {},
+      body: { statusCode: 404, error: 'Not Found', message: 'Account 9 does not exist', requestId: 'req-1' },
+    });
+    expect(respond(new StoreFullError('disk full'))).toMatchObject({ status: 507, headers: {}, body: { error: 'Insufficient Storage' } });
+  });
+
+  it('tells the client when to retry a store that is down', () => {
+    expect(respond(new StoreUnavailableError('down'))).toMatchObject({
+      status: 503,
+      headers: { 'Retry-After': '1' },
+      body: { statusCode: 503, error: 'Service Unavailable', message: 'down' },
+    });
+  });
+
+  it('answers an unknown error with 500 and no detail', () => {
+    const sent = respond(new Error('secret detail'));
+    expect(sent).toMatchObject({ status: 500, body: { message: 'Internal server error' } });
+    expect(JSON.stringify(sent.body)).not.toContain('secret');
   });
 
   it('joins validation messages into one sentence', () => {

@@ -1,14 +1,15 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
+import { DomainError } from '../errors/domain-error';
 import { MethodNotAllowedException } from '../exceptions/method-not-allowed.exception';
 import type { ErrorBody } from '../http/api-errors.decorator';
-import { StoreUnavailableException } from '../../store/store-errors';
+import { ERROR_TABLE } from '../http/error-table';
 import { requestId } from '../logging/request-id';
 
-
 /**
- * Maps every error to HTTP in one place. Body-parser errors (malformed JSON,
+ * Maps every error to HTTP in one place. Domain errors get the status and
+ * headers of their code's row in the error table. Body-parser errors (malformed JSON,
  * body too large, unsupported charset) arrive here as plain errors with a
  * 4xx `status` and are answered as such; anything unknown is a 500 whose
  * details are logged, never sent.
@@ -21,17 +22,18 @@ export class HttpErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<Request & { id?: string }>();
     const res = http.getResponse<Response>();
-    const { statusCode, message } = this.describe(exception);
+    const { statusCode, message, retryAfterSeconds } = this.describe(exception);
 
-    if (statusCode >= 500) {
+    if (exception instanceof DomainError) {
+      // A named failure of the store (busy, down, full): its message says it all.
+      if (statusCode >= 500) this.logger.warn(`${exception.code}: ${exception.message}`);
+    } else if (statusCode >= 500) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
     if (exception instanceof MethodNotAllowedException) {
       res.setHeader('Allow', exception.allow.join(', '));
     }
-    if (exception instanceof StoreUnavailableException) {
-      res.setHeader('Retry-After', String(exception.retryAfterSeconds));
-    }
+    if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
     const body: ErrorBody = {
       statusCode,
       error: STATUS_CODES[statusCode] ?? 'Error',
@@ -43,7 +45,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     res.status(statusCode).json(body);
   }
 
-  private describe(exception: unknown): { statusCode: number; message: string } {
+  private describe(exception: unknown): { statusCode: number; message: string; retryAfterSeconds?: number } {
+    if (exception instanceof DomainError) {
+      const { status, retryAfterSeconds } = ERROR_TABLE[exception.code];
+      return { statusCode: status, message: exception.message, retryAfterSeconds };
+    }
     if (exception instanceof HttpException) {
       const response = exception.getResponse();
       const health = unhealthy(response);

@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiResponse } from '@nestjs/swagger';
+import { ERROR_TABLE, type DocumentedErrorCode } from './error-table';
 
 /** The body of every error answer, from the api or from the proxy's own error pages. */
 export class ErrorBody {
@@ -13,19 +14,21 @@ export class ErrorBody {
   readonly requestId!: string;
 }
 
-const WHY: Record<number, string> = {
-  400: 'Malformed JSON, a wrong type, an unknown field, or a bad id or header',
-  404: 'No such account or transfer',
-  409: "The accounts' state does not allow it (overdraft, closed account, non-zero balance)",
-  412: 'If-Match does not match the current ETag',
-  413: 'The body is too large',
-  415: 'The body is not JSON',
-  422: 'The Idempotency-Key was already used for a different request',
-  503: 'The store is unavailable or busy; retry after Retry-After seconds',
-  507: 'The store is out of disk space; the change was not saved',
-};
+/** What any write may meet in the store. */
+export const STORE_WRITE_ERRORS = ['store_busy', 'store_unavailable', 'store_full'] as const satisfies DocumentedErrorCode[];
 
-/** Documents the error answers a route can give, all with the ErrorBody shape. */
-export function ApiErrors(...statuses: (keyof typeof WHY)[]): MethodDecorator & ClassDecorator {
-  return applyDecorators(...statuses.map((status) => ApiResponse({ status, description: WHY[status], type: ErrorBody })));
+/**
+ * Documents the error answers a route can give, all with the ErrorBody
+ * shape, from the codes it can raise: codes that share a status share one
+ * response, described by each of their rows in the error table.
+ */
+export function ApiErrors(...codes: DocumentedErrorCode[]): MethodDecorator & ClassDecorator {
+  const byStatus = new Map<number, string[]>();
+  for (const code of codes) {
+    const { status, why } = ERROR_TABLE[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), why]);
+  }
+  return applyDecorators(
+    ...[...byStatus].map(([status, whys]) => ApiResponse({ status, description: whys.join('; '), type: ErrorBody })),
+  );
 }

@@ -1,0 +1,132 @@
+import { STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
+import { etagOf } from '../common/http/etag';
+import { IdempotencyService } from '../idempotency/idempotency.service';
+import { importSeed } from '../store/seed-import';
+import { AccountClosedError, AccountNotFoundError, BalanceNotZeroError, StaleVersionError } from './accounts.errors';
+import { AccountsService } from './accounts.service';
+
+describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
+  let temp: TempStore;
+  let accounts: AccountsService;
+
+  beforeEach(async () => {
+    temp = await tempStore(dialect);
+    accounts = new AccountsService(temp.store, new IdempotencyService(temp.store, storeConfigFor(temp.url)));
+  });
+  afterEach(() => temp.dispose());
+
+  const create = (name: string, openingBalance?: number, overdraftLimit?: number, key?: string) =>
+    accounts.create({ name, openingBalance, overdraftLimit }, key);
+
+  it('opens an account with its opening balance, overdraft limit, version 1 and no closing time', async () => {
+    const { status, location, body } = await create('amy', 12, 3);
+
+    expect({ status, location }).toEqual({ status: 201, location: `/accounts/${body.id}` });
+    expect(body).toEqual({
+      id: body.id,
+      name: 'amy',
+      balance: 12,
+      openingBalance: 12,
+      overdraftLimit: 3,
+      status: 'open',
+      version: 1,
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+      updatedAt: body.createdAt,
+      closedAt: null,
+    });
+    expect(await accounts.get(body.id)).toEqual(body);
+  });
+
+  it('opens at zero with no overdraft when neither is given', async () => {
+    expect((await create('zed')).body).toMatchObject({ balance: 0, openingBalance: 0, overdraftLimit: 0 });
+  });
+
+  it('opens one account for a retried request with the same key', async () => {
+    const first = await create('amy', 1, 0, 'open-amy');
+    const retry = await create('amy', 1, 0, 'open-amy');
+
+    expect(retry).toEqual({ ...first, replayed: true });
+    expect((await accounts.list({})).data).toHaveLength(1);
+  });
+
+  it('lists the open accounts for POST /, by id, leaving closed ones out', async () => {
+    await importSeed(temp.store, 'seed.json', [
+      { id: 2, name: 'bob', balance: -1 },
+      { id: 1, name: 'joe', balance: 10 },
+    ]);
+    const { body } = await create('gone');
+    await accounts.close(body.id, undefined);
+
+    expect(await accounts.summaries()).toEqual([
+      { id: 1, name: 'joe', balance: 10 },
+      { id: 2, name: 'bob', balance: -1 },
+    ]);
+  });
+
+  it('pages every account, closed ones included, by id', async () => {
+    for (const name of ['a', 'b', 'c']) await create(name);
+    const first = await accounts.list({ limit: 2 });
+
+    expect(first.data.map((account) => account.name)).toEqual(['a', 'b']);
+    const cursor = new URL(first.next!, 'http://x').searchParams.get('cursor')!;
+    expect(first.next).toBe(`/accounts?limit=2&cursor=${cursor}`);
+    const second = await accounts.list({ limit: 2, cursor });
+    expect(second).toEqual({ data: [expect.objectContaining({ name: 'c' })], next: null });
+    expect((await accounts.list({})).next).toBeNull();
+  });
+
+  it('answers AccountNotFoundError for an unknown id, on every route', async () => {
+    await expect(accounts.get(404)).rejects.toEqual(new AccountNotFoundError(404));
+    await expect(accounts.rename(404, 'x', undefined)).rejects.toBeInstanceOf(AccountNotFoundError);
+    await expect(accounts.close(404, undefined)).rejects.toBeInstanceOf(AccountNotFoundError);
+    await expect(accounts.get(404)).rejects.toThrow('Account 404 does not exist');
+  });
+
+  it('renames, bumping the version and the update time', async () => {
+    const { body } = await create('amy');
+
+    const renamed = await accounts.rename(body.id, 'amelia', etagOf(1));
+
+    expect(renamed).toMatchObject({ name: 'amelia', version: 2, createdAt: body.createdAt });
+    expect(renamed.updatedAt >= body.updatedAt).toBe(true);
+    expect(await accounts.get(body.id)).toEqual(renamed);
+  });
+
+  it('leaves the version alone when the name does not change', async () => {
+    const { body } = await create('amy');
+    expect(await accounts.rename(body.id, 'amy', undefined)).toEqual(body);
+  });
+
+  it('refuses a stale If-Match on rename and close, naming the current ETag, and changes nothing', async () => {
+    const { body } = await create('amy');
+    await accounts.rename(body.id, 'amelia', undefined);
+
+    const stale = accounts.rename(body.id, 'bea', '"1"');
+    await expect(stale).rejects.toBeInstanceOf(StaleVersionError);
+    await expect(stale).rejects.toThrow('If-Match "1" does not match the current ETag "2"; GET the resource again and retry with its ETag');
+    await expect(accounts.close(body.id, '"1"')).rejects.toBeInstanceOf(StaleVersionError);
+    expect(await accounts.get(body.id)).toMatchObject({ name: 'amelia', version: 2, status: 'open' });
+  });
+
+  it('closes a zero balance once, bumping the version, and keeps the account readable', async () => {
+    const { body } = await create('amy');
+
+    await accounts.close(body.id, etagOf(1));
+    const closed = await accounts.get(body.id);
+    await accounts.close(body.id, undefined);
+
+    expect(closed).toMatchObject({ status: 'closed', version: 2, closedAt: closed.updatedAt });
+    expect(await accounts.get(body.id)).toEqual(closed);
+  });
+
+  it('refuses to close a non-zero balance and to rename a closed account', async () => {
+    const rich = (await create('rich', 5)).body;
+    const done = (await create('done')).body;
+    await accounts.close(done.id, undefined);
+
+    await expect(accounts.close(rich.id, undefined)).rejects.toBeInstanceOf(BalanceNotZeroError);
+    await expect(accounts.rename(done.id, 'again', undefined)).rejects.toBeInstanceOf(AccountClosedError);
+    expect(await accounts.get(rich.id)).toMatchObject({ status: 'open', version: 1 });
+    expect(await accounts.get(done.id)).toMatchObject({ name: 'done', version: 2 });
+  });
+});

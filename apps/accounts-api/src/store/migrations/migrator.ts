@@ -1,0 +1,46 @@
+import type { Kysely } from 'kysely';
+import { Migrator, type Migration } from 'kysely/migration';
+import type { StoreDialect } from '../store';
+import * as initial from './001-initial';
+
+/**
+ * Every schema version, in order, never edited once released: a change is a
+ * new entry. Kysely's migrator records the applied ones in `kysely_migration`.
+ */
+const MIGRATIONS = { '001-initial': initial } as const;
+
+export function migrations(dialect: StoreDialect, all: Record<string, { up: typeof initial.up }> = MIGRATIONS) {
+  return Object.fromEntries(
+    Object.entries(all).map(([name, { up }]): [string, Migration] => [name, { up: (db) => up(db, dialect) }]),
+  );
+}
+
+/**
+ * Brings the schema to the latest version and returns the names applied.
+ * The whole run is one transaction behind a lock that replicas starting at
+ * the same moment queue on (pg_advisory_xact_lock on PostgreSQL, BEGIN
+ * IMMEDIATE on SQLite), so each migration is applied exactly once and a
+ * failed one leaves the previous schema intact.
+ */
+export async function migrateToLatest(
+  db: Kysely<any>,
+  dialect: StoreDialect,
+  location: string,
+  all?: Record<string, { up: typeof initial.up }>,
+): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations(dialect, all) },
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results.find((result) => result.status === 'Error')?.migrationName;
+    let why = error instanceof Error ? error.message : String(error);
+    // Kysely's words for a store that has a migration this api does not know.
+    if (/previously executed migration .* is missing/.test(why)) {
+      why += '; the store was migrated by a newer api: run a newer image';
+    }
+    throw new Error(`Migrating the store ${location} failed${failed ? ` at ${failed}` : ''}: ${why}`, { cause: error });
+  }
+  return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}

@@ -1,0 +1,101 @@
+import { Kysely, PostgresDialect, sql, type SelectQueryBuilder } from 'kysely';
+import pg from 'pg';
+import { redactUrl } from '../../config/store-url';
+import { migrateToLatest } from '../migrations/migrator';
+import type { StoreSchema } from '../schema';
+import { Store, type Executor } from '../store';
+import { translateErrors } from '../translate-errors';
+import { translatePostgresError } from './postgres.errors';
+
+export interface PostgresOptions {
+  readonly url: URL;
+  /** From STORE_PASSWORD_FILE; wins over a password in the URL. */
+  readonly password?: string;
+  readonly busyTimeoutMs: number;
+  readonly poolSize: number;
+  /** Told of connections that fail while idle, which pg would otherwise throw and crash the process with. */
+  readonly onIdleError?: (error: Error) => void;
+}
+
+/** Any fixed number, the same on every replica; Kysely's migrator uses another. */
+const EXCLUSIVE_LOCK_ID = 0x61636374; // "acct" in ASCII
+
+const INT8 = 20;
+const TIMESTAMPTZ = 1184;
+
+/**
+ * bigint columns come back as numbers (the api keeps every value under
+ * Number.MAX_SAFE_INTEGER) and timestamptz as ISO 8601 strings, so the
+ * services see the same rows on both stores.
+ */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8) return (value: string) => Number(value);
+    if (oid === TIMESTAMPTZ) return (value: string) => new Date(value).toISOString();
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+/**
+ * PostgreSQL through a pool of connections. When the server is down or
+ * restarting, a request that needs it fails fast with StoreUnavailableError
+ * (503) and the pool opens new connections once it is back: the api never
+ * needs a restart.
+ */
+export class PostgresStore extends Store {
+  readonly dialect = 'postgres';
+  readonly db: Kysely<StoreSchema>;
+  readonly location: string;
+  private readonly pool: pg.Pool;
+
+  constructor(options: PostgresOptions) {
+    super();
+    this.location = redactUrl(options.url);
+    this.pool = new pg.Pool({
+      connectionString: options.url.href,
+      ...(options.password === undefined ? {} : { password: options.password }),
+      max: options.poolSize,
+      // Waiting longer for a connection than for a lock would hide an outage behind slow answers.
+      connectionTimeoutMillis: options.busyTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      // Every session waits at most this long for a row lock, and a query never runs away.
+      options: `-c lock_timeout=${options.busyTimeoutMs} -c statement_timeout=${options.busyTimeoutMs * 5}`,
+      application_name: 'accounts-api',
+      types,
+    });
+    this.pool.on('error', (error) => options.onIdleError?.(error));
+    const dialect = new PostgresDialect({ pool: this.pool });
+    const driver = translateErrors(dialect.createDriver(), translatePostgresError);
+    this.db = new Kysely<StoreSchema>({
+      dialect: {
+        createAdapter: () => dialect.createAdapter(),
+        createDriver: () => driver,
+        createIntrospector: (db) => dialect.createIntrospector(db),
+        createQueryCompiler: () => dialect.createQueryCompiler(),
+      },
+      plugins: [this.closedGuard],
+    });
+  }
+
+  forUpdate<O>(query: SelectQueryBuilder<StoreSchema, any, O>): SelectQueryBuilder<StoreSchema, any, O> {
+    return query.forUpdate();
+  }
+
+  /** A transaction-scoped advisory lock: released by COMMIT or ROLLBACK, even if the api dies. */
+  async exclusiveLock(trx: Executor): Promise<void> {
+    await sql`SELECT pg_advisory_xact_lock(${EXCLUSIVE_LOCK_ID})`.execute(trx);
+  }
+
+  /** The seed writes ids itself; move each identity past the largest id so new rows do not collide. */
+  async resetIdentities(trx: Executor): Promise<void> {
+    for (const table of ['accounts', 'transfers', 'ledger_entries', 'seed_imports'] as const) {
+      await sql`SELECT setval(pg_get_serial_sequence(${table}, 'id'), coalesce(max(id), 0) + 1, false) FROM ${sql.table(table)}`.execute(
+        trx,
+      );
+    }
+  }
+
+  migrate(): Promise<string[]> {
+    return migrateToLatest(this.db, 'postgres', this.location);
+  }
+}

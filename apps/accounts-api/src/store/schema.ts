@@ -1,0 +1,67 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * The tables as the api reads and writes them, the same on both stores.
+ * Money and ids are integers (bigint on PostgreSQL, read back as numbers:
+ * the api never holds more than Number.MAX_SAFE_INTEGER). Times are ISO 8601
+ * strings (TEXT on SQLite, timestamptz on PostgreSQL, read back as ISO strings).
+ */
+export interface StoreSchema {
+  accounts: AccountsTable;
+  transfers: TransfersTable;
+  ledger_entries: LedgerEntriesTable;
+  idempotency_keys: IdempotencyKeysTable;
+  seed_imports: SeedImportsTable;
+}
+
+/** A column that the database fills in unless the row is given one, as the seed does for ids. */
+type Id = Generated<number>;
+
+export interface AccountsTable {
+  id: Id;
+  name: string;
+  opening_balance: number;
+  balance: number;
+  overdraft_limit: ColumnType<number, number | undefined, number>;
+  version: ColumnType<number, number | undefined, number>;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+}
+
+export interface TransfersTable {
+  id: Id;
+  from_id: number;
+  to_id: number;
+  amount: number;
+  created_at: string;
+}
+
+export interface LedgerEntriesTable {
+  id: Id;
+  account_id: number;
+  transfer_id: number;
+  amount: number;
+  balance_after: number;
+  created_at: string;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  fingerprint: string;
+  /** The answer is written in the same transaction that claimed the key. */
+  status: number;
+  location: string | null;
+  body: string;
+  /** Milliseconds since the epoch. */
+  created_at: number;
+}
+
+export interface SeedImportsTable {
+  id: Id;
+  file: string;
+  sha256: string;
+  accounts: number;
+  imported_at: string;
+}

@@ -1,0 +1,104 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import {
+  CompiledQuery,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDatabase,
+} from 'kysely';
+import { translateErrors } from '../translate-errors';
+import { translateSqliteError } from './sqlite.errors';
+
+/**
+ * Kysely's SQLite dialect speaks to a better-sqlite3-shaped database; this
+ * is that shape over Node's built-in node:sqlite, with prepared statements
+ * kept for reuse (the api runs a fixed set of queries).
+ */
+export function nodeSqliteDatabase(db: DatabaseSync): SqliteDatabase {
+  const statements = new Map<string, StatementSync>();
+  return {
+    close: () => {
+      if (db.isOpen) db.close();
+    },
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = db.prepare(sql);
+        statements.set(sql, statement);
+      }
+      const prepared = statement;
+      return {
+        reader: prepared.columns().length > 0,
+        all: (parameters) => prepared.all(...(parameters as never[])),
+        run: (parameters) => prepared.run(...(parameters as never[])),
+        iterate: (parameters) => prepared.iterate(...(parameters as never[])) as IterableIterator<unknown>,
+      };
+    },
+  };
+}
+
+/** Opens the file in WAL mode with full syncs. */
+export function openSqlite(file: string, busyTimeoutMs: number): DatabaseSync {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new DatabaseSync(file, { timeout: busyTimeoutMs, enableForeignKeyConstraints: true });
+  // Turning WAL on needs the file to itself for a moment, and SQLite answers
+  // "database is locked" at once, without waiting, while a replica starting
+  // beside this one holds it: retry within the busy timeout.
+  const deadline = Date.now() + busyTimeoutMs;
+  for (;;) {
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      break;
+    } catch (error) {
+      if (Date.now() > deadline || translateSqliteError(error)?.code !== 'store_busy') throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+  // FULL syncs the WAL on every commit, so an acknowledged write survives
+  // `kill -9` and power loss.
+  db.exec('PRAGMA synchronous = FULL');
+  return db;
+}
+
+/**
+ * Every transaction begins IMMEDIATE: it takes the file's write lock up
+ * front, so replicas sharing the file queue on the busy timeout instead of
+ * failing halfway through when a read lock cannot be upgraded.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+/**
+ * Migrations run in one transaction as well: with BEGIN IMMEDIATE that is
+ * the lock that makes replicas starting together apply each one once.
+ */
+class TransactionalSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+export class NodeSqliteDialect extends SqliteDialect {
+  private readonly database: SqliteDatabase;
+
+  constructor(database: DatabaseSync) {
+    const adapted = nodeSqliteDatabase(database);
+    super({ database: adapted });
+    this.database = adapted;
+  }
+
+  override createDriver(): Driver {
+    return translateErrors(new ImmediateSqliteDriver({ database: this.database }), translateSqliteError);
+  }
+
+  override createAdapter(): SqliteAdapter {
+    return new TransactionalSqliteAdapter();
+  }
+}

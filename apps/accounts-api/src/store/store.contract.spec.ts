@@ -1,0 +1,172 @@
+import { sql } from 'kysely';
+import { DatabaseSync } from 'node:sqlite';
+import { STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
+import { migrateToLatest } from './migrations/migrator';
+import { StoreBusyError, StoreFullError, StoreUnavailableError } from './store.errors';
+import { openStore } from './store.factory';
+
+const insertAccount = (name: string, trx: TempStore['store']['db'], filler = 'now') =>
+  trx
+    .insertInto('accounts')
+    .values({ name, opening_balance: 0, balance: 0, created_at: new Date().toISOString(), updated_at: filler })
+    .execute();
+
+describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
+  let temp: TempStore;
+  beforeEach(async () => (temp = await tempStore(dialect)));
+  afterEach(() => temp.dispose());
+
+  it('records its migrations and applies none the second time', async () => {
+    expect(await temp.store.migrate()).toEqual([]);
+    const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(temp.store.db);
+    expect(rows.map((row) => row.name)).toEqual(['001-initial']);
+  });
+
+  it('applies each migration once when three replicas start on an empty store at the same moment', async () => {
+    const fresh = await tempStore(dialect, { migrate: false, busyTimeoutMs: 5_000 });
+    try {
+      const replicas = [fresh.store, fresh.open(5_000), fresh.open(5_000)];
+      const applied = await Promise.all(replicas.map((replica) => replica.migrate()));
+
+      expect(applied.flat()).toEqual(['001-initial']);
+      expect(await fresh.store.db.selectFrom('accounts').selectAll().execute()).toEqual([]);
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
+  it('leaves the schema untouched when a migration fails', async () => {
+    const broken = {
+      '002-broken': {
+        up: async (db: Parameters<typeof migrateToLatest>[0]) => {
+          await sql`CREATE TABLE good (id integer)`.execute(db);
+          await sql`CREATE TABLE bad (`.execute(db);
+        },
+      },
+    };
+    const all = { '001-initial': { up: async () => undefined }, ...broken };
+
+    await expect(migrateToLatest(temp.store.db, dialect, 'test', all)).rejects.toThrow(/failed at 002-broken: .*syntax error/);
+    const { rows } = await sql`SELECT name FROM kysely_migration`.execute(temp.store.db);
+    expect(rows).toHaveLength(1);
+    await expect(sql`SELECT * FROM good`.execute(temp.store.db)).rejects.toThrow();
+  });
+
+  it('refuses a store migrated by a newer api', async () => {
+    await temp.store.db.insertInto('kysely_migration' as never).values({ name: '999-future', timestamp: 'x' } as never).execute();
+
+    await expect(temp.store.migrate()).rejects.toThrow(/migrated by a newer api: run a newer image/);
+  });
+
+  it('rolls a failed transaction back whole', async () => {
+    await expect(
+      temp.store.transaction(async (trx) => {
+        await insertAccount('a', trx);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await temp.store.db.selectFrom('accounts').selectAll().execute()).toEqual([]);
+  });
+
+  it('answers StoreBusyError when another replica holds the lock a write needs past the busy timeout', async () => {
+    await insertAccount('a', temp.store.db);
+    const other = temp.open();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    const holder = other.transaction(async (trx) => {
+      await other.forUpdate(trx.selectFrom('accounts').select('id')).execute();
+      locked();
+      await held;
+    });
+    await lockTaken;
+
+    const write = temp.store.transaction((trx) =>
+      temp.store.forUpdate(trx.selectFrom('accounts').select('id').where('id', '=', 1)).execute(),
+    );
+
+    await expect(write).rejects.toBeInstanceOf(StoreBusyError);
+    release();
+    await holder;
+    await expect(temp.store.transaction(async () => 'done')).resolves.toBe('done');
+  });
+
+  it('gives seeded tables ids above those written explicitly', async () => {
+    await temp.store.transaction(async (trx) => {
+      await trx
+        .insertInto('accounts')
+        .values({ id: 7, name: 'seeded', opening_balance: 0, balance: 0, created_at: 'x', updated_at: 'x' })
+        .execute();
+      await temp.store.resetIdentities(trx);
+    });
+    await insertAccount('next', temp.store.db);
+    const rows = await temp.store.db.selectFrom('accounts').select(['id', 'name']).orderBy('id').execute();
+    expect(rows).toEqual([
+      { id: 7, name: 'seeded' },
+      { id: 8, name: 'next' },
+    ]);
+  });
+});
+
+describe('the sqlite store', () => {
+  let temp: TempStore;
+  beforeEach(async () => (temp = await tempStore('sqlite')));
+  afterEach(() => temp.dispose());
+
+  const file = () => temp.url.slice('sqlite:'.length);
+
+  it('opens the file in WAL mode with full syncs', () => {
+    const db = new DatabaseSync(file(), { readOnly: true });
+    try {
+      expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    } finally {
+      db.close();
+    }
+    // synchronous is per connection: read it on the store's own.
+    return expect(sql`PRAGMA synchronous`.execute(temp.store.db)).resolves.toMatchObject({ rows: [{ synchronous: 2 }] });
+  });
+
+  it('answers StoreFullError when the file cannot grow, and keeps what was committed', async () => {
+    await insertAccount('kept', temp.store.db);
+    const { rows } = await sql<{ page_count: number }>`PRAGMA page_count`.execute(temp.store.db);
+    await sql.raw(`PRAGMA max_page_count = ${rows[0].page_count}`).execute(temp.store.db);
+
+    await expect(
+      temp.store.transaction(async (trx) => {
+        for (let i = 0; i < 100; i++) await insertAccount(`n${i}`, trx, 'x'.repeat(3000));
+      }),
+    ).rejects.toBeInstanceOf(StoreFullError);
+    expect(await temp.store.db.selectFrom('accounts').select('name').execute()).toEqual([{ name: 'kept' }]);
+  });
+
+  it('adopts a store made before the migrator, keeping its data', async () => {
+    const old = await tempStore('sqlite', { migrate: false });
+    try {
+      await old.store.close();
+      const db = new DatabaseSync(old.url.slice('sqlite:'.length));
+      db.exec(
+        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT NOT NULL, opening_balance INTEGER NOT NULL, balance INTEGER NOT NULL, overdraft_limit INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, closed_at TEXT) STRICT; INSERT INTO accounts (name, opening_balance, balance, created_at, updated_at) VALUES ('old', 5, 5, 'x', 'x'); PRAGMA user_version = 1;",
+      );
+      db.close();
+      const store = old.open();
+
+      expect(await store.migrate()).toEqual(['001-initial']);
+      expect(await store.db.selectFrom('accounts').select(['name', 'balance']).execute()).toEqual([{ name: 'old', balance: 5 }]);
+    } finally {
+      await old.dispose();
+    }
+  });
+});
+
+describe('the postgres store', () => {
+  it('answers StoreUnavailableError, not a crash, when no server answers', async () => {
+    // Port 9 on loopback (discard): nothing listens there, so the connection is refused at once.
+    const store = openStore(storeConfigFor('postgres://accounts@127.0.0.1:9/accounts'));
+    try {
+      await expect(store.db.selectFrom('accounts').selectAll().execute()).rejects.toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      await store.close();
+    }
+  });
+});

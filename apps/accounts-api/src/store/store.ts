@@ -1,0 +1,73 @@
+import type { Kysely, KyselyPlugin, SelectQueryBuilder, Transaction } from 'kysely';
+import { StoreUnavailableError } from './store.errors';
+import type { StoreSchema } from './schema';
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+/** Either the store itself or an open transaction on it: reads take whichever they are given. */
+export type Executor = Kysely<StoreSchema>;
+
+/**
+ * The accounts store, whichever database holds it. Services write their
+ * queries once, with Kysely, against `db`; what differs between SQLite and
+ * PostgreSQL (how a row is locked, how ids are renumbered, how errors are
+ * named) is answered by the two adapters, `sqlite/` and `postgres/`. Every
+ * failure that leaves an adapter is a domain error from `store.errors.ts` or
+ * an unknown error (a bug, answered 500).
+ */
+export abstract class Store {
+  abstract readonly dialect: StoreDialect;
+  abstract readonly db: Kysely<StoreSchema>;
+  /** Where the data lives, for logs and messages; never a password. */
+  abstract readonly location: string;
+
+  /** Runs `work` in one transaction that holds the write lock it needs: all of it is committed, or none. */
+  async transaction<T>(work: (trx: Transaction<StoreSchema>) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    return this.db.transaction().execute(work);
+  }
+
+  /**
+   * Locks the rows a select reads until the transaction ends, so two
+   * transfers touching one account take turns.
+   */
+  abstract forUpdate<O>(query: SelectQueryBuilder<StoreSchema, any, O>): SelectQueryBuilder<StoreSchema, any, O>;
+
+  /**
+   * Until `trx` ends, no other transaction that takes this lock runs, on any
+   * replica: the seed import takes it, so replicas starting together on an
+   * empty store import the seed once.
+   */
+  abstract exclusiveLock(trx: Executor): Promise<void>;
+
+  /** After rows were written with explicit ids (the seed), new rows get ids above them. */
+  abstract resetIdentities(trx: Executor): Promise<void>;
+
+  /** Brings the schema to the latest version, once, even when replicas start together. */
+  abstract migrate(): Promise<string[]>;
+
+  private closed = false;
+
+  /**
+   * A query on a closed store (the api shutting down) is refused as
+   * unavailable, which clients may retry on another replica, instead of
+   * failing inside the driver. Adapters install it on their Kysely instance.
+   */
+  protected readonly closedGuard: KyselyPlugin = {
+    transformQuery: ({ node }) => {
+      this.assertOpen();
+      return node;
+    },
+    transformResult: async ({ result }) => result,
+  };
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreUnavailableError('The accounts store is closed; retry shortly');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,3 @@
+import { startPostgres } from './postgres-container';
+
+export default startPostgres;

@@ -1,0 +1,3 @@
+import { stopPostgres } from './postgres-container';
+
+export default stopPostgres;

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { StoreConfig } from '../../src/config/store.config';
+import { parseStoreUrl } from '../../src/config/store-url';
+import type { StoreDialect } from '../../src/store/store';
+import type { Store } from '../../src/store/store';
+import { openStore } from '../../src/store/store.factory';
+
+/** Every store the api runs on; contract specs run once for each. */
+export const STORE_DIALECTS: readonly StoreDialect[] = ['sqlite', 'postgres'];
+
+export interface TempStore {
+  readonly store: Store;
+  /** STORE_URL for this store, for an app or a second connection. */
+  readonly url: string;
+  /** Another connection to the same data, as a second replica would have. */
+  open(busyTimeoutMs?: number): Store;
+  dispose(): Promise<void>;
+}
+
+export function storeConfigFor(url: string, busyTimeoutMs = 200): StoreConfig {
+  return {
+    location: parseStoreUrl(url),
+    password: undefined,
+    busyTimeoutMs,
+    poolSize: 5,
+    idempotencyKeyTtlSeconds: 3600,
+  };
+}
+
+/**
+ * A fresh, empty store of the given kind, migrated unless told otherwise:
+ * SQLite in a file of a temporary folder (a real file, so WAL and locking
+ * behave as in the container), PostgreSQL as a new database in the run's
+ * container (postgres.global-setup.ts).
+ */
+export async function tempStore(
+  dialect: StoreDialect,
+  { busyTimeoutMs = 200, migrate = true }: { busyTimeoutMs?: number; migrate?: boolean } = {},
+): Promise<TempStore> {
+  let url: string;
+  let cleanup: () => Promise<void>;
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'accounts-store-'));
+    url = `sqlite:${join(dir, 'accounts.db')}`;
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    const admin = process.env.TEST_POSTGRES_URL;
+    if (!admin) throw new Error('TEST_POSTGRES_URL is not set: run the specs through their jest config, which starts PostgreSQL');
+    const name = `accounts_${randomBytes(6).toString('hex')}`;
+    await adminQuery(admin, `CREATE DATABASE ${name}`);
+    const target = new URL(admin);
+    target.pathname = `/${name}`;
+    url = target.href;
+    cleanup = () => adminQuery(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+  const opened: Store[] = [];
+  const open = (timeout = busyTimeoutMs) => {
+    const store = openStore(storeConfigFor(url, timeout));
+    opened.push(store);
+    return store;
+  };
+  const store = open();
+  if (migrate) await store.migrate();
+  return {
+    store,
+    url,
+    open,
+    async dispose() {
+      for (const each of opened) await each.close();
+      await cleanup();
+    },
+  };
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
