@@ -1,10 +1,11 @@
 import { allPages, call } from './support/http';
-import { jsonLogLines, useStack } from './support/stack';
+import { jsonLogLines, STACK_STORE, useStack } from './support/stack';
 
 // Every client here is one address to the proxy; its per-client rate limit would answer most of them 429.
 const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off' } });
 
-const REPLICAS = 2;
+// PostgreSQL is the store for more than one writer: give it one more replica than the shared SQLite file.
+const REPLICAS = STACK_STORE === 'postgres' ? 3 : 2;
 const CLIENTS = 24;
 const DURATION_MS = 10_000;
 const MAX_REQUESTS_PER_CLIENT = 2_000;

@@ -1,11 +1,13 @@
 /**
  * The compose-level suite: builds the images from source, starts the real
  * compose.yaml with testcontainers and talks to the published proxy port.
+ * postgres/ holds specs of the PostgreSQL stack only (jest.postgres.config.js).
  * @type {import('jest').Config}
  */
 module.exports = {
   rootDir: '.',
   testRegex: '\\.int-spec\\.ts$',
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/postgres/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../../tsconfig.json' }] },
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/support/testcontainers-env.ts'],

@@ -7,19 +7,34 @@ const api = (method: string, path: string, body?: unknown, headers?: Record<stri
   call(stack().baseUrl, method, path, body, headers);
 
 describe('state on the named volume', () => {
-  it('is a named volume that the non-root api writes to with no chown step', async () => {
-    const id = (await stack().composeCli('ps', '-q', 'api')).trim();
+  /** Where each store keeps its data, and who owns it. */
+  const STATE = {
+    sqlite: { service: 'api', volume: 'state', dir: '/var/lib/accounts-api', file: 'accounts.db', owner: 'node' },
+    postgres: { service: 'postgres', volume: 'pgdata', dir: '/var/lib/postgresql/data', file: 'PG_VERSION', owner: 'postgres' },
+  } as const;
+  /** What the re-seed command names as the store it wrote. */
+  const STORE_NAME = { sqlite: '/var/lib/accounts-api/accounts.db', postgres: 'postgres://accounts@postgres:5432/accounts' };
+
+  it('is a named volume that the store, running as a non-root user, writes to with no chown step', async () => {
+    const state = STATE[stack().store];
+    const id = (await stack().composeCli('ps', '-q', state.service)).trim();
     const mounts: { Type: string; Name?: string; Destination: string; RW: boolean }[] = (await inspect('container', id)).Mounts;
-    expect(mounts.find((m) => m.Destination === '/var/lib/accounts-api')).toMatchObject({
+    expect(mounts.find((m) => m.Destination === state.dir)).toMatchObject({
       Type: 'volume',
-      Name: `${stack().project}_state`,
+      Name: `${stack().project}_${state.volume}`,
       RW: true,
     });
-    expect(mounts.find((m) => m.Destination === '/data/seed')).toMatchObject({ Type: 'bind', RW: false });
+    const apiId = (await stack().composeCli('ps', '-q', 'api')).trim();
+    expect((await inspect('container', apiId)).Mounts.find((m: { Destination: string }) => m.Destination === '/data/seed')).toMatchObject({
+      Type: 'bind',
+      RW: false,
+    });
 
-    const owner = await stack().composeCli('exec', '-T', 'api', 'stat', '-c', '%U %a', '/var/lib/accounts-api/accounts.db');
-    expect(owner.trim()).toMatch(/^node 6\d\d$/);
-    expect((await stack().composeCli('exec', '-T', 'api', 'id', '-u')).trim()).not.toBe('0');
+    const owner = await stack().composeCli('exec', '-T', state.service, 'stat', '-c', '%U %a', `${state.dir}/${state.file}`);
+    expect(owner.trim()).toMatch(new RegExp(`^${state.owner} 6\\d\\d$`));
+    for (const service of new Set(['api', state.service])) {
+      expect((await stack().composeCli('exec', '-T', service, 'id', '-u')).trim()).not.toBe('0');
+    }
   });
 
   it('applies a transfer retried with the same Idempotency-Key once', async () => {
@@ -66,7 +81,7 @@ describe('state on the named volume', () => {
     expect(await stack().composeCli('logs', 'api')).toContain('differs from the seed imported');
 
     const out = await stack().composeCli('run', '--rm', '-T', 'api', 'dist/cli/reseed.js');
-    expect(out).toContain('Re-seeded /var/lib/accounts-api/accounts.db with 2 accounts');
+    expect(out).toContain(`Re-seeded ${STORE_NAME[stack().store]} with 2 accounts`);
     expect((await api('POST', '/')).body).toEqual(changed);
     expect((await api('GET', '/accounts/3')).status).toBe(404);
   });

@@ -36,7 +36,7 @@ describe('the api killed with SIGKILL under write load', () => {
       (async () => {
         await sleep(2_000);
         killedAt = Date.now();
-        // No graceful shutdown: whatever SQLite had not committed is gone.
+        // No graceful shutdown: whatever the store had not committed is gone.
         // `docker kill` counts as a deliberate stop, so the restart policy
         // does not apply; start it again as a supervisor would.
         await docker('kill', '--signal', 'KILL', apiId);
@@ -53,6 +53,7 @@ describe('the api killed with SIGKILL under write load', () => {
     expect(load.attempts.filter((a) => a.startedAt < killedAt && a.status === 201).length).toBeGreaterThan(0);
     expect(load.attempts.filter((a) => a.startedAt > backAt && a.status === 201).length).toBeGreaterThan(0);
     expectExactlyOnce(load, stored, opening);
-    expect(await integrityCheck(apiId)).toBe('ok');
+    // PostgreSQL's own crash safety is the server's: the api's death cannot tear its files.
+    if (stack().store === 'sqlite') expect(await integrityCheck(apiId)).toBe('ok');
   }, 120_000);
 });

@@ -22,18 +22,24 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
     expect(rows.map((row) => row.name)).toEqual(['001-initial']);
   });
 
-  it('applies each migration once when three replicas start on an empty store at the same moment', async () => {
-    const fresh = await tempStore(dialect, { migrate: false, busyTimeoutMs: 5_000 });
-    try {
-      const replicas = [fresh.store, fresh.open(5_000), fresh.open(5_000)];
-      const applied = await Promise.all(replicas.map((replica) => replica.migrate()));
+  // SQLite replicas are processes that queue for the file's write lock, which
+  // node:sqlite waits for synchronously: connections in one process cannot
+  // interleave, so the integration suite starts three containers at once
+  // instead (test/integration/migrations.int-spec.ts).
+  if (dialect === 'postgres') {
+    it('applies each migration once when three replicas start on an empty store at the same moment', async () => {
+      const fresh = await tempStore(dialect, { migrate: false, busyTimeoutMs: 5_000 });
+      try {
+        const replicas = [fresh.store, fresh.open(5_000), fresh.open(5_000)];
+        const applied = await Promise.all(replicas.map((replica) => replica.migrate()));
 
-      expect(applied.flat()).toEqual(['001-initial']);
-      expect(await fresh.store.db.selectFrom('accounts').selectAll().execute()).toEqual([]);
-    } finally {
-      await fresh.dispose();
-    }
-  });
+        expect(applied.flat()).toEqual(['001-initial']);
+        expect(await fresh.store.db.selectFrom('accounts').selectAll().execute()).toEqual([]);
+      } finally {
+        await fresh.dispose();
+      }
+    });
+  }
 
   it('leaves the schema untouched when a migration fails', async () => {
     const broken = {
@@ -46,14 +52,14 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
     };
     const all = { '001-initial': { up: async () => undefined }, ...broken };
 
-    await expect(migrateToLatest(temp.store.db, dialect, 'test', all)).rejects.toThrow(/failed at 002-broken: .*syntax error/);
+    await expect(migrateToLatest(temp.store.db, dialect, 'test', all)).rejects.toThrow(/failed at 002-broken: .*(syntax error|incomplete input)/);
     const { rows } = await sql`SELECT name FROM kysely_migration`.execute(temp.store.db);
     expect(rows).toHaveLength(1);
     await expect(sql`SELECT * FROM good`.execute(temp.store.db)).rejects.toThrow();
   });
 
   it('refuses a store migrated by a newer api', async () => {
-    await temp.store.db.insertInto('kysely_migration' as never).values({ name: '999-future', timestamp: 'x' } as never).execute();
+    await temp.store.db.insertInto('kysely_migration' as never).values({ name: '999-future', timestamp: new Date().toISOString() } as never).execute();
 
     await expect(temp.store.migrate()).rejects.toThrow(/migrated by a newer api: run a newer image/);
   });
@@ -136,7 +142,7 @@ describe('the sqlite store', () => {
       temp.store.transaction(async (trx) => {
         for (let i = 0; i < 100; i++) await insertAccount(`n${i}`, trx, 'x'.repeat(3000));
       }),
-    ).rejects.toBeInstanceOf(StoreFullError);
+    ).rejects.toThrow(StoreFullError);
     expect(await temp.store.db.selectFrom('accounts').select('name').execute()).toEqual([{ name: 'kept' }]);
   });
 

@@ -70,8 +70,17 @@ export function openSqlite(file: string, busyTimeoutMs: number): DatabaseSync {
  * failing halfway through when a read lock cannot be upgraded.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
-  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+  constructor(private readonly connection: DatabaseSync) {
+    super({ database: nodeSqliteDatabase(connection) });
+  }
+
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  /** SQLite has already rolled back by itself after some errors, such as a full disk. */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.connection.isTransaction) await super.rollbackTransaction(connection);
   }
 }
 
@@ -86,16 +95,12 @@ class TransactionalSqliteAdapter extends SqliteAdapter {
 }
 
 export class NodeSqliteDialect extends SqliteDialect {
-  private readonly database: SqliteDatabase;
-
-  constructor(database: DatabaseSync) {
-    const adapted = nodeSqliteDatabase(database);
-    super({ database: adapted });
-    this.database = adapted;
+  constructor(private readonly connection: DatabaseSync) {
+    super({ database: nodeSqliteDatabase(connection) });
   }
 
   override createDriver(): Driver {
-    return translateErrors(new ImmediateSqliteDriver({ database: this.database }), translateSqliteError);
+    return translateErrors(new ImmediateSqliteDriver(this.connection), translateSqliteError);
   }
 
   override createAdapter(): SqliteAdapter {
