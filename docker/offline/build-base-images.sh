@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Makes every base image named by an `ARG *_IMAGE=` default in docker/*/Dockerfile
-# available locally: present already, pulled, or, when no registry answers, built
-# here as a labelled stand-in from Debian packages and the npm registry.
+# Makes every base image the stack names available locally: present already,
+# pulled, or, when no registry answers, built here as a labelled stand-in from
+# Debian packages and the npm registry. The images are the `ARG *_IMAGE=`
+# defaults in docker/*/Dockerfile and the `${*_IMAGE:-default}` defaults in the
+# top-level compose*.yaml files (services that run a published image as is).
 #
 # Usage: docker/offline/build-base-images.sh
 #   DEBIAN_MIRROR  mirror for debootstrap (default: the one this machine's apt
@@ -91,6 +93,64 @@ build_nginx() {
     --change 'CMD ["nginx", "-g", "daemon off;"]'
 }
 
+# The official postgres image: user postgres (999:999, home /var/lib/postgresql),
+# PGDATA=/var/lib/postgresql/data, the server binaries on PATH, en_US.utf8, and
+# an entrypoint that initialises an empty PGDATA from POSTGRES_* variables.
+# Debian trixie carries a single major, so the tag's major must be that one.
+build_postgres() {
+  local image=$1 major dir old_uid old_gid version
+  major=$(sed -E 's/^postgres:([0-9]+).*/\1/' <<<"$image")
+  dir=$(bootstrap trixie trixie "postgresql-$major")
+  [[ -n $dir && -d $dir/usr/lib/postgresql/$major/bin ]] || { log "no postgresql-$major in $dir"; exit 1; }
+  # The package's postinst made postgres a dynamic system user; volumes made
+  # by the official image belong to 999, so ours must too.
+  old_uid=$(chroot "$dir" id -u postgres)
+  old_gid=$(chroot "$dir" id -g postgres)
+  chroot "$dir" groupmod --gid 999 postgres
+  chroot "$dir" usermod --uid 999 --gid 999 postgres
+  find "$dir" -xdev -uid "$old_uid" -exec chown -h 999 '{}' +
+  find "$dir" -xdev -gid "$old_gid" -exec chgrp -h 999 '{}' +
+  # Clusters live in PGDATA only: none from the postinst (it makes none in a
+  # debootstrap chroot today, but may), nor from a package a derived image adds.
+  rm -rf "${dir:?}/etc/postgresql/"* "${dir:?}/var/lib/postgresql/$major"
+  sed -ri 's/^#?(create_main_cluster) .*$/\1 = false/' "$dir/etc/postgresql-common/createcluster.conf"
+  # Every initdb listens on all addresses; pg_hba.conf decides who gets in.
+  sed -ri "s/^#?(listen_addresses)\s*=\s*\S+.*/\1 = '*'/" "$dir/usr/share/postgresql/$major/postgresql.conf.sample"
+  grep -qF "listen_addresses = '*'" "$dir/usr/share/postgresql/$major/postgresql.conf.sample"
+  # initdb takes its collation from LANG, and dumps move between this image and
+  # the official one only when both collate alike.
+  chroot "$dir" localedef -i en_US -c -f UTF-8 -A /usr/share/locale/locale.alias en_US.UTF-8
+  # Like debian:*-slim, which the official image starts from: no manuals or
+  # translations, now or from packages a derived image installs.
+  printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*/copyright' \
+    'path-exclude /usr/share/man/*' 'path-exclude /usr/share/info/*' \
+    'path-exclude /usr/share/locale/*' 'path-include /usr/share/locale/locale.alias' \
+    >"$dir/etc/dpkg/dpkg.cfg.d/docker-slim"
+  find "${dir:?}/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+  find "${dir:?}/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf '{}' +
+  rm -rf "${dir:?}/usr/share/man/"* "${dir:?}/usr/share/info/"*
+  # A fresh named volume copies this directory's owner and mode, so that a
+  # container running as postgres without capabilities can initialise it.
+  install -d -o 999 -g 999 -m 0700 "${dir:?}/var/lib/postgresql/data"
+  # The socket folder, /var/run/postgresql. In the rootfs /var/run is a symlink
+  # to /run, absolute, so through it this would change the build machine's own.
+  install -d -o 999 -g 999 -m 3777 "${dir:?}/run/postgresql"
+  install -d -m 0755 "${dir:?}/docker-entrypoint-initdb.d"
+  install -m 0755 "$repo/docker/offline/postgres-entrypoint.sh" "${dir:?}/usr/local/bin/docker-entrypoint.sh"
+  version=$(chroot "$dir" dpkg-query -W -f '${Version}' "postgresql-$major")
+  import_rootfs "$dir" "$image" \
+    --change "ENV PG_MAJOR=$major" \
+    --change "ENV PG_VERSION=$version" \
+    --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/postgresql/$major/bin" \
+    --change 'ENV LANG=en_US.utf8' \
+    --change 'ENV PGDATA=/var/lib/postgresql/data' \
+    --change 'VOLUME /var/lib/postgresql/data' \
+    --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
+    --change 'STOPSIGNAL SIGINT' \
+    --change 'EXPOSE 5432' \
+    --change 'CMD ["postgres"]'
+}
+
 ensure() {
   local image=$1
   if docker image inspect "$image" >/dev/null 2>&1; then
@@ -103,10 +163,24 @@ ensure() {
   case $image in
     node:*) build_node "$image" ;;
     nginx:*) build_nginx "$image" ;;
+    postgres:*) build_postgres "$image" ;;
     *) log "no stand-in recipe for $image"; exit 1 ;;
   esac
 }
 
-mapfile -t images < <(sed -nE 's/^ARG [A-Z_]+_IMAGE=(.+)$/\1/p' "$repo"/docker/*/Dockerfile | sort -u)
-[[ ${#images[@]} -gt 0 ]] || { log "no ARG *_IMAGE= defaults in docker/*/Dockerfile"; exit 1; }
+# Compose files name a published image as `${POSTGRES_IMAGE:-postgres:17}`;
+# commented lines are skipped, and so are defaults that are variables themselves.
+list_images() {
+  local f
+  sed -nE 's/^ARG [A-Z_]+_IMAGE=(.+)$/\1/p' "$repo"/docker/*/Dockerfile
+  for f in "$repo"/compose*.yaml "$repo"/compose*.yml; do
+    [[ -f $f ]] || continue
+    sed -E '/^[[:space:]]*#/d' "$f" \
+      | { grep -oE '\$\{[A-Z0-9_]+_IMAGE:?-[^}$]+\}' || true; } \
+      | sed -E 's/^\$\{[A-Z0-9_]+_IMAGE:?-(.+)\}$/\1/'
+  done
+}
+
+mapfile -t images < <(list_images | sort -u)
+[[ ${#images[@]} -gt 0 ]] || { log "no image defaults in docker/*/Dockerfile or compose*.yaml"; exit 1; }
 for image in "${images[@]}"; do ensure "$image"; done
