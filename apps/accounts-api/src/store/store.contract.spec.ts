@@ -5,10 +5,13 @@ import { migrateToLatest } from './migrations/migrator';
 import { StoreBusyError, StoreFullError, StoreUnavailableError } from './store.errors';
 import { openStore } from './store.factory';
 
-const insertAccount = (name: string, trx: TempStore['store']['db'], filler = 'now') =>
+const NOW = new Date().toISOString();
+
+/** `bulk` makes the row large, to fill a store quickly: SQLite keeps any text in a time column. */
+const insertAccount = (name: string, trx: TempStore['store']['db'], bulk?: string) =>
   trx
     .insertInto('accounts')
-    .values({ name, opening_balance: 0, balance: 0, created_at: new Date().toISOString(), updated_at: filler })
+    .values({ name, opening_balance: 0, balance: 0, created_at: NOW, updated_at: bulk ?? NOW })
     .execute();
 
 describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
@@ -102,7 +105,7 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
     await temp.store.transaction(async (trx) => {
       await trx
         .insertInto('accounts')
-        .values({ id: 7, name: 'seeded', opening_balance: 0, balance: 0, created_at: 'x', updated_at: 'x' })
+        .values({ id: 7, name: 'seeded', opening_balance: 0, balance: 0, created_at: NOW, updated_at: NOW })
         .execute();
       await temp.store.resetIdentities(trx);
     });
