@@ -21,10 +21,20 @@ export interface TempStore {
   dispose(): Promise<void>;
 }
 
+/**
+ * The api's settings for `url`. A password in a PostgreSQL URL is moved out
+ * of it, as the api gets it from STORE_PASSWORD_FILE.
+ */
 export function storeConfigFor(url: string, busyTimeoutMs = 200): StoreConfig {
+  const location = parseStoreUrl(url);
+  let password: string | undefined;
+  if (location.dialect === 'postgres' && location.url.password) {
+    password = decodeURIComponent(location.url.password);
+    location.url.password = '';
+  }
   return {
-    location: parseStoreUrl(url),
-    password: undefined,
+    location,
+    password,
     busyTimeoutMs,
     poolSize: 5,
     idempotencyKeyTtlSeconds: 3600,

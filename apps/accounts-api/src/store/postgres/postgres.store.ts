@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, sql, type SelectQueryBuilder } from 'kysely';
 import pg from 'pg';
+import { parseIntoClientConfig } from 'pg-connection-string';
 import { redactUrl } from '../../config/store-url';
 import { migrateToLatest } from '../migrations/migrator';
 import type { StoreSchema } from '../schema';
@@ -52,7 +53,8 @@ export class PostgresStore extends Store {
     super();
     this.location = redactUrl(options.url);
     this.pool = new pg.Pool({
-      connectionString: options.url.href,
+      // Parsed here rather than passed as connectionString, which pg would let override the password file.
+      ...parseIntoClientConfig(options.url.href),
       ...(options.password === undefined ? {} : { password: options.password }),
       max: options.poolSize,
       // Waiting longer for a connection than for a lock would hide an outage behind slow answers.
