@@ -114,7 +114,7 @@ describe(`${CLIENTS} concurrent clients over ${REPLICAS} api replicas sharing on
     }
   });
 
-  it('spread the load over both replicas', async () => {
+  it('spread the load over every replica', async () => {
     const proxy = (await stack().composeCli('ps', '-q', 'proxy')).trim();
     const upstreams = new Set(
       (await jsonLogLines(proxy))

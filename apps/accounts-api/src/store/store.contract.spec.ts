@@ -169,6 +169,25 @@ describe('the sqlite store', () => {
 });
 
 describe('the postgres store', () => {
+  it('answers StoreUnavailableError, not a crash, when the server drops a connection held between two queries', async () => {
+    const temp = await tempStore('postgres');
+    try {
+      const failure = temp.store.transaction(async (trx) => {
+        const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx);
+        // What a restart or a fast shutdown does to every session: from outside, while this one waits.
+        const admin = temp.open();
+        await sql`SELECT pg_terminate_backend(${rows[0].pid})`.execute(admin.db);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await trx.selectFrom('accounts').selectAll().execute();
+      });
+
+      await expect(failure).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(await temp.store.db.selectFrom('accounts').selectAll().execute()).toEqual([]);
+    } finally {
+      await temp.dispose();
+    }
+  });
+
   it('answers StoreUnavailableError, not a crash, when no server answers', async () => {
     // Port 9 on loopback (discard): nothing listens there, so the connection is refused at once.
     const store = openStore(storeConfigFor('postgres://accounts@127.0.0.1:9/accounts'));

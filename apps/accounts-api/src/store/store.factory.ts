@@ -13,7 +13,8 @@ export function openStore(config: StoreConfig, logger = new Logger('Store')): St
     password: config.password,
     busyTimeoutMs: config.busyTimeoutMs,
     poolSize: config.poolSize,
-    onIdleError: (error) => logger.warn(`A PostgreSQL connection failed while idle (${error.message}); the pool opens a new one when needed`),
+    onConnectionError: (error) =>
+      logger.warn(`A PostgreSQL connection failed (${error.message}); the pool opens a new one when needed`),
   });
 }
 

@@ -14,8 +14,8 @@ export interface PostgresOptions {
   readonly password?: string;
   readonly busyTimeoutMs: number;
   readonly poolSize: number;
-  /** Told of connections that fail while idle, which pg would otherwise throw and crash the process with. */
-  readonly onIdleError?: (error: Error) => void;
+  /** Told of connections that fail outside a query, which pg would otherwise throw and crash the process with. */
+  readonly onConnectionError?: (error: Error) => void;
 }
 
 /** Any fixed number, the same on every replica; Kysely's migrator uses another. */
@@ -65,7 +65,12 @@ export class PostgresStore extends Store {
       application_name: 'accounts-api',
       types,
     });
-    this.pool.on('error', (error) => options.onIdleError?.(error));
+    this.pool.on('error', (error) => options.onConnectionError?.(error));
+    // A connection that the server drops while a request holds it between
+    // two queries (a restart, a fast shutdown) emits 'error' with no query to
+    // fail, which would crash the process: the next query on it fails
+    // instead, as unavailable, and the pool then discards it.
+    this.pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)));
     const dialect = new PostgresDialect({ pool: this.pool });
     const driver = translateErrors(dialect.createDriver(), translatePostgresError);
     this.db = new Kysely<StoreSchema>({
