@@ -19,6 +19,7 @@ import { failedStatuses, fire, summarize, type LoadResult, type Run, type Worklo
 import { describeMachine, describeRevision } from './machine.mts';
 import { MEMORY_METHOD, peakMemoryDuring, sampleMemory } from './memory.mts';
 import { judge, median, missingFigures, render, type LoadRow, type Report, type Settings, type Way } from './report.mts';
+import { jsonLines } from '../test/support/docker.ts';
 import { REPO_ROOT, compose, composeModel, containerIds, publishedUrl, tearDown } from './stack.mts';
 
 const { values: args } = parseArgs({
@@ -134,10 +135,8 @@ async function waitForSpread(baseUrl: string, replicas: number): Promise<void> {
       await response.arrayBuffer();
     }
     const upstreams = new Set(
-      (await compose(['logs', '--no-log-prefix', '--since', since, 'proxy'], { signal }))
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => (JSON.parse(line) as { upstream_addr?: string }).upstream_addr)
+      jsonLines(await compose(['logs', '--no-log-prefix', '--since', since, 'proxy'], { signal }))
+        .map((line) => line.upstream_addr as string | undefined)
         .filter(Boolean),
     );
     if (upstreams.size >= replicas) return;

@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { compose as composeIn, docker as dockerCli, REPO_ROOT, type DockerOptions } from '../test/support/docker.ts';
+import { PROJECTS } from '../test/support/projects.ts';
 
-const run = promisify(execFile);
-
-export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export { REPO_ROOT };
 /** The only compose project the benchmark creates, removes or reads. */
-export const PROJECT = 'accounts-stack-bench';
+export const PROJECT = PROJECTS.bench;
 const COMPOSE_FILES = ['compose.yaml', 'docker/bench/compose.bench.yaml'];
 const COMMAND_TIMEOUT_MS = 120_000;
 
@@ -22,29 +19,20 @@ export interface CommandOptions {
   signal?: AbortSignal;
 }
 
+const withDefaults = ({ timeoutMs = COMMAND_TIMEOUT_MS, signal }: CommandOptions = {}): DockerOptions => ({
+  env: COMPOSE_ENV,
+  timeoutMs,
+  signal,
+});
+
 /** Runs the docker CLI from the repository root and returns stdout; on failure the error carries stderr. */
-export async function docker(args: string[], { timeoutMs = COMMAND_TIMEOUT_MS, signal }: CommandOptions = {}): Promise<string> {
-  try {
-    const { stdout } = await run('docker', args, {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...COMPOSE_ENV },
-      timeout: timeoutMs,
-      killSignal: 'SIGTERM',
-      signal,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return stdout;
-  } catch (error) {
-    if (signal?.aborted) throw signal.reason;
-    const failure = error as { stderr?: string; killed?: boolean; message: string };
-    const reason = failure.killed ? `stopped after ${timeoutMs} ms` : (failure.stderr ?? '').trim().split('\n').slice(-40).join('\n');
-    throw new Error(`docker ${args.join(' ')} failed: ${reason || failure.message}`);
-  }
+export function docker(args: string[], options?: CommandOptions): Promise<string> {
+  return dockerCli(args, withDefaults(options));
 }
 
 /** `docker compose` on the bench project, with compose.yaml and the bench override. */
 export function compose(args: string[], options?: CommandOptions): Promise<string> {
-  return docker(['compose', '-p', PROJECT, ...COMPOSE_FILES.flatMap((file) => ['-f', file]), ...args], options);
+  return composeIn(PROJECT, COMPOSE_FILES, args, withDefaults(options));
 }
 
 /** The address the engine published for a service's container port, as a loopback URL. */

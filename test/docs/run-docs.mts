@@ -13,11 +13,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PROJECTS } from '../support/projects.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DOCS_DIR = join(ROOT, 'docs');
 /** compose.yaml's own `name:` and default PROXY_PORT: the docs show the defaults. */
-const PROJECT = 'accounts-stack';
+const PROJECT = PROJECTS.docs;
 const PROXY_PORT = 5000;
 const DEFAULT_TIMEOUT_S = 120;
 const CLEANUP_TIMEOUT_S = 60;

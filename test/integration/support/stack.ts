@@ -1,26 +1,23 @@
-import { execFile } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { DockerComposeEnvironment, type StartedDockerComposeEnvironment } from 'testcontainers';
+import { compose as composeIn, containerLogs, docker as dockerCli, jsonLines, REPO_ROOT } from '../../support/docker.ts';
+import { composeFiles, PROJECTS, type StackStore } from '../../support/projects.ts';
 
-const run = promisify(execFile);
+export { eventually, inspect, REPO_ROOT, waitHealthy } from '../../support/docker.ts';
+export type { StackStore } from '../../support/projects.ts';
 
-export const REPO_ROOT = resolve(__dirname, '../../..');
 export const SEED_FILE = join(REPO_ROOT, 'data/seed/accounts.json');
-const COMPOSE_FILE = join(REPO_ROOT, 'compose.yaml');
-/** Fixed so that .ci/run can take the stack down if a run is killed. */
-export const PROJECT = process.env.INTEGRATION_PROJECT ?? 'accounts-stack-it';
+/** Fixed, and named in test/support/projects.ts, so that CI can take the stack down if a run is killed. */
+export const PROJECT = PROJECTS.integration;
 const PROXY_CONTAINER_PORT = 8080;
 
-export type StackStore = 'sqlite' | 'postgres';
 /**
  * The store every stack of this run uses: `STACK_STORE=postgres` runs the
  * same specs on compose.postgres.yaml (`npm run test:integration:postgres`).
  */
 export const STACK_STORE: StackStore = process.env.STACK_STORE === 'postgres' ? 'postgres' : 'sqlite';
-const STORE_OVERRIDES: Record<StackStore, readonly string[]> = { sqlite: [], postgres: ['compose.postgres.yaml'] };
 
 /** A running copy of compose.yaml, reached the way a user reaches it: the published proxy port. */
 export interface Stack {
@@ -54,7 +51,7 @@ export async function startStack({ env = {}, overrides = [] }: StackOptions = {}
 
   // Port 0: the engine picks a free host port, so a stack on 5000 can keep running.
   const environment = { PROXY_PORT: '0', SEED_DIR: seedDir, ...env };
-  const files = [basename(COMPOSE_FILE), ...STORE_OVERRIDES[STACK_STORE], ...overrides];
+  const files = composeFiles(STACK_STORE, ...overrides);
   let compose: StartedDockerComposeEnvironment;
   try {
     compose = await new DockerComposeEnvironment(REPO_ROOT, files)
@@ -75,13 +72,8 @@ export async function startStack({ env = {}, overrides = [] }: StackOptions = {}
     seedFile,
     project: PROJECT,
     store: STACK_STORE,
-    async composeCli(...args: string[]) {
-      const fileArgs = files.flatMap((file) => ['-f', join(REPO_ROOT, file)]);
-      const { stdout } = await run('docker', ['compose', '-p', PROJECT, ...fileArgs, ...args], {
-        env: { ...process.env, ...environment },
-        maxBuffer: 16 * 1024 * 1024,
-      });
-      return stdout;
+    composeCli(...args: string[]) {
+      return composeIn(PROJECT, files, args, { env: environment });
     },
     async recreate({ removeVolumes = false, upArgs = [] }: { removeVolumes?: boolean; upArgs?: string[] } = {}) {
       await stack.composeCli('down', '--timeout', '10', ...(removeVolumes ? ['--volumes'] : []));
@@ -116,42 +108,12 @@ export function useStack(options: StackOptions = {}): () => Stack {
   };
 }
 
-/** Runs the docker CLI and returns stdout; the test fails with stderr if it fails. */
-export async function docker(...args: string[]): Promise<string> {
-  const { stdout } = await run('docker', args, { maxBuffer: 16 * 1024 * 1024 });
-  return stdout;
+/** `docker ARGS…`: the shared CLI runner (test/support/docker.ts), spread for the specs' brevity. */
+export function docker(...args: string[]): Promise<string> {
+  return dockerCli(args);
 }
 
-export async function inspect<T = any>(kind: 'container' | 'network', name: string): Promise<T> {
-  return JSON.parse(await docker(kind, 'inspect', name))[0] as T;
-}
-
-/** The JSON lines a container wrote to stdout and stderr; other lines are skipped. */
+/** The JSON lines a container wrote to stdout and stderr. */
 export async function jsonLogLines(container: string): Promise<Record<string, any>[]> {
-  const { stdout, stderr } = await run('docker', ['logs', container], { maxBuffer: 64 * 1024 * 1024 });
-  return `${stdout}\n${stderr}`
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, any>);
-}
-
-/** Calls `read` until it returns something other than undefined, or the time is up (then undefined). */
-export async function eventually<T>(
-  read: () => Promise<T | undefined>,
-  timeoutMs = 10_000,
-  intervalMs = 250,
-): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-/** Waits until the container's healthcheck reports healthy, for at most `timeoutMs`. */
-export async function waitHealthy(container: string, timeoutMs = 60_000): Promise<void> {
-  const status = () => docker('inspect', '--format', '{{.State.Health.Status}}', container).then((s) => s.trim());
-  const healthy = await eventually(async () => ((await status()) === 'healthy' ? true : undefined), timeoutMs, 500);
-  if (!healthy) throw new Error(`${container} is ${await status()} after ${timeoutMs} ms, not healthy`);
+  return jsonLines(await containerLogs(container));
 }

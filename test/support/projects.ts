@@ -1,0 +1,31 @@
+/**
+ * Every compose project and container name the test harnesses create, in
+ * one place, so that each harness and CI's clean-up (clean-up.mts) agree on
+ * what to take down after a run that was cut short.
+ */
+export const PROJECTS = {
+  /** The integration suite's stacks, on a free port. */
+  integration: process.env.INTEGRATION_PROJECT ?? 'accounts-stack-it',
+  /** The docs runner: compose.yaml's own name, on the default port, as a reader runs it. */
+  docs: 'accounts-stack',
+  /** The `docker compose watch` spec's stack. */
+  watch: 'accounts-stack-watch',
+  /** The benchmark's stack. */
+  bench: 'accounts-stack-bench',
+} as const;
+
+/** The stores a stack can run on, and the compose files each adds to compose.yaml. */
+export type StackStore = 'sqlite' | 'postgres';
+export const STORE_OVERRIDES: Readonly<Record<StackStore, readonly string[]>> = {
+  sqlite: [],
+  postgres: ['compose.postgres.yaml'],
+};
+
+/** compose.yaml, then the store's override, then any others. */
+export function composeFiles(store: StackStore, ...overrides: string[]): string[] {
+  return ['compose.yaml', ...STORE_OVERRIDES[store], ...overrides];
+}
+
+/** Containers started by name outside compose (docs chapter 1), and testcontainers' own label. */
+export const NAMED_CONTAINERS = ['accounts-api-demo'] as const;
+export const TESTCONTAINERS_LABEL = 'org.testcontainers=true';
