@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './support/stack';
+import { PROJECTS } from '../support/projects.ts';
 
 const run = promisify(execFile);
 
 /** Its own project: `docker compose watch` rebuilds from a copy that this test edits. */
-const PROJECT = 'accounts-stack-watch';
+const PROJECT = PROJECTS.watch;
 const SOURCE_DIR = 'apps/accounts-api/src';
 /** Part of the 405 message for `GET /`, the text the test changes. */
 const MESSAGE_PART = 'is not allowed; use';
