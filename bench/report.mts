@@ -3,8 +3,8 @@ import type { LoadResult } from './load.mts';
 import type { Machine, Revision } from './machine.mts';
 import type { MemorySample } from './memory.mts';
 
-/** The three ways a request reaches the api, in the order the table shows them. */
-export const WAYS = ['nginx, 1 api', 'direct to api', 'nginx, 2 api'] as const;
+/** The ways a request reaches the api, in the order the table shows them; SQLite unless named. */
+export const WAYS = ['nginx, 1 api', 'direct to api', 'nginx, 2 api', 'nginx, 1 api, PostgreSQL', 'nginx, 3 api, PostgreSQL'] as const;
 export type Way = (typeof WAYS)[number];
 
 export interface LoadRow extends LoadResult {

@@ -5,7 +5,9 @@
  *
  * It starts compose.yaml plus docker/bench/compose.bench.yaml as the project
  * `accounts-stack-bench`, loads three endpoints through nginx with one api,
- * straight at that api, and through nginx with two, then measures the image,
+ * straight at that api, and through nginx with two; then the same stack on
+ * PostgreSQL (compose.postgres.yaml) through nginx with one api and with
+ * three; then it measures the image,
  * the builds, the start-up time and the api's memory. It prints the tables and
  * writes a JSON report. Missed targets never fail it; a broken run does (a
  * non-2xx response, a connection error, a missing figure).
@@ -20,7 +22,7 @@ import { describeMachine, describeRevision } from './machine.mts';
 import { MEMORY_METHOD, peakMemoryDuring, sampleMemory } from './memory.mts';
 import { judge, median, missingFigures, render, type LoadRow, type Report, type Settings, type Way } from './report.mts';
 import { jsonLines } from '../test/support/docker.ts';
-import { REPO_ROOT, compose, composeModel, containerIds, publishedUrl, tearDown } from './stack.mts';
+import { REPO_ROOT, compose, composeModel, containerIds, publishedUrl, tearDown, useStore } from './stack.mts';
 
 const { values: args } = parseArgs({
   options: {
@@ -151,6 +153,13 @@ async function upAndTime(): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+async function scaleApi(replicas: number): Promise<void> {
+  await compose(
+    ['up', '--detach', '--wait', '--wait-timeout', String(WAIT_TIMEOUT_SECONDS), '--no-build', '--scale', `api=${replicas}`],
+    { signal },
+  );
+}
+
 async function main(): Promise<number> {
   const [machine, revision] = await Promise.all([describeMachine(), describeRevision()]);
   if (machine.loadAverageAtStart[0] > 0.5) {
@@ -198,11 +207,20 @@ async function main(): Promise<number> {
     memory = { method: MEMORY_METHOD, idle, underLoad: peak };
 
     log('scaling to 2 api replicas');
-    await compose(['up', '--detach', '--wait', '--wait-timeout', String(WAIT_TIMEOUT_SECONDS), '--no-build', '--scale', 'api=2'], {
-      signal,
-    });
+    await scaleApi(2);
     await waitForSpread(proxyUrl, 2);
     for (const workload of plan) load.push(...(await measure(workload, [['nginx, 2 api', proxyUrl]])));
+
+    log('the same stack on PostgreSQL (compose.postgres.yaml), 1 then 3 api replicas');
+    await tearDown();
+    useStore('postgres');
+    await upAndTime();
+    const pgUrl = await publishedUrl('proxy', PROXY_PORT);
+    const pgPlan = workloads(await createAccount(pgUrl, 'bench-a'), await createAccount(pgUrl, 'bench-b'));
+    for (const workload of pgPlan) load.push(...(await measure(workload, [['nginx, 1 api, PostgreSQL', pgUrl]])));
+    await scaleApi(3);
+    await waitForSpread(pgUrl, 3);
+    for (const workload of pgPlan) load.push(...(await measure(workload, [['nginx, 3 api, PostgreSQL', pgUrl]])));
   } finally {
     log('removing the bench stack');
     await tearDown().catch((error: Error) => problems.push(`the bench stack was not removed: ${error.message}`));

@@ -1,10 +1,16 @@
 import { compose as composeIn, docker as dockerCli, REPO_ROOT, type DockerOptions } from '../test/support/docker.ts';
-import { PROJECTS } from '../test/support/projects.ts';
+import { composeFiles, PROJECTS, type StackStore } from '../test/support/projects.ts';
 
 export { REPO_ROOT };
 /** The only compose project the benchmark creates, removes or reads. */
 export const PROJECT = PROJECTS.bench;
-const COMPOSE_FILES = ['compose.yaml', 'docker/bench/compose.bench.yaml'];
+const BENCH_OVERRIDE = 'docker/bench/compose.bench.yaml';
+
+/** The store the stack runs on, from the next `up` on; the bench measures SQLite, then PostgreSQL. */
+let store: StackStore = 'sqlite';
+export function useStore(next: StackStore): void {
+  store = next;
+}
 const COMMAND_TIMEOUT_MS = 120_000;
 
 /**
@@ -17,6 +23,8 @@ const COMPOSE_ENV = { LOG_LEVEL: 'info' };
 export interface CommandOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Another store's files than the current one's, such as every file for a tear-down. */
+  store?: StackStore;
 }
 
 const withDefaults = ({ timeoutMs = COMMAND_TIMEOUT_MS, signal }: CommandOptions = {}): DockerOptions => ({
@@ -30,9 +38,9 @@ export function docker(args: string[], options?: CommandOptions): Promise<string
   return dockerCli(args, withDefaults(options));
 }
 
-/** `docker compose` on the bench project, with compose.yaml and the bench override. */
+/** `docker compose` on the bench project: compose.yaml, the store's override, then the bench override. */
 export function compose(args: string[], options?: CommandOptions): Promise<string> {
-  return composeIn(PROJECT, COMPOSE_FILES, args, withDefaults(options));
+  return composeIn(PROJECT, composeFiles(options?.store ?? store, BENCH_OVERRIDE), args, withDefaults(options));
 }
 
 /** The address the engine published for a service's container port, as a loopback URL. */
@@ -47,9 +55,12 @@ export async function containerIds(service: string): Promise<string[]> {
   return (await compose(['ps', '--quiet', service])).split('\n').filter(Boolean);
 }
 
-/** Removes the bench project's containers, networks and volumes; quiet when there is nothing to remove. */
+/**
+ * Removes the bench project's containers, networks and volumes, on either
+ * store (the PostgreSQL files name every service); quiet when there is nothing to remove.
+ */
 export async function tearDown(): Promise<void> {
-  await compose(['down', '--volumes', '--remove-orphans', '--timeout', '5'], { timeoutMs: 60_000 });
+  await compose(['down', '--volumes', '--remove-orphans', '--timeout', '5'], { timeoutMs: 60_000, store: 'postgres' });
 }
 
 /** The resolved compose model, for names that compose.yaml owns (image tags). */
