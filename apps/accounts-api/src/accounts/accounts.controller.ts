@@ -45,7 +45,7 @@ export class AccountsController {
 
   @Get()
   @ApiOperation({ summary: 'Accounts, ordered by id, a page at a time' })
-  @ApiErrors('invalid_request', 'store_unavailable', 'store_busy')
+  @ApiErrors('invalid_request', 'invalid_cursor', 'store_unavailable', 'store_busy')
   @ApiPageResponse(Account)
   list(@Query() query: PageQuery): Promise<Page<Account>> {
     return this.accounts.list(query);

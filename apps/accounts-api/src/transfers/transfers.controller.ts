@@ -56,7 +56,7 @@ export class TransfersController {
 
   @Get('accounts/:id/transactions')
   @ApiOperation({ summary: "An account's ledger, oldest first, a page at a time" })
-  @ApiErrors('invalid_request', 'account_not_found', 'store_unavailable', 'store_busy')
+  @ApiErrors('invalid_request', 'invalid_cursor', 'account_not_found', 'store_unavailable', 'store_busy')
   @ApiPageResponse(LedgerEntry)
   ledger(@Param('id', ParseIdPipe) id: number, @Query() query: PageQuery): Promise<Page<LedgerEntry>> {
     return this.transfers.ledger(id, query);

@@ -4,6 +4,7 @@
  * an HTTP status and headers.
  */
 export type ErrorCode =
+  | 'invalid_cursor'
   | 'account_not_found'
   | 'account_closed'
   | 'balance_not_zero'

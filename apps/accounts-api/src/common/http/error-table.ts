@@ -19,6 +19,7 @@ export type HttpErrorCode = 'invalid_request' | 'body_too_large' | 'not_json';
 export const ERROR_TABLE: Readonly<Record<ErrorCode | HttpErrorCode, ErrorEntry>> = {
   invalid_request: { status: 400, why: 'Malformed JSON, a wrong type, an unknown field, or a bad id, cursor or header' },
   same_account: { status: 400, why: 'A transfer names one account as both `from` and `to`' },
+  invalid_cursor: { status: 400, why: 'A `cursor` that is not from a `next` link of this api' },
   account_not_found: { status: 404, why: 'No such account' },
   transfer_not_found: { status: 404, why: 'No such transfer' },
   account_closed: { status: 409, why: 'The account is closed: it cannot send, receive or be renamed' },

@@ -1,7 +1,8 @@
-import { applyDecorators, BadRequestException, type Type as Class } from '@nestjs/common';
+import { applyDecorators, type Type as Class } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { DomainError } from '../errors/domain-error';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -31,10 +32,18 @@ export function encodeCursor(afterId: number): string {
   return Buffer.from(`after:${afterId}`).toString('base64url');
 }
 
+/** A cursor of the right shape that this api did not issue (the shape itself is checked on the query). */
+export class InvalidCursorError extends DomainError {
+  readonly code = 'invalid_cursor';
+  constructor() {
+    super('cursor is not one this api issued; use the `next` link of a previous page');
+  }
+}
+
 export function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined) return 0;
   const match = /^after:(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new BadRequestException('cursor is not one this api issued; use the `next` link of a previous page');
+  if (!match) throw new InvalidCursorError();
   return Number(match[1]);
 }
 
