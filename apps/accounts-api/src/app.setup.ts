@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { json } from 'express';
+import type { json, NextFunction, Request, Response } from 'express';
 import { refuseProtoKeys, verifyJsonBody } from './common/http/json-body';
+import { DrainService } from './health/drain.service';
 import { setupOpenApi } from './openapi/openapi';
 
 /** Nest's own 413 comes below the proxy's 64 KiB, so both limits are seen and tested. */
@@ -21,5 +22,12 @@ export function configureApp(app: NestExpressApplication): void {
     reviver: refuseProtoKeys,
   };
   app.useBodyParser('json', jsonOptions);
+  // While draining, every answer closes its connection: the proxy then holds
+  // no idle connection to this replica when the server closes.
+  const drain = app.get(DrainService);
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    if (drain.draining) res.setHeader('Connection', 'close');
+    next();
+  });
   setupOpenApi(app);
 }

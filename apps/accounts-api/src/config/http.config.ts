@@ -13,6 +13,15 @@ class HttpEnv {
    */
   @IsOptional() @IsInt() @Min(61_000)
   readonly HTTP_KEEP_ALIVE_TIMEOUT_MS?: number;
+
+  /**
+   * How long the api keeps serving after SIGTERM before it closes: longer
+   * than the proxy keeps the api's addresses (resolver valid=5s in
+   * docker/proxy/nginx.conf), so that nginx stops choosing this replica
+   * before it goes. 0 closes at once.
+   */
+  @IsOptional() @IsInt() @Min(0) @Max(60_000)
+  readonly SHUTDOWN_DRAIN_MS?: number;
 }
 
 export const httpConfig = registerAs('http', () => {
@@ -23,6 +32,7 @@ export const httpConfig = registerAs('http', () => {
     keepAliveTimeoutMs,
     // Node requires headersTimeout > keepAliveTimeout for idle sockets to close cleanly.
     headersTimeoutMs: keepAliveTimeoutMs + 1_000,
+    shutdownDrainMs: env.SHUTDOWN_DRAIN_MS ?? 6_000,
   };
 });
 

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { DrainService } from './drain.service';
 import { StoreHealthIndicator } from './store.health';
 
 @ApiTags('health')
@@ -9,13 +10,21 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly store: StoreHealthIndicator,
+    private readonly drain: DrainService,
+    private readonly indicators: HealthIndicatorService,
   ) {}
 
   /** 200 when every indicator is up, 503 otherwise; the container healthcheck calls it. */
   @Get()
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: 200 while the store answers, 503 otherwise' })
+  @ApiOperation({ summary: 'Readiness: 200 while the store answers and the api is not shutting down, 503 otherwise' })
   check() {
-    return this.health.check([() => this.store.isHealthy('store')]);
+    return this.health.check([
+      () => {
+        const api = this.indicators.check('api');
+        return this.drain.draining ? api.down('draining before shutdown') : api.up();
+      },
+      () => this.store.isHealthy('store'),
+    ]);
   }
 }
