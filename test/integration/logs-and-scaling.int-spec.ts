@@ -85,6 +85,11 @@ describe('scaling', () => {
     stop = true;
     await Promise.all(readers);
 
+    if ([...statuses.keys()].some((status) => status !== 200)) {
+      // nginx's error log says why (refused, timed out, reset) before the stack comes down.
+      const proxyLog = await stack().composeCli('logs', '--no-log-prefix', 'proxy');
+      console.info(proxyLog.split('\n').filter((line) => / \[(error|warn)\] /.test(line)).slice(-20).join('\n'));
+    }
     const answered = [...statuses.values()].reduce((a, b) => a + b, 0);
     console.log(`replicas 3 -> 1 -> 3: ${answered} GET /accounts/1, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
     expect(Object.fromEntries(statuses)).toEqual({ 200: answered });

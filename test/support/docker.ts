@@ -33,7 +33,7 @@ const DEFAULT_TIMEOUT_MS = 300_000;
 /**
  * Runs `docker ARGS` from the repository root and returns its stdout. A
  * failure throws an error that names the command and ends with its stderr;
- * the error keeps `stdout` and `stderr` for specs that expect a refusal.
+ * the error keeps the exit `code`, `stdout` and `stderr` for specs that expect a refusal.
  */
 export async function docker(args: readonly string[], { env, timeoutMs = DEFAULT_TIMEOUT_MS, signal }: DockerOptions = {}): Promise<string> {
   try {
@@ -48,9 +48,10 @@ export async function docker(args: readonly string[], { env, timeoutMs = DEFAULT
     return stdout;
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
-    const failure = error as { stdout?: string; stderr?: string; killed?: boolean; message: string };
+    const failure = error as { code?: number | string; stdout?: string; stderr?: string; killed?: boolean; message: string };
     const why = failure.killed ? `stopped after ${timeoutMs} ms` : (failure.stderr ?? '').trim().split('\n').slice(-40).join('\n');
     throw Object.assign(new Error(`docker ${args.join(' ')} failed: ${why || failure.message}`), {
+      code: failure.code,
       stdout: failure.stdout ?? '',
       stderr: failure.stderr ?? '',
     });
