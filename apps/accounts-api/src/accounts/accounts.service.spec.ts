@@ -1,7 +1,9 @@
 import { STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
 import { etagOf } from '../common/http/etag';
+import { IdempotencyKeyReusedError } from '../idempotency/idempotency.errors';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { importSeed } from '../store/seed-import';
+import type { Store } from '../store/store';
 import { AccountClosedError, AccountNotFoundError, BalanceNotZeroError, StaleVersionError } from './accounts.errors';
 import { AccountsService } from './accounts.service';
 
@@ -47,6 +49,14 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
 
     expect(retry).toEqual({ ...first, replayed: true });
     expect((await accounts.list({})).data).toHaveLength(1);
+  });
+
+  it('refuses a key reused for a different account, naming the route', async () => {
+    await create('amy', 1, 0, 'k');
+    const reuse = create('bob', 1, 0, 'k');
+
+    await expect(reuse).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    await expect(reuse).rejects.toThrow('Idempotency-Key k was already used for a different POST /accounts request');
   });
 
   it('lists the open accounts for POST /, by id, leaving closed ones out', async () => {
@@ -129,4 +139,74 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
     expect(await accounts.get(rich.id)).toMatchObject({ status: 'open', version: 1 });
     expect(await accounts.get(done.id)).toMatchObject({ name: 'done', version: 2 });
   });
+
+  // Row locks matter where two connections can interleave: PostgreSQL. A
+  // SQLite transaction holds the whole file's write lock from its start.
+  if (dialect === 'postgres') {
+    /**
+     * Another replica's transaction that locks the account's row now and,
+     * on release, writes `change` to it and commits.
+     */
+    async function holdRow(id: number, change?: { name?: string; version?: number; balance?: number }) {
+      const other = temp.open(5_000);
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+      const holder = other.transaction(async (trx) => {
+        await other.forUpdate(trx.selectFrom('accounts').select('id').where('id', '=', id)).execute();
+        locked();
+        await released;
+        if (change) await trx.updateTable('accounts').set(change).where('id', '=', id).execute();
+      });
+      // The holder failing to take the lock fails the test rather than hanging it.
+      await Promise.race([lockTaken, holder]);
+      return async () => {
+        release();
+        await holder;
+      };
+    }
+    /** The service on a connection that waits up to 5 s for a lock. */
+    const patientService = () => {
+      const store: Store = temp.open(5_000);
+      return new AccountsService(store, new IdempotencyService(store, storeConfigFor(temp.url)));
+    };
+    const moment = () => new Promise((resolve) => setTimeout(resolve, 100));
+    /** What `write` fails with, or undefined if it succeeds; handled at once, so an early failure is not an unhandled rejection. */
+    const failureOf = (write: Promise<unknown>) => write.then(() => undefined, (error: unknown) => error);
+
+    it('renames under the row lock: a rename committed meanwhile makes the If-Match stale', async () => {
+      const { body } = await create('amy');
+      const release = await holdRow(body.id, { name: 'bea', version: 2 });
+
+      const rename = failureOf(patientService().rename(body.id, 'cat', etagOf(1)));
+      await moment();
+      await release();
+
+      expect(await rename).toBeInstanceOf(StaleVersionError);
+      expect(await accounts.get(body.id)).toMatchObject({ name: 'bea', version: 2 });
+    });
+
+    it('closes under the row lock: money that arrived meanwhile refuses the close', async () => {
+      const { body } = await create('amy');
+      const release = await holdRow(body.id, { balance: 5, version: 2 });
+
+      const close = failureOf(patientService().close(body.id, undefined));
+      await moment();
+      await release();
+
+      expect(await close).toBeInstanceOf(BalanceNotZeroError);
+      expect(await accounts.get(body.id)).toMatchObject({ status: 'open', balance: 5 });
+    });
+
+    it('reads an account without waiting for a writer that holds its row', async () => {
+      const { body } = await create('amy');
+      const release = await holdRow(body.id);
+      try {
+        expect(await accounts.get(body.id)).toEqual(body);
+      } finally {
+        await release();
+      }
+    });
+  }
 });

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
 import type { Store } from '../store/store';
 import { IdempotencyKeyReusedError } from './idempotency.errors';
@@ -8,6 +9,14 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ b: [2, 1], a: { d: 1, c: 2 } })).toBe('{"a":{"c":2,"d":1},"b":[2,1]}');
     expect(fingerprint({ a: 1, b: 2 })).toBe(fingerprint({ b: 2, a: 1 }));
     expect(fingerprint({ a: 1 })).not.toBe(fingerprint({ a: 2 }));
+  });
+
+  it('sorts any number of keys, and keeps nulls and arrays of objects', () => {
+    expect(canonicalJson({ e: 5, d: 4, c: 3, b: 2, a: 1, f: 6 })).toBe('{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6}');
+    expect(canonicalJson({ b: null, a: [{ y: 1, x: null }] })).toBe('{"a":[{"x":null,"y":1}],"b":null}');
+    expect(canonicalJson(null)).toBe('null');
+    expect(fingerprint({ name: 'amy', openingBalance: 5 })).toBe(fingerprint({ openingBalance: 5, name: 'amy' }));
+    expect(fingerprint({ name: 'amy', openingBalance: 5 })).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 
@@ -101,6 +110,62 @@ describe.each(STORE_DIALECTS)('IdempotencyService on %s', (dialect) => {
     expect(await serviceOn(temp.store).sweep(start + TTL_SECONDS * 1000 + 1)).toBe(1);
     const left = await temp.store.db.selectFrom('idempotency_keys').select('key').execute();
     expect(left).toEqual([{ key: 'young' }]);
+  });
+
+  describe('the sweep timer', () => {
+    // Only the sweep's interval is faked: the stores' I/O runs on the real clock and queues.
+    beforeEach(() =>
+      jest.useFakeTimers({
+        doNotFake: ['Date', 'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout'],
+      }),
+    );
+    afterEach(() => jest.useRealTimers());
+
+    const keys = async () => (await temp.store.db.selectFrom('idempotency_keys').select('key').execute()).map((row) => row.key);
+    const expired = (key: string) =>
+      temp.store.db
+        .insertInto('idempotency_keys')
+        .values({ scope: 'POST /things', key, fingerprint: '-', status: 201, location: null, body: '{}', created_at: 0 })
+        .execute();
+    /** The sweep runs on real I/O after the fake timer fires it. */
+    const eventually = async (done: () => Promise<boolean> | boolean) => {
+      for (let i = 0; i < 100 && !(await done()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+
+    it('sweeps expired keys once a minute from start-up until shutdown', async () => {
+      const service = serviceOn(temp.store);
+      await expired('old');
+
+      service.onModuleInit();
+      jest.advanceTimersByTime(59_999);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await keys()).toEqual(['old']);
+      jest.advanceTimersByTime(1);
+      await eventually(async () => (await keys()).length === 0);
+      expect(await keys()).toEqual([]);
+
+      await expired('later');
+      service.onApplicationShutdown();
+      jest.advanceTimersByTime(180_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await keys()).toEqual(['later']);
+    });
+
+    it('logs a failed sweep as a warning', async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const closed = temp.open();
+      const service = serviceOn(closed);
+      await closed.close();
+
+      service.onModuleInit();
+      jest.advanceTimersByTime(60_000);
+      await eventually(() => warn.mock.calls.length > 0);
+      service.onApplicationShutdown();
+
+      expect(warn).toHaveBeenCalledWith(
+        'Sweeping expired Idempotency-Keys failed: StoreUnavailableError: The accounts store is closed; retry shortly',
+      );
+    });
   });
 
   // SQLite replicas are separate processes that take turns for the file's write

@@ -36,7 +36,16 @@ describe('readSeedFile', () => {
     ['a missing file', null, /cannot be read \(ENOENT\)/],
     ['invalid JSON', '[{"id": 1,', /is not valid JSON/],
     ['a top-level object', { id: 1 }, /must hold a JSON array/],
-    ['a record that is not an object', [1], /record 1 must be an object/],
+    ['a record that is not an object', [1], /record 1 must be an object with id, name and balance$/],
+    ['a null record', [null], /record 1 must be an object with id, name and balance$/],
+    ['a record that is an array', [[1, 'a', 0]], /record 1 must be an object with id, name and balance$/],
+    ['a record with no id', [{ id: 1, name: 'a', balance: 1 }, { name: 'b', balance: 1 }], /: record 2: id must be an integer number$/],
+    ['an id given as a string', [{ id: '7', name: 'a', balance: 1 }], /: record 1 \(id "7"\): id must be an integer number$/],
+    [
+      'a record with several problems, naming each',
+      [{ id: 1, balance: 'x' }],
+      /: record 1 \(id 1\): name must be a string; balance must be an integer number$/,
+    ],
     ['a missing name', [{ id: 1, balance: 0 }], /record 1 \(id 1\): name must be a string$/],
     ['an empty name', [{ id: 1, name: '', balance: 0 }], /record 1 \(id 1\): name should not be empty$/],
     ['a fractional balance', [{ id: 1, name: 'a', balance: 1.5 }], /record 1 \(id 1\): balance must be an integer/],
@@ -59,5 +68,17 @@ describe('readSeedFile', () => {
     expect(read).toThrow(SeedFileError);
     expect(read).toThrow(new RegExp(`^Seed file ${file.replace(/[.]/g, '\\.')}: `));
     expect(read).toThrow(message);
+  });
+
+  it('says which file failed, as SeedFileError with its name', () => {
+    const file = write({});
+    let error: unknown;
+    try {
+      readSeedFile(file);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(SeedFileError);
+    expect(error).toMatchObject({ name: 'SeedFileError', file, message: `Seed file ${file}: must hold a JSON array of accounts` });
   });
 });

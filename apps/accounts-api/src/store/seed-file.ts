@@ -45,6 +45,7 @@ export class SeedFileError extends Error {
 export function readSeedFile(file: string): SeedAccount[] {
   let text: string;
   try {
+    // Stryker disable next-line StringLiteral: without an encoding this is a Buffer, which JSON.parse reads as UTF-8 all the same
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;

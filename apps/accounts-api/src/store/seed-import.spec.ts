@@ -52,6 +52,41 @@ describe.each(STORE_DIALECTS)('importSeed on %s', (dialect) => {
     expect(await storeIsEmpty(temp.store.db)).toBe(false);
   });
 
+  it('keeps a store that has accounts but no seed import, as unchanged', async () => {
+    const now = new Date().toISOString();
+    await temp.store.db
+      .insertInto('accounts')
+      .values({ name: 'made by hand', opening_balance: 0, balance: 0, created_at: now, updated_at: now })
+      .execute();
+
+    expect(await storeIsEmpty(temp.store.db)).toBe(false);
+    expect(await importSeed(temp.store, 'seed.json', SEED)).toEqual({ kind: 'unchanged', sha256: seedDigest(SEED) });
+    expect(await accounts()).toEqual([{ id: 1, name: 'made by hand', balance: 0, opening_balance: 0 }]);
+  });
+
+  it('imports a seed too large for one statement, every account once', async () => {
+    const large = Array.from({ length: 2_500 }, (_, i) => ({ id: i + 1, name: `a${i + 1}`, balance: i }));
+
+    expect(await importSeed(temp.store, 'large.json', large)).toMatchObject({ kind: 'imported', accounts: 2_500 });
+    const rows = await accounts();
+    expect(rows).toHaveLength(2_500);
+    expect(rows[2_499]).toEqual({ id: 2_500, name: 'a2500', balance: 2_499, opening_balance: 2_499 });
+  });
+
+  // SQLite replicas are processes that queue for the file's write lock (see
+  // store.contract.spec.ts); PostgreSQL connections in one process can race.
+  if (dialect === 'postgres') {
+    it('imports once when two replicas start on an empty store at the same moment', async () => {
+      const large = Array.from({ length: 2_500 }, (_, i) => ({ id: i + 1, name: `a${i + 1}`, balance: i }));
+      const replicas = [temp.open(5_000), temp.open(5_000)];
+
+      const outcomes = await Promise.all(replicas.map((replica) => importSeed(replica, 'large.json', large)));
+
+      expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(['imported', 'unchanged']);
+      expect(await accounts()).toHaveLength(2_500);
+    });
+  }
+
   it('replaces accounts, transfers, ledger and keys when asked to, and numbers new rows after the seed', async () => {
     await importSeed(temp.store, 'seed.json', SEED);
     const now = new Date().toISOString();

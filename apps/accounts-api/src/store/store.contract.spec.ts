@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
 import { migrateToLatest } from './migrations/migrator';
@@ -18,6 +19,47 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
   let temp: TempStore;
   beforeEach(async () => (temp = await tempStore(dialect)));
   afterEach(() => temp.dispose());
+
+  const names = (db = temp.store.db) => db.selectFrom('accounts').select('name').orderBy('id').execute();
+
+  it('says which database it is', () => {
+    expect(temp.store.dialect).toBe(dialect);
+  });
+
+  it('refuses queries and transactions once closed, as unavailable, and may be closed again', async () => {
+    const store = temp.open();
+    await store.close();
+
+    const query = store.db.selectFrom('accounts').selectAll().execute();
+    await expect(query).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(query).rejects.toThrow('The accounts store is closed; retry shortly');
+    const transaction = store.transaction(async () => 'never');
+    await expect(transaction).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(transaction).rejects.toThrow('The accounts store is closed; retry shortly');
+    await expect(store.close()).resolves.toBeUndefined();
+    // Another connection to the same data is not affected.
+    expect(await names()).toEqual([]);
+  });
+
+  it('keeps savepoints in a transaction the caller controls', async () => {
+    const trx = await temp.store.db.startTransaction().execute();
+    try {
+      await insertAccount('kept', trx);
+      const first = await trx.savepoint('first').execute();
+      await insertAccount('undone', first);
+      const back = await first.rollbackToSavepoint('first').execute();
+      await insertAccount('after', back);
+      expect((await names(back)).map((row) => row.name)).toEqual(['kept', 'after']);
+
+      const second = await back.savepoint('second').execute();
+      await second.releaseSavepoint('second').execute();
+      // Released, it is gone: Kysely's types know it, and the database says so too.
+      await expect(second.rollbackToSavepoint('second').execute()).rejects.toThrow(/no such savepoint|savepoint "second" does not exist/);
+    } finally {
+      await trx.rollback().execute();
+    }
+    expect(await names()).toEqual([]);
+  });
 
   it('records its migrations and applies none the second time', async () => {
     expect(await temp.store.migrate()).toEqual([]);
@@ -55,16 +97,40 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
     };
     const all = { '001-initial': { up: async () => undefined }, ...broken };
 
-    await expect(migrateToLatest(temp.store.db, dialect, 'test', all)).rejects.toThrow(/failed at 002-broken: .*(syntax error|incomplete input)/);
+    const failure: Error = await migrateToLatest(temp.store.db, dialect, 'test', all).then(
+      () => {
+        throw new Error('the migration did not fail');
+      },
+      (error: Error) => error,
+    );
+    expect(failure.message).toMatch(/^Migrating the store test failed at 002-broken: .*(syntax error|incomplete input)/);
+    expect(failure.message).not.toMatch(/newer/);
+    expect(failure.cause).toMatchObject({ message: expect.stringMatching(/syntax error|incomplete input/) });
     const { rows } = await sql`SELECT name FROM kysely_migration`.execute(temp.store.db);
     expect(rows).toHaveLength(1);
     await expect(sql`SELECT * FROM good`.execute(temp.store.db)).rejects.toThrow();
   });
 
+  it('names the migration that failed, not one applied before it in the same run', async () => {
+    const fresh = await tempStore(dialect, { migrate: false });
+    try {
+      const all = {
+        '001-fine': { up: async (db: Parameters<typeof migrateToLatest>[0]) => void (await sql`CREATE TABLE fine (id integer)`.execute(db)) },
+        '002-broken': { up: async (db: Parameters<typeof migrateToLatest>[0]) => void (await sql`CREATE TABLE bad (`.execute(db)) },
+      };
+      await expect(migrateToLatest(fresh.store.db, dialect, 'fresh', all)).rejects.toThrow(/^Migrating the store fresh failed at 002-broken: /);
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
   it('refuses a store migrated by a newer api', async () => {
     await temp.store.db.insertInto('kysely_migration' as never).values({ name: '999-future', timestamp: new Date().toISOString() } as never).execute();
 
-    await expect(temp.store.migrate()).rejects.toThrow(/migrated by a newer api: run a newer image/);
+    await expect(temp.store.migrate()).rejects.toThrow(
+      `Migrating the store ${temp.store.location} failed: corrupted migrations: previously executed migration 999-future is missing; ` +
+        'the store was migrated by a newer api: run a newer image',
+    );
   });
 
   it('rolls a failed transaction back whole', async () => {
@@ -89,15 +155,22 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
       locked();
       await held;
     });
-    await lockTaken;
+    try {
+      // The holder failing to take the lock fails the test rather than hanging it.
+      await Promise.race([lockTaken, holder]);
 
-    const write = temp.store.transaction((trx) =>
-      temp.store.forUpdate(trx.selectFrom('accounts').select('id').where('id', '=', 1)).execute(),
-    );
+      const started = Date.now();
+      const write = temp.store.transaction((trx) =>
+        temp.store.forUpdate(trx.selectFrom('accounts').select('id').where('id', '=', 1)).execute(),
+      );
 
-    await expect(write).rejects.toBeInstanceOf(StoreBusyError);
-    release();
-    await holder;
+      await expect(write).rejects.toBeInstanceOf(StoreBusyError);
+      // It waited for the lock as long as the busy timeout (200 ms here) allows, not a moment less.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    } finally {
+      release();
+      await holder;
+    }
     await expect(temp.store.transaction(async () => 'done')).resolves.toBe('done');
   });
 
@@ -134,6 +207,29 @@ describe('the sqlite store', () => {
     }
     // synchronous is per connection: read it on the store's own.
     return expect(sql`PRAGMA synchronous`.execute(temp.store.db)).resolves.toMatchObject({ rows: [{ synchronous: 2 }] });
+  });
+
+  it('streams rows', async () => {
+    for (const name of ['a', 'b', 'c']) await insertAccount(name, temp.store.db);
+    const streamed: string[] = [];
+    for await (const row of temp.store.db.selectFrom('accounts').select('name').orderBy('id').stream()) streamed.push(row.name);
+    expect(streamed).toEqual(['a', 'b', 'c']);
+  });
+
+  it('enforces foreign keys', async () => {
+    await expect(
+      temp.store.db
+        .insertInto('ledger_entries')
+        .values({ account_id: 404, transfer_id: 404, amount: 1, balance_after: 1, created_at: NOW })
+        .execute(),
+    ).rejects.toThrow(/FOREIGN KEY constraint failed/);
+  });
+
+  it('leaves no write-ahead log behind once closed', async () => {
+    await insertAccount('a', temp.store.db);
+    expect(existsSync(`${file()}-wal`)).toBe(true);
+    await temp.store.close();
+    expect(existsSync(`${file()}-wal`)).toBe(false);
   });
 
   it('answers StoreFullError when the file cannot grow, and keeps what was committed', async () => {

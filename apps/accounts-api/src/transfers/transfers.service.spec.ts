@@ -93,6 +93,17 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
     expect(await temp.store.db.selectFrom('transfers').select('id').execute()).toHaveLength(1);
   });
 
+  it('refuses a key reused for a different transfer, naming the route, and moves nothing', async () => {
+    const a = await open(10);
+    const b = await open(0);
+    await transfers.create({ from: a, to: b, amount: 4 }, 'key-1');
+
+    await expect(transfers.create({ from: a, to: b, amount: 5 }, 'key-1')).rejects.toThrow(
+      'Idempotency-Key key-1 was already used for a different POST /transfers request',
+    );
+    expect((await accounts.get(a)).balance).toBe(6);
+  });
+
   it('pages an account ledger oldest first, with a link to the next page', async () => {
     const a = await open(10);
     const b = await open(0);
@@ -124,6 +135,35 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
   // which node:sqlite waits for synchronously: two connections in this one
   // process cannot interleave. PostgreSQL's can, and must not deadlock.
   if (dialect === 'postgres') {
+    it('moves money under the row lock: money spent meanwhile refuses the transfer', async () => {
+      const a = await open(10);
+      const b = await open(0);
+      // Another replica's transaction holds a's row, and spends its money before letting go.
+      const other = temp.open(5_000);
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+      const holder = other.transaction(async (trx) => {
+        await other.forUpdate(trx.selectFrom('accounts').select('id').where('id', '=', a)).execute();
+        locked();
+        await released;
+        await trx.updateTable('accounts').set({ balance: 0, version: 2 }).where('id', '=', a).execute();
+      });
+      await Promise.race([lockTaken, holder]);
+
+      const transfer = servicesOn(temp.open(5_000))
+        .transfers.create({ from: a, to: b, amount: 10 }, undefined)
+        .then(() => undefined, (error: unknown) => error);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      release();
+      await holder;
+
+      expect(await transfer).toBeInstanceOf(OverdraftRefusedError);
+      expect(await accounts.get(a)).toMatchObject({ balance: 0, version: 2 });
+      expect(await accounts.get(b)).toMatchObject({ balance: 0, version: 1 });
+    });
+
     it('runs opposite transfers on two replicas at once without deadlock or a lost update', async () => {
       const a = await open(1_000);
       const b = await open(1_000);

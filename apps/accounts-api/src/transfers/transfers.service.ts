@@ -35,6 +35,7 @@ export class TransfersService {
       this.idempotency.run(trx, 'POST /transfers', idempotencyKey, dto, async () => {
         // Locked in id order, whichever way the money goes, so that two
         // opposite transfers cannot each hold one account and wait for the other.
+        // Stryker disable next-line EqualityOperator: from and to always differ (refused above), so <= is <; >= locks the larger id first, an order as consistent as this one
         const [first, second] = dto.from < dto.to ? [dto.from, dto.to] : [dto.to, dto.from];
         const locked = new Map<number, AccountRow>();
         for (const id of [first, second]) locked.set(id, await this.accounts.findRow(id, trx, { lock: true }));

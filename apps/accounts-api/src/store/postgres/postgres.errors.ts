@@ -26,13 +26,16 @@ const RETRY = 'retry shortly';
 export function translatePostgresError(error: unknown): DomainError | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
-    if (code === FULL) return new StoreFullError('The accounts store is out of disk space; the change was not saved');
-    if (BUSY.has(code)) return new StoreBusyError(`The accounts store is busy with other writes; ${RETRY}`);
-    if (UNAVAILABLE_CLASSES.has(code.slice(0, 2))) return unavailable(message);
-    return undefined;
+  if (typeof code === 'string') {
+    // Before SQLSTATEs: EPIPE has their shape (five capitals) but is a socket's error.
+    if (NETWORK.has(code)) return unavailable(code);
+    if (/^[0-9A-Z]{5}$/.test(code)) {
+      if (code === FULL) return new StoreFullError('The accounts store is out of disk space; the change was not saved');
+      if (BUSY.has(code)) return new StoreBusyError(`The accounts store is busy with other writes; ${RETRY}`);
+      if (UNAVAILABLE_CLASSES.has(code.slice(0, 2))) return unavailable(message);
+      return undefined;
+    }
   }
-  if (typeof code === 'string' && NETWORK.has(code)) return unavailable(code);
   // pg's own words when the server goes away mid-query or a connection cannot be had in time.
   if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)) {
     return unavailable(message);

@@ -1,0 +1,49 @@
+// StrykerJS: mutation testing of the domain, rules, idempotency and store code
+// against the unit specs. Run it with `npm run test:mutation`
+// (test/mutation/run.mts), which starts the one PostgreSQL the store specs use.
+// @ts-check
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  jest: {
+    projectType: 'custom',
+    configFile: 'jest.config.js',
+    // A mutant runs only the specs that import its file, directly or not...
+    enableFindRelatedTests: true,
+    config: {
+      // ...of those, only the files that hold a test that reaches the mutant, nearest first...
+      testSequencer: './test/mutation/jest-sequencer.cjs',
+      // ...and stops at the first failing test, loading no further spec file.
+      testEnvironment: './test/mutation/jest-environment.cjs',
+      testRunner: './test/mutation/jest-circus-bail.cjs',
+    },
+  },
+  // NestJS 12 ships ES modules only; jest loads them from CommonJS with this flag.
+  testRunnerNodeArgs: ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'],
+  mutate: [
+    'apps/accounts-api/src/accounts/account-rules.ts',
+    'apps/accounts-api/src/accounts/accounts.service.ts',
+    'apps/accounts-api/src/transfers/transfer-rules.ts',
+    'apps/accounts-api/src/transfers/transfers.service.ts',
+    'apps/accounts-api/src/idempotency/idempotency.service.ts',
+    'apps/accounts-api/src/store/store.ts',
+    'apps/accounts-api/src/store/seed-import.ts',
+    'apps/accounts-api/src/store/seed-file.ts',
+    'apps/accounts-api/src/store/translate-errors.ts',
+    'apps/accounts-api/src/store/sqlite/*.ts',
+    'apps/accounts-api/src/store/postgres/*.ts',
+    'apps/accounts-api/src/store/migrations/migrator.ts',
+    '!**/*.spec.ts',
+  ],
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  tempDirName: '.stryker-tmp',
+  reporters: ['clear-text', 'progress'],
+  clearTextReporter: { allowColor: false, reportTests: false },
+  thresholds: { high: 95, low: 90, break: 90 },
+  // A mutant's tests share the two cores with the other worker and PostgreSQL,
+  // unlike in the initial run that timed them: 2.5 times that, and 5 s more.
+  timeoutFactor: 2.5,
+  timeoutMS: 5_000,
+};
