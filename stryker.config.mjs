@@ -36,12 +36,23 @@ export default {
     'apps/accounts-api/src/store/migrations/migrator.ts',
     '!**/*.spec.ts',
   ],
+  // None of these is pure wiring: even sqlite.store.ts and postgres.store.ts
+  // set things a spec can see (the dialect, the closed-store guard, each
+  // session's timeouts, the password, the connection error listeners).
+  // Left out: the schema and first migration (SQL text, run by every store
+  // spec), store.factory.ts and the Nest modules and controllers (wiring,
+  // covered by the e2e specs, not the unit specs).
+  // Mutants no test can tell apart are excluded beside the code, each with a
+  // `Stryker disable next-line <mutator>: <why>` comment.
+
   coverageAnalysis: 'perTest',
   concurrency: 2,
   tempDirName: '.stryker-tmp',
   reporters: ['clear-text', 'progress'],
   clearTextReporter: { allowColor: false, reportTests: false },
-  thresholds: { high: 95, low: 90, break: 90 },
+  // 98.3% is reached (660 mutants); the break leaves room for a few whose
+  // timing flips them between timed out and survived on a busy machine.
+  thresholds: { high: 98, low: 97, break: 97 },
   // A mutant's tests share the two cores with the other worker and PostgreSQL,
   // unlike in the initial run that timed them: 2.5 times that, and 5 s more.
   timeoutFactor: 2.5,

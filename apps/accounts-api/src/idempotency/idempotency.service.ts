@@ -17,10 +17,7 @@ export interface WriteResult<T> {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          // Stryker disable next-line EqualityOperator,ConditionalExpression: keys are unique and V8's sort only asks whether the answer is below zero, so <= for < and any answer but -1 for a > b sort the same
-          Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : v,
   );
 }
