@@ -3,6 +3,8 @@ import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AccountsModule } from './accounts/accounts.module';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { AuthModule } from './auth/auth.module';
 import { HttpErrorFilter } from './common/filters/http-error.filter';
 import { AppValidationPipe } from './common/http/app-validation.pipe';
 import { JsonBodyGuard } from './common/http/json-body.guard';
@@ -22,6 +24,7 @@ import { TransfersModule } from './transfers/transfers.module';
       useFactory: (logging: LoggingConfig) => pinoHttpOptions(logging, '/health'),
     }),
     StoreModule,
+    AuthModule,
     AccountsModule,
     TransfersModule,
     HealthModule,
@@ -29,6 +32,8 @@ import { TransfersModule } from './transfers/transfers.module';
   providers: [
     // Registered here rather than in main.ts so that e2e tests get the same pipeline.
     { provide: APP_PIPE, useClass: AppValidationPipe },
+    // Global guards run in this order: a request is authenticated before its body is looked at.
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: JsonBodyGuard },
     { provide: APP_FILTER, useClass: HttpErrorFilter },
   ],

@@ -34,6 +34,20 @@ export class Account extends AccountSummary {
   readonly updatedAt!: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String })
   readonly closedAt!: string | null;
+  @ApiProperty({
+    example: 'billing-batch',
+    nullable: true,
+    type: String,
+    description: 'The API key that opened the account; null for accounts from the seed file',
+  })
+  readonly createdBy!: string | null;
+  @ApiProperty({
+    example: 'billing-batch',
+    nullable: true,
+    type: String,
+    description: 'The API key behind the latest rename or close; null if neither happened (transfers are in the ledger)',
+  })
+  readonly updatedBy!: string | null;
 }
 
 export interface AccountRow {
@@ -46,6 +60,8 @@ export interface AccountRow {
   readonly created_at: string;
   readonly updated_at: string;
   readonly closed_at: string | null;
+  readonly created_by: string | null;
+  readonly updated_by: string | null;
 }
 
 export function toAccount(row: AccountRow): Account {
@@ -60,5 +76,7 @@ export function toAccount(row: AccountRow): Account {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     closedAt: row.closed_at,
+    createdBy: row.created_by,
+    updatedBy: row.updated_by,
   };
 }

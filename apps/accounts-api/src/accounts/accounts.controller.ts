@@ -24,6 +24,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { Access } from '../auth/access.decorator';
+import { CallerName } from '../auth/caller.decorator';
 import { MethodNotAllowedException } from '../common/exceptions/method-not-allowed.exception';
 import { ApiErrors, STORE_WRITE_ERRORS } from '../common/http/api-errors.decorator';
 import { etagOf } from '../common/http/etag';
@@ -40,6 +42,8 @@ const IF_MATCH_HEADER = { name: 'If-Match', required: false, description: 'The E
 
 @ApiTags('accounts')
 @Controller('accounts')
+@Access('read')
+@ApiErrors('unauthenticated', 'insufficient_scope')
 export class AccountsController {
   constructor(private readonly accounts: AccountsService) {}
 
@@ -52,6 +56,7 @@ export class AccountsController {
   }
 
   @Post()
+  @Access('write')
   @ApiOperation({ summary: 'Open an account' })
   @ApiErrors('invalid_request', 'body_too_large', 'not_json', 'idempotency_key_reused', ...STORE_WRITE_ERRORS)
   @ApiIdempotencyKey()
@@ -59,9 +64,10 @@ export class AccountsController {
   async create(
     @Body() dto: CreateAccountDto,
     @IdempotencyKey() key: string | undefined,
+    @CallerName() by: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<Account> {
-    const result = await this.accounts.create(dto, key);
+    const result = await this.accounts.create(dto, key, by);
     res.setHeader('ETag', etagOf(result.body.version));
     return reply(res, result);
   }
@@ -77,6 +83,7 @@ export class AccountsController {
   }
 
   @Patch(':id')
+  @Access('write')
   @ApiOperation({ summary: 'Rename an account' })
   @ApiErrors(
     'invalid_request',
@@ -93,21 +100,27 @@ export class AccountsController {
     @Param('id', ParseIdPipe) id: number,
     @Body() dto: RenameAccountDto,
     @Headers('if-match') ifMatch: string | undefined,
+    @CallerName() by: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<Account> {
-    const account = await this.accounts.rename(id, dto.name, ifMatch);
+    const account = await this.accounts.rename(id, dto.name, ifMatch, by);
     res.setHeader('ETag', etagOf(account.version));
     return account;
   }
 
   @Delete(':id')
+  @Access('write')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Close an account whose balance is zero; its history is kept' })
   @ApiErrors('invalid_request', 'account_not_found', 'balance_not_zero', 'stale_version', ...STORE_WRITE_ERRORS)
   @ApiHeader(IF_MATCH_HEADER)
   @ApiNoContentResponse()
-  close(@Param('id', ParseIdPipe) id: number, @Headers('if-match') ifMatch: string | undefined): Promise<void> {
-    return this.accounts.close(id, ifMatch);
+  close(
+    @Param('id', ParseIdPipe) id: number,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CallerName() by: string,
+  ): Promise<void> {
+    return this.accounts.close(id, ifMatch, by);
   }
 
   @All()

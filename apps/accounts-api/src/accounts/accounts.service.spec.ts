@@ -18,9 +18,9 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
   afterEach(() => temp.dispose());
 
   const create = (name: string, openingBalance?: number, overdraftLimit?: number, key?: string) =>
-    accounts.create({ name, openingBalance, overdraftLimit }, key);
+    accounts.create({ name, openingBalance, overdraftLimit }, key, 'tester');
 
-  it('opens an account with its opening balance, overdraft limit, version 1 and no closing time', async () => {
+  it('opens an account with its opening balance, overdraft limit, version 1, no closing time, and who opened it', async () => {
     const { status, location, body } = await create('amy', 12, 3);
 
     expect({ status, location }).toEqual({ status: 201, location: `/accounts/${body.id}` });
@@ -35,6 +35,8 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
       updatedAt: body.createdAt,
       closedAt: null,
+      createdBy: 'tester',
+      updatedBy: null,
     });
     expect(await accounts.get(body.id)).toEqual(body);
   });
@@ -65,7 +67,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
       { id: 1, name: 'joe', balance: 10 },
     ]);
     const { body } = await create('gone');
-    await accounts.close(body.id, undefined);
+    await accounts.close(body.id, undefined, 'tester');
 
     expect(await accounts.summaries()).toEqual([
       { id: 1, name: 'joe', balance: 10 },
@@ -87,55 +89,55 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
 
   it('answers AccountNotFoundError for an unknown id, on every route', async () => {
     await expect(accounts.get(404)).rejects.toEqual(new AccountNotFoundError(404));
-    await expect(accounts.rename(404, 'x', undefined)).rejects.toBeInstanceOf(AccountNotFoundError);
-    await expect(accounts.close(404, undefined)).rejects.toBeInstanceOf(AccountNotFoundError);
+    await expect(accounts.rename(404, 'x', undefined, 'tester')).rejects.toBeInstanceOf(AccountNotFoundError);
+    await expect(accounts.close(404, undefined, 'tester')).rejects.toBeInstanceOf(AccountNotFoundError);
     await expect(accounts.get(404)).rejects.toThrow('Account 404 does not exist');
   });
 
-  it('renames, bumping the version and the update time', async () => {
+  it('renames, bumping the version and the update time, and records who renamed it', async () => {
     const { body } = await create('amy');
 
-    const renamed = await accounts.rename(body.id, 'amelia', etagOf(1));
+    const renamed = await accounts.rename(body.id, 'amelia', etagOf(1), 'renamer');
 
-    expect(renamed).toMatchObject({ name: 'amelia', version: 2, createdAt: body.createdAt });
+    expect(renamed).toMatchObject({ name: 'amelia', version: 2, createdAt: body.createdAt, createdBy: 'tester', updatedBy: 'renamer' });
     expect(renamed.updatedAt >= body.updatedAt).toBe(true);
     expect(await accounts.get(body.id)).toEqual(renamed);
   });
 
   it('leaves the version alone when the name does not change', async () => {
     const { body } = await create('amy');
-    expect(await accounts.rename(body.id, 'amy', undefined)).toEqual(body);
+    expect(await accounts.rename(body.id, 'amy', undefined, 'tester')).toEqual(body);
   });
 
   it('refuses a stale If-Match on rename and close, naming the current ETag, and changes nothing', async () => {
     const { body } = await create('amy');
-    await accounts.rename(body.id, 'amelia', undefined);
+    await accounts.rename(body.id, 'amelia', undefined, 'tester');
 
-    const stale = accounts.rename(body.id, 'bea', '"1"');
+    const stale = accounts.rename(body.id, 'bea', '"1"', 'tester');
     await expect(stale).rejects.toBeInstanceOf(StaleVersionError);
     await expect(stale).rejects.toThrow('If-Match "1" does not match the current ETag "2"; GET the resource again and retry with its ETag');
-    await expect(accounts.close(body.id, '"1"')).rejects.toBeInstanceOf(StaleVersionError);
+    await expect(accounts.close(body.id, '"1"', 'tester')).rejects.toBeInstanceOf(StaleVersionError);
     expect(await accounts.get(body.id)).toMatchObject({ name: 'amelia', version: 2, status: 'open' });
   });
 
-  it('closes a zero balance once, bumping the version, and keeps the account readable', async () => {
+  it('closes a zero balance once, bumping the version, records who closed it, and keeps the account readable', async () => {
     const { body } = await create('amy');
 
-    await accounts.close(body.id, etagOf(1));
+    await accounts.close(body.id, etagOf(1), 'closer');
     const closed = await accounts.get(body.id);
-    await accounts.close(body.id, undefined);
+    await accounts.close(body.id, undefined, 'again');
 
-    expect(closed).toMatchObject({ status: 'closed', version: 2, closedAt: closed.updatedAt });
+    expect(closed).toMatchObject({ status: 'closed', version: 2, closedAt: closed.updatedAt, updatedBy: 'closer' });
     expect(await accounts.get(body.id)).toEqual(closed);
   });
 
   it('refuses to close a non-zero balance and to rename a closed account', async () => {
     const rich = (await create('rich', 5)).body;
     const done = (await create('done')).body;
-    await accounts.close(done.id, undefined);
+    await accounts.close(done.id, undefined, 'tester');
 
-    await expect(accounts.close(rich.id, undefined)).rejects.toBeInstanceOf(BalanceNotZeroError);
-    await expect(accounts.rename(done.id, 'again', undefined)).rejects.toBeInstanceOf(AccountClosedError);
+    await expect(accounts.close(rich.id, undefined, 'tester')).rejects.toBeInstanceOf(BalanceNotZeroError);
+    await expect(accounts.rename(done.id, 'again', undefined, 'tester')).rejects.toBeInstanceOf(AccountClosedError);
     expect(await accounts.get(rich.id)).toMatchObject({ status: 'open', version: 1 });
     expect(await accounts.get(done.id)).toMatchObject({ name: 'done', version: 2 });
   });
@@ -179,7 +181,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
       const { body } = await create('amy');
       const release = await holdRow(body.id, { name: 'bea', version: 2 });
 
-      const rename = failureOf(patientService().rename(body.id, 'cat', etagOf(1)));
+      const rename = failureOf(patientService().rename(body.id, 'cat', etagOf(1), 'tester'));
       await moment();
       await release();
 
@@ -191,7 +193,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
       const { body } = await create('amy');
       const release = await holdRow(body.id, { balance: 5, version: 2 });
 
-      const close = failureOf(patientService().close(body.id, undefined));
+      const close = failureOf(patientService().close(body.id, undefined, 'tester'));
       await moment();
       await release();
 

@@ -18,6 +18,8 @@ const COLUMNS = [
   'created_at',
   'updated_at',
   'closed_at',
+  'created_by',
+  'updated_by',
 ] as const;
 
 const stateOf = (row: AccountRow): AccountState => ({ id: row.id, balance: row.balance, closed: row.closed_at !== null });
@@ -55,9 +57,10 @@ export class AccountsService {
     return toAccount(await this.findRow(id));
   }
 
-  create(dto: CreateAccountDto, idempotencyKey: string | undefined): Promise<WriteResult<Account>> {
+  /** `by` is the name of the API key making the change, kept with the row for the audit trail. */
+  create(dto: CreateAccountDto, idempotencyKey: string | undefined, by: string): Promise<WriteResult<Account>> {
     return this.store.transaction((trx) =>
-      this.idempotency.run(trx, 'POST /accounts', idempotencyKey, dto, async () => {
+      this.idempotency.run(trx, { route: 'POST /accounts', by }, idempotencyKey, dto, async () => {
         const now = new Date().toISOString();
         const opening = dto.openingBalance ?? 0;
         const { id } = await trx
@@ -69,6 +72,7 @@ export class AccountsService {
             overdraft_limit: dto.overdraftLimit ?? 0,
             created_at: now,
             updated_at: now,
+            created_by: by,
           })
           .returning('id')
           .executeTakeFirstOrThrow();
@@ -77,7 +81,7 @@ export class AccountsService {
     );
   }
 
-  rename(id: number, name: string, ifMatch: string | undefined): Promise<Account> {
+  rename(id: number, name: string, ifMatch: string | undefined, by: string): Promise<Account> {
     return this.store.transaction(async (trx) => {
       const account = await this.findRow(id, trx, { lock: true });
       this.assertIfMatch(ifMatch, account.version);
@@ -86,7 +90,7 @@ export class AccountsService {
       if (account.name === name) return toAccount(account);
       await trx
         .updateTable('accounts')
-        .set((eb) => ({ name, version: eb('version', '+', 1), updated_at: new Date().toISOString() }))
+        .set((eb) => ({ name, version: eb('version', '+', 1), updated_at: new Date().toISOString(), updated_by: by }))
         .where('id', '=', id)
         .execute();
       return toAccount(await this.findRow(id, trx));
@@ -98,7 +102,7 @@ export class AccountsService {
    * history still adds up. Closing a closed account succeeds again: DELETE
    * is idempotent, and the proxy may retry it.
    */
-  close(id: number, ifMatch: string | undefined): Promise<void> {
+  close(id: number, ifMatch: string | undefined, by: string): Promise<void> {
     return this.store.transaction(async (trx) => {
       const account = await this.findRow(id, trx, { lock: true });
       this.assertIfMatch(ifMatch, account.version);
@@ -108,7 +112,7 @@ export class AccountsService {
       const now = new Date().toISOString();
       await trx
         .updateTable('accounts')
-        .set((eb) => ({ closed_at: now, version: eb('version', '+', 1), updated_at: now }))
+        .set((eb) => ({ closed_at: now, version: eb('version', '+', 1), updated_at: now, updated_by: by }))
         .where('id', '=', id)
         .execute();
     });

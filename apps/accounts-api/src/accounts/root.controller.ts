@@ -1,6 +1,7 @@
 import { All, Controller, Header, HttpCode, HttpStatus, Options, Post, Req } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { Access } from '../auth/access.decorator';
 import { MethodNotAllowedException } from '../common/exceptions/method-not-allowed.exception';
 import { AccountSummary } from './account';
 import { AccountsService } from './accounts.service';
@@ -10,6 +11,7 @@ const ROOT_METHODS = ['POST', 'OPTIONS'] as const;
 /** The talk's contract: POST / lists the accounts; other methods get 405 with `Allow`. */
 @ApiTags('talk')
 @Controller()
+@Access('public')
 export class RootController {
   constructor(private readonly accounts: AccountsService) {}
 

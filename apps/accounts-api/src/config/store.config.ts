@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { ConfigType, registerAs } from '@nestjs/config';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
+import { readSecretFile } from './secret-file';
 import { parseStoreUrl } from './store-url';
 import { validateEnv } from './validate-env';
 
@@ -44,7 +44,7 @@ export const storeConfig = registerAs('store', () => {
   }
   return {
     location,
-    password: env.STORE_PASSWORD_FILE === undefined ? undefined : readSecret(env.STORE_PASSWORD_FILE),
+    password: env.STORE_PASSWORD_FILE === undefined ? undefined : readSecretFile('STORE_PASSWORD_FILE', env.STORE_PASSWORD_FILE),
     busyTimeoutMs: env.STORE_BUSY_TIMEOUT_MS ?? 2_000,
     poolSize: env.STORE_POOL_SIZE ?? 10,
     idempotencyKeyTtlSeconds: env.IDEMPOTENCY_KEY_TTL_SECONDS ?? 24 * 3600,
@@ -52,15 +52,3 @@ export const storeConfig = registerAs('store', () => {
 });
 
 export type StoreConfig = ConfigType<typeof storeConfig>;
-
-/** A secret file's value; editors and `echo` leave a trailing newline that is not part of it. */
-function readSecret(file: string): string {
-  let value: string;
-  try {
-    value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-  } catch (error) {
-    throw new Error(`Invalid environment: STORE_PASSWORD_FILE=${file} cannot be read (${(error as NodeJS.ErrnoException).code})`);
-  }
-  if (value === '') throw new Error(`Invalid environment: STORE_PASSWORD_FILE=${file} is empty`);
-  return value;
-}

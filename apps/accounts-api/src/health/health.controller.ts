@@ -1,11 +1,13 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { Access } from '../auth/access.decorator';
 import { DrainService } from './drain.service';
 import { StoreHealthIndicator } from './store.health';
 
 @ApiTags('health')
 @Controller('health')
+@Access('public')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

@@ -27,7 +27,8 @@ describe.each(STORE_DIALECTS)('IdempotencyService on %s', (dialect) => {
   const serviceOn = (store: Store) =>
     new IdempotencyService(store, { ...storeConfigFor(temp.url), idempotencyKeyTtlSeconds: TTL_SECONDS });
   const write = async (): Promise<WriteResult<{ n: number }>> => ({ status: 201, location: `/things/${++writes}`, body: { n: writes } });
-  const run = (key: string | undefined, request: unknown, store = temp.store, scope = 'POST /things', work = write) =>
+  const THINGS = { route: 'POST /things', by: 'ann' };
+  const run = (key: string | undefined, request: unknown, store = temp.store, scope = THINGS, work = write) =>
     store.transaction((trx) => serviceOn(store).run(trx, scope, key, request, work));
 
   beforeEach(async () => {
@@ -56,8 +57,8 @@ describe.each(STORE_DIALECTS)('IdempotencyService on %s', (dialect) => {
 
   it('replays an answer that had no Location', async () => {
     const noLocation = async () => ({ status: 200, body: { n: ++writes } });
-    await run('k', {}, temp.store, 'POST /things', noLocation);
-    expect(await run('k', {}, temp.store, 'POST /things', noLocation)).toEqual({
+    await run('k', {}, temp.store, THINGS, noLocation);
+    expect(await run('k', {}, temp.store, THINGS, noLocation)).toEqual({
       status: 200,
       location: undefined,
       body: { n: 1 },
@@ -77,7 +78,15 @@ describe.each(STORE_DIALECTS)('IdempotencyService on %s', (dialect) => {
 
   it('scopes keys by route: the same key on another route is another request', async () => {
     await run('k', { a: 1 });
-    await run('k', { a: 2 }, temp.store, 'POST /others');
+    await run('k', { a: 2 }, temp.store, { ...THINGS, route: 'POST /others' });
+    expect(writes).toBe(2);
+  });
+
+  it("scopes keys by API key: one client's key never replays another client's answer", async () => {
+    const first = await run('k', { a: 1 });
+    const other = await run('k', { a: 1 }, temp.store, { ...THINGS, by: 'bob' });
+    expect(other).toEqual({ status: 201, location: '/things/2', body: { n: 2 } });
+    expect((await run('k', { a: 1 })).body).toEqual(first.body);
     expect(writes).toBe(2);
   });
 
@@ -85,7 +94,7 @@ describe.each(STORE_DIALECTS)('IdempotencyService on %s', (dialect) => {
     const refused = async (): Promise<never> => {
       throw new Error('refused');
     };
-    await expect(run('k', {}, temp.store, 'POST /things', refused)).rejects.toThrow('refused');
+    await expect(run('k', {}, temp.store, THINGS, refused)).rejects.toThrow('refused');
     await run('k', {});
     expect(writes).toBe(1);
   });
@@ -125,7 +134,7 @@ describe.each(STORE_DIALECTS)('IdempotencyService on %s', (dialect) => {
     const expired = (key: string) =>
       temp.store.db
         .insertInto('idempotency_keys')
-        .values({ scope: 'POST /things', key, fingerprint: '-', status: 201, location: null, body: '{}', created_at: 0 })
+        .values({ scope: 'POST /things by ann', key, fingerprint: '-', status: 201, location: null, body: '{}', created_at: 0 })
         .execute();
     /** The sweep runs on real I/O after the fake timer fires it. */
     const eventually = async (done: () => Promise<boolean> | boolean) => {
@@ -184,7 +193,7 @@ describe.each(STORE_DIALECTS)('IdempotencyService on %s', (dialect) => {
         return write();
       };
 
-      const first = run('race', { a: 1 }, temp.store, 'POST /things', slowWrite);
+      const first = run('race', { a: 1 }, temp.store, THINGS, slowWrite);
       await inside;
       const second = run('race', { a: 1 }, other);
       // The second now waits at its insert of the key, behind the first's uncommitted claim.

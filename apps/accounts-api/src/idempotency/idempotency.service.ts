@@ -70,14 +70,19 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
     return this.config.idempotencyKeyTtlSeconds * 1000;
   }
 
+  /**
+   * Runs `write` once per Idempotency-Key. Keys are kept per route and per
+   * API key (`by`): one client's key never replays another client's answer.
+   */
   async run<T>(
     trx: Executor,
-    scope: string,
+    { route, by }: { readonly route: string; readonly by: string },
     key: string | undefined,
     request: unknown,
     write: () => Promise<WriteResult<T>>,
   ): Promise<WriteResult<T>> {
     if (key === undefined) return write();
+    const scope = `${route} by ${by}`;
     const print = fingerprint(request);
     const now = Date.now();
     // An expired key that the sweep has not reached yet is a new key.
@@ -109,7 +114,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
         .where('scope', '=', scope)
         .where('key', '=', key)
         .executeTakeFirstOrThrow();
-      if (stored.fingerprint !== print) throw new IdempotencyKeyReusedError(key, scope);
+      if (stored.fingerprint !== print) throw new IdempotencyKeyReusedError(key, route);
       return {
         status: stored.status,
         location: stored.location ?? undefined,

@@ -12,6 +12,7 @@ export interface StoreSchema {
   ledger_entries: LedgerEntriesTable;
   idempotency_keys: IdempotencyKeysTable;
   seed_imports: SeedImportsTable;
+  api_keys: ApiKeysTable;
 }
 
 /** A column that the database fills in unless the row is given one, as the seed does for ids. */
@@ -27,6 +28,10 @@ export interface AccountsTable {
   created_at: string;
   updated_at: string;
   closed_at: string | null;
+  /** The name of the API key that opened the account; null for the seed's accounts. */
+  created_by: ColumnType<string | null, string | undefined, never>;
+  /** The name of the API key behind the latest rename or close. */
+  updated_by: ColumnType<string | null, never, string>;
 }
 
 export interface TransfersTable {
@@ -35,6 +40,7 @@ export interface TransfersTable {
   to_id: number;
   amount: number;
   created_at: string;
+  created_by: ColumnType<string | null, string, never>;
 }
 
 export interface LedgerEntriesTable {
@@ -44,6 +50,7 @@ export interface LedgerEntriesTable {
   amount: number;
   balance_after: number;
   created_at: string;
+  created_by: ColumnType<string | null, string, never>;
 }
 
 export interface IdempotencyKeysTable {
@@ -64,4 +71,17 @@ export interface SeedImportsTable {
   sha256: string;
   accounts: number;
   imported_at: string;
+}
+
+export interface ApiKeysTable {
+  id: Id;
+  name: string;
+  scope: string;
+  /** The public part of the key, by which it is found; the secret part is only hashed. */
+  lookup_id: string;
+  /** SHA-256 of the whole key, hex: keys are random, so a slow password hash would add nothing. */
+  secret_sha256: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
 }

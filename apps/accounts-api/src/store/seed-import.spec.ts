@@ -92,12 +92,12 @@ describe.each(STORE_DIALECTS)('importSeed on %s', (dialect) => {
     const now = new Date().toISOString();
     const { id: transferId } = await temp.store.db
       .insertInto('transfers')
-      .values({ from_id: 1, to_id: 3, amount: 5, created_at: now })
+      .values({ from_id: 1, to_id: 3, amount: 5, created_at: now, created_by: 'tester' })
       .returning('id')
       .executeTakeFirstOrThrow();
     await temp.store.db
       .insertInto('ledger_entries')
-      .values({ account_id: 1, transfer_id: transferId, amount: -5, balance_after: 5, created_at: now })
+      .values({ account_id: 1, transfer_id: transferId, amount: -5, balance_after: 5, created_at: now, created_by: 'tester' })
       .execute();
 
     expect(await importSeed(temp.store, 'seed.json', SEED.slice(0, 1), { replace: true })).toMatchObject({ kind: 'imported' });

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
-import { migrateToLatest } from './migrations/migrator';
+import { MIGRATION_NAMES, migrateToLatest } from './migrations/migrator';
 import { StoreBusyError, StoreFullError, StoreUnavailableError } from './store.errors';
 import { openStore } from './store.factory';
 
@@ -64,7 +64,7 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
   it('records its migrations and applies none the second time', async () => {
     expect(await temp.store.migrate()).toEqual([]);
     const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(temp.store.db);
-    expect(rows.map((row) => row.name)).toEqual(['001-initial']);
+    expect(rows.map((row) => row.name)).toEqual(MIGRATION_NAMES);
   });
 
   // SQLite replicas are processes that queue for the file's write lock, which
@@ -78,7 +78,7 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
         const replicas = [fresh.store, fresh.open(5_000), fresh.open(5_000)];
         const applied = await Promise.all(replicas.map((replica) => replica.migrate()));
 
-        expect(applied.flat()).toEqual(['001-initial']);
+        expect(applied.flat()).toEqual(MIGRATION_NAMES);
         expect(await fresh.store.db.selectFrom('accounts').selectAll().execute()).toEqual([]);
       } finally {
         await fresh.dispose();
@@ -88,14 +88,15 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
 
   it('leaves the schema untouched when a migration fails', async () => {
     const broken = {
-      '002-broken': {
+      '999-broken': {
         up: async (db: Parameters<typeof migrateToLatest>[0]) => {
           await sql`CREATE TABLE good (id integer)`.execute(db);
           await sql`CREATE TABLE bad (`.execute(db);
         },
       },
     };
-    const all = { '001-initial': { up: async () => undefined }, ...broken };
+    const released = Object.fromEntries(MIGRATION_NAMES.map((name) => [name, { up: async () => undefined }]));
+    const all = { ...released, ...broken };
 
     const failure: Error = await migrateToLatest(temp.store.db, dialect, 'test', all).then(
       () => {
@@ -103,11 +104,11 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
       },
       (error: Error) => error,
     );
-    expect(failure.message).toMatch(/^Migrating the store test failed at 002-broken: .*(syntax error|incomplete input)/);
+    expect(failure.message).toMatch(/^Migrating the store test failed at 999-broken: .*(syntax error|incomplete input)/);
     expect(failure.message).not.toMatch(/newer/);
     expect(failure.cause).toMatchObject({ message: expect.stringMatching(/syntax error|incomplete input/) });
     const { rows } = await sql`SELECT name FROM kysely_migration`.execute(temp.store.db);
-    expect(rows).toHaveLength(1);
+    expect(rows).toHaveLength(MIGRATION_NAMES.length);
     await expect(sql`SELECT * FROM good`.execute(temp.store.db)).rejects.toThrow();
   });
 
@@ -116,9 +117,9 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
     try {
       const all = {
         '001-fine': { up: async (db: Parameters<typeof migrateToLatest>[0]) => void (await sql`CREATE TABLE fine (id integer)`.execute(db)) },
-        '002-broken': { up: async (db: Parameters<typeof migrateToLatest>[0]) => void (await sql`CREATE TABLE bad (`.execute(db)) },
+        '999-broken': { up: async (db: Parameters<typeof migrateToLatest>[0]) => void (await sql`CREATE TABLE bad (`.execute(db)) },
       };
-      await expect(migrateToLatest(fresh.store.db, dialect, 'fresh', all)).rejects.toThrow(/^Migrating the store fresh failed at 002-broken: /);
+      await expect(migrateToLatest(fresh.store.db, dialect, 'fresh', all)).rejects.toThrow(/^Migrating the store fresh failed at 999-broken: /);
     } finally {
       await fresh.dispose();
     }
@@ -220,7 +221,7 @@ describe('the sqlite store', () => {
     await expect(
       temp.store.db
         .insertInto('ledger_entries')
-        .values({ account_id: 404, transfer_id: 404, amount: 1, balance_after: 1, created_at: NOW })
+        .values({ account_id: 404, transfer_id: 404, amount: 1, balance_after: 1, created_at: NOW, created_by: 'tester' })
         .execute(),
     ).rejects.toThrow(/FOREIGN KEY constraint failed/);
   });
@@ -256,7 +257,7 @@ describe('the sqlite store', () => {
       db.close();
       const store = old.open();
 
-      expect(await store.migrate()).toEqual(['001-initial']);
+      expect(await store.migrate()).toEqual(MIGRATION_NAMES);
       expect(await store.db.selectFrom('accounts').select(['name', 'balance']).execute()).toEqual([{ name: 'old', balance: 5 }]);
     } finally {
       await old.dispose();

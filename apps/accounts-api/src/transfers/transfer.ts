@@ -11,6 +11,8 @@ export class Transfer {
   readonly amount!: number;
   @ApiProperty({ format: 'date-time' })
   readonly createdAt!: string;
+  @ApiProperty({ example: 'billing-batch', nullable: true, type: String, description: 'The API key that made the transfer' })
+  readonly createdBy!: string | null;
 }
 
 /** One side of a transfer, as the account's ledger shows it. */
@@ -27,6 +29,8 @@ export class LedgerEntry {
   readonly balanceAfter!: number;
   @ApiProperty({ format: 'date-time' })
   readonly createdAt!: string;
+  @ApiProperty({ example: 'billing-batch', nullable: true, type: String, description: 'The API key that made the transfer' })
+  readonly createdBy!: string | null;
 }
 
 export interface TransferRow {
@@ -35,6 +39,7 @@ export interface TransferRow {
   readonly to_id: number;
   readonly amount: number;
   readonly created_at: string;
+  readonly created_by: string | null;
 }
 
 export interface LedgerEntryRow {
@@ -44,6 +49,7 @@ export interface LedgerEntryRow {
   readonly amount: number;
   readonly balance_after: number;
   readonly created_at: string;
+  readonly created_by: string | null;
 }
 
 export const toTransfer = (row: TransferRow): Transfer => ({
@@ -52,6 +58,7 @@ export const toTransfer = (row: TransferRow): Transfer => ({
   to: row.to_id,
   amount: row.amount,
   createdAt: row.created_at,
+  createdBy: row.created_by,
 });
 
 export const toLedgerEntry = (row: LedgerEntryRow): LedgerEntry => ({
@@ -61,4 +68,5 @@ export const toLedgerEntry = (row: LedgerEntryRow): LedgerEntry => ({
   amount: row.amount,
   balanceAfter: row.balance_after,
   createdAt: row.created_at,
+  createdBy: row.created_by,
 });

@@ -7,6 +7,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { Access } from '../auth/access.decorator';
+import { CallerName } from '../auth/caller.decorator';
 import { MethodNotAllowedException } from '../common/exceptions/method-not-allowed.exception';
 import { ApiErrors, STORE_WRITE_ERRORS } from '../common/http/api-errors.decorator';
 import { ApiPageResponse, PageQuery, type Page } from '../common/http/pagination';
@@ -19,10 +21,13 @@ import { TransfersService } from './transfers.service';
 
 @ApiTags('transfers')
 @Controller()
+@Access('read')
+@ApiErrors('unauthenticated', 'insufficient_scope')
 export class TransfersController {
   constructor(private readonly transfers: TransfersService) {}
 
   @Post('transfers')
+  @Access('write')
   @ApiOperation({ summary: 'Move money between two open accounts, atomically' })
   @ApiErrors(
     'invalid_request',
@@ -41,9 +46,10 @@ export class TransfersController {
   async create(
     @Body() dto: CreateTransferDto,
     @IdempotencyKey() key: string | undefined,
+    @CallerName() by: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<Transfer> {
-    return reply(res, await this.transfers.create(dto, key));
+    return reply(res, await this.transfers.create(dto, key, by));
   }
 
   @Get('transfers/:id')

@@ -25,23 +25,35 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
   afterEach(() => temp.dispose());
 
   const open = async (openingBalance: number, overdraftLimit = 0) =>
-    (await accounts.create({ name: 'a', openingBalance, overdraftLimit }, undefined)).body.id;
+    (await accounts.create({ name: 'a', openingBalance, overdraftLimit }, undefined, 'tester')).body.id;
 
-  it('moves the amount, writes one ledger entry per side, and bumps both versions', async () => {
+  it('moves the amount, writes one ledger entry per side, bumps both versions, and records who moved it', async () => {
     const a = await open(10);
     const b = await open(0);
 
-    const { status, location, body } = await transfers.create({ from: a, to: b, amount: 4 }, undefined);
+    const { status, location, body } = await transfers.create({ from: a, to: b, amount: 4 }, undefined, 'tester');
 
     expect({ status, location }).toEqual({ status: 201, location: `/transfers/${body.id}` });
-    expect(body).toEqual({ id: body.id, from: a, to: b, amount: 4, createdAt: expect.stringMatching(/Z$/) });
+    expect(body).toEqual({ id: body.id, from: a, to: b, amount: 4, createdAt: expect.stringMatching(/Z$/), createdBy: 'tester' });
     expect(await transfers.get(body.id)).toEqual(body);
     expect(await accounts.get(a)).toMatchObject({ balance: 6, version: 2 });
     expect(await accounts.get(b)).toMatchObject({ balance: 4, version: 2 });
     expect((await transfers.ledger(a, {})).data).toEqual([
-      { id: expect.any(Number), accountId: a, transferId: body.id, amount: -4, balanceAfter: 6, createdAt: body.createdAt },
+      {
+        id: expect.any(Number),
+        accountId: a,
+        transferId: body.id,
+        amount: -4,
+        balanceAfter: 6,
+        createdAt: body.createdAt,
+        createdBy: 'tester',
+      },
     ]);
-    expect((await transfers.ledger(b, {})).data).toMatchObject([{ accountId: b, transferId: body.id, amount: 4, balanceAfter: 4 }]);
+    expect((await transfers.ledger(b, {})).data).toMatchObject([
+      { accountId: b, transferId: body.id, amount: 4, balanceAfter: 4, createdBy: 'tester' },
+    ]);
+    // Renames and closes set updatedBy; a transfer's author is in the ledger instead.
+    expect(await accounts.get(a)).toMatchObject({ updatedBy: null });
   });
 
   it('keeps every balance equal to its opening balance plus its ledger, and the total unchanged', async () => {
@@ -53,7 +65,7 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
       const from = ids[random(ids.length)];
       const to = ids[random(ids.length)];
       try {
-        await transfers.create({ from, to, amount: 1 + random(40) }, undefined);
+        await transfers.create({ from, to, amount: 1 + random(40) }, undefined, 'tester');
       } catch (error) {
         expect(error).toBeInstanceOf(from === to ? SameAccountError : OverdraftRefusedError);
         refused++;
@@ -68,10 +80,10 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
     const a = await open(3);
     const b = await open(0);
 
-    await expect(transfers.create({ from: a, to: b, amount: 4 }, undefined)).rejects.toBeInstanceOf(OverdraftRefusedError);
-    await expect(transfers.create({ from: a, to: 999, amount: 1 }, undefined)).rejects.toEqual(new AccountNotFoundError(999));
-    await expect(transfers.create({ from: 998, to: a, amount: 1 }, undefined)).rejects.toEqual(new AccountNotFoundError(998));
-    await expect(transfers.create({ from: a, to: a, amount: 1 }, undefined)).rejects.toBeInstanceOf(SameAccountError);
+    await expect(transfers.create({ from: a, to: b, amount: 4 }, undefined, 'tester')).rejects.toBeInstanceOf(OverdraftRefusedError);
+    await expect(transfers.create({ from: a, to: 999, amount: 1 }, undefined, 'tester')).rejects.toEqual(new AccountNotFoundError(999));
+    await expect(transfers.create({ from: 998, to: a, amount: 1 }, undefined, 'tester')).rejects.toEqual(new AccountNotFoundError(998));
+    await expect(transfers.create({ from: a, to: a, amount: 1 }, undefined, 'tester')).rejects.toBeInstanceOf(SameAccountError);
     expect(await temp.store.db.selectFrom('transfers').selectAll().execute()).toEqual([]);
     expect(await accounts.get(a)).toMatchObject({ balance: 3, version: 1 });
   });
@@ -85,8 +97,8 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
     const a = await open(10);
     const b = await open(0);
 
-    const first = await transfers.create({ from: a, to: b, amount: 4 }, 'key-1');
-    const retry = await transfers.create({ amount: 4, to: b, from: a }, 'key-1');
+    const first = await transfers.create({ from: a, to: b, amount: 4 }, 'key-1', 'tester');
+    const retry = await transfers.create({ amount: 4, to: b, from: a }, 'key-1', 'tester');
 
     expect(retry).toEqual({ ...first, replayed: true });
     expect((await accounts.get(a)).balance).toBe(6);
@@ -96,9 +108,9 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
   it('refuses a key reused for a different transfer, naming the route, and moves nothing', async () => {
     const a = await open(10);
     const b = await open(0);
-    await transfers.create({ from: a, to: b, amount: 4 }, 'key-1');
+    await transfers.create({ from: a, to: b, amount: 4 }, 'key-1', 'tester');
 
-    await expect(transfers.create({ from: a, to: b, amount: 5 }, 'key-1')).rejects.toThrow(
+    await expect(transfers.create({ from: a, to: b, amount: 5 }, 'key-1', 'tester')).rejects.toThrow(
       'Idempotency-Key key-1 was already used for a different POST /transfers request',
     );
     expect((await accounts.get(a)).balance).toBe(6);
@@ -107,7 +119,7 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
   it('pages an account ledger oldest first, with a link to the next page', async () => {
     const a = await open(10);
     const b = await open(0);
-    for (let i = 0; i < 3; i++) await transfers.create({ from: a, to: b, amount: 1 }, undefined);
+    for (let i = 0; i < 3; i++) await transfers.create({ from: a, to: b, amount: 1 }, undefined, 'tester');
 
     const page = await transfers.ledger(a, { limit: 2 });
     expect(page.data.map((entry) => entry.balanceAfter)).toEqual([9, 8]);
@@ -120,15 +132,15 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
   it('refuses to close an account until its balance is zero, and keeps its ledger after', async () => {
     const a = await open(5);
     const b = await open(0);
-    await expect(accounts.close(a, undefined)).rejects.toThrow(/balance of 5/);
+    await expect(accounts.close(a, undefined, 'tester')).rejects.toThrow(/balance of 5/);
 
-    await transfers.create({ from: a, to: b, amount: 5 }, undefined);
-    await accounts.close(a, undefined);
-    await accounts.close(a, undefined);
+    await transfers.create({ from: a, to: b, amount: 5 }, undefined, 'tester');
+    await accounts.close(a, undefined, 'tester');
+    await accounts.close(a, undefined, 'tester');
 
     expect(await accounts.get(a)).toMatchObject({ status: 'closed', balance: 0 });
     expect((await transfers.ledger(a, {})).data).toHaveLength(1);
-    await expect(transfers.create({ from: b, to: a, amount: 1 }, undefined)).rejects.toBeInstanceOf(AccountClosedError);
+    await expect(transfers.create({ from: b, to: a, amount: 1 }, undefined, 'tester')).rejects.toBeInstanceOf(AccountClosedError);
   });
 
   // Separate processes share a SQLite file by taking turns for its write lock,
@@ -153,7 +165,7 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
       await Promise.race([lockTaken, holder]);
 
       const transfer = servicesOn(temp.open(5_000))
-        .transfers.create({ from: a, to: b, amount: 10 }, undefined)
+        .transfers.create({ from: a, to: b, amount: 10 }, undefined, 'tester')
         .then(() => undefined, (error: unknown) => error);
       await new Promise((resolve) => setTimeout(resolve, 100));
       release();
@@ -169,8 +181,8 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
       const b = await open(1_000);
       const other = servicesOn(temp.open(5_000)).transfers;
       const rounds = Array.from({ length: 40 }, (_, i) => [
-        transfers.create({ from: a, to: b, amount: 1 + (i % 3) }, undefined),
-        other.create({ from: b, to: a, amount: 1 + (i % 5) }, undefined),
+        transfers.create({ from: a, to: b, amount: 1 + (i % 3) }, undefined, 'tester'),
+        other.create({ from: b, to: a, amount: 1 + (i % 5) }, undefined, 'tester'),
       ]).flat();
 
       const results = await Promise.allSettled(rounds);

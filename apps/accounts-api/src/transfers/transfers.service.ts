@@ -16,6 +16,17 @@ const toParty = (row: AccountRow): TransferParty => ({
   closed: row.closed_at !== null,
 });
 
+const TRANSFER_COLUMNS = ['id', 'from_id', 'to_id', 'amount', 'created_at', 'created_by'] as const;
+
+interface Posting {
+  readonly account: number;
+  readonly transfer: number;
+  readonly amount: number;
+  readonly balanceAfter: number;
+  readonly now: string;
+  readonly by: string;
+}
+
 @Injectable()
 export class TransfersService {
   constructor(
@@ -26,13 +37,14 @@ export class TransfersService {
 
   /**
    * Moves money in one transaction: the transfer, both balances and both
-   * ledger entries are written together or not at all.
+   * ledger entries are written together or not at all. `by`, the name of the
+   * API key making it, is kept with the transfer and both entries.
    */
-  async create(dto: CreateTransferDto, idempotencyKey: string | undefined): Promise<WriteResult<Transfer>> {
+  async create(dto: CreateTransferDto, idempotencyKey: string | undefined, by: string): Promise<WriteResult<Transfer>> {
     const malformed = sameAccountRefusal(dto.from, dto.to);
     if (malformed) throw malformed;
     return this.store.transaction((trx) =>
-      this.idempotency.run(trx, 'POST /transfers', idempotencyKey, dto, async () => {
+      this.idempotency.run(trx, { route: 'POST /transfers', by }, idempotencyKey, dto, async () => {
         // Locked in id order, whichever way the money goes, so that two
         // opposite transfers cannot each hold one account and wait for the other.
         // Stryker disable next-line EqualityOperator: from and to always differ (refused above), so <= is <; >= locks the larger id first, an order as consistent as this one
@@ -47,11 +59,12 @@ export class TransfersService {
         const now = new Date().toISOString();
         const transfer = await trx
           .insertInto('transfers')
-          .values({ from_id: from.id, to_id: to.id, amount: dto.amount, created_at: now })
-          .returning(['id', 'from_id', 'to_id', 'amount', 'created_at'])
+          .values({ from_id: from.id, to_id: to.id, amount: dto.amount, created_at: now, created_by: by })
+          .returning(TRANSFER_COLUMNS)
           .executeTakeFirstOrThrow();
-        await this.post(trx, from.id, transfer.id, -dto.amount, from.balance - dto.amount, now);
-        await this.post(trx, to.id, transfer.id, dto.amount, to.balance + dto.amount, now);
+        const posting = { transfer: transfer.id, now, by };
+        await this.post(trx, { ...posting, account: from.id, amount: -dto.amount, balanceAfter: from.balance - dto.amount });
+        await this.post(trx, { ...posting, account: to.id, amount: dto.amount, balanceAfter: to.balance + dto.amount });
         return { status: HttpStatus.CREATED, location: `/transfers/${transfer.id}`, body: toTransfer(transfer) };
       }),
     );
@@ -60,7 +73,7 @@ export class TransfersService {
   async get(id: number): Promise<Transfer> {
     const row = await this.store.db
       .selectFrom('transfers')
-      .select(['id', 'from_id', 'to_id', 'amount', 'created_at'])
+      .select(TRANSFER_COLUMNS)
       .where('id', '=', id)
       .executeTakeFirst();
     if (!row) throw new TransferNotFoundError(id);
@@ -75,7 +88,7 @@ export class TransfersService {
     await this.accounts.findRow(accountId);
     const rows = await this.store.db
       .selectFrom('ledger_entries')
-      .select(['id', 'account_id', 'transfer_id', 'amount', 'balance_after', 'created_at'])
+      .select(['id', 'account_id', 'transfer_id', 'amount', 'balance_after', 'created_at', 'created_by'])
       .where('account_id', '=', accountId)
       .where('id', '>', after)
       .orderBy('id')
@@ -84,22 +97,23 @@ export class TransfersService {
     return toPage(rows, limit, `/accounts/${accountId}/transactions`, toLedgerEntry);
   }
 
-  private async post(
-    trx: Executor,
-    accountId: number,
-    transferId: number,
-    amount: number,
-    balanceAfter: number,
-    now: string,
-  ): Promise<void> {
+  /** One side of a transfer: its ledger entry and the account's new balance. */
+  private async post(trx: Executor, entry: Posting): Promise<void> {
     await trx
       .insertInto('ledger_entries')
-      .values({ account_id: accountId, transfer_id: transferId, amount, balance_after: balanceAfter, created_at: now })
+      .values({
+        account_id: entry.account,
+        transfer_id: entry.transfer,
+        amount: entry.amount,
+        balance_after: entry.balanceAfter,
+        created_at: entry.now,
+        created_by: entry.by,
+      })
       .execute();
     await trx
       .updateTable('accounts')
-      .set((eb) => ({ balance: balanceAfter, version: eb('version', '+', 1), updated_at: now }))
-      .where('id', '=', accountId)
+      .set((eb) => ({ balance: entry.balanceAfter, version: eb('version', '+', 1), updated_at: entry.now }))
+      .where('id', '=', entry.account)
       .execute();
   }
 }

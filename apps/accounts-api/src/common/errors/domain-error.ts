@@ -4,6 +4,10 @@
  * an HTTP status and headers.
  */
 export type ErrorCode =
+  | 'unauthenticated'
+  | 'insufficient_scope'
+  | 'key_name_taken'
+  | 'key_not_found'
   | 'invalid_cursor'
   | 'account_not_found'
   | 'account_closed'

@@ -22,7 +22,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<Request & { id?: string }>();
     const res = http.getResponse<Response>();
-    const { statusCode, message, retryAfterSeconds } = this.describe(exception);
+    const { statusCode, message, retryAfterSeconds, headers } = this.describe(exception);
 
     if (exception instanceof DomainError) {
       // A named failure of the store (busy, down, full): its message says it all.
@@ -34,6 +34,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       res.setHeader('Allow', exception.allow.join(', '));
     }
     if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
+    for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
     const body: ErrorBody = {
       statusCode,
       error: STATUS_CODES[statusCode] ?? 'Error',
@@ -45,10 +46,15 @@ export class HttpErrorFilter implements ExceptionFilter {
     res.status(statusCode).json(body);
   }
 
-  private describe(exception: unknown): { statusCode: number; message: string; retryAfterSeconds?: number } {
+  private describe(exception: unknown): {
+    statusCode: number;
+    message: string;
+    retryAfterSeconds?: number;
+    headers?: Readonly<Record<string, string>>;
+  } {
     if (exception instanceof DomainError) {
-      const { status, retryAfterSeconds } = ERROR_TABLE[exception.code];
-      return { statusCode: status, message: exception.message, retryAfterSeconds };
+      const { status, retryAfterSeconds, headers } = ERROR_TABLE[exception.code];
+      return { statusCode: status, message: exception.message, retryAfterSeconds, headers: headers?.(exception) };
     }
     if (exception instanceof HttpException) {
       const response = exception.getResponse();

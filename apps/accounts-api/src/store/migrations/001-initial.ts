@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { StoreDialect } from '../store';
+import { runScript } from './script';
 
 /**
  * The first schema, in each store's own types. Money is whole units:
@@ -117,10 +118,6 @@ const POSTGRES = `
   );
 `;
 
-export async function up(db: Kysely<unknown>, dialect: StoreDialect): Promise<void> {
-  const script = dialect === 'sqlite' ? SQLITE : POSTGRES;
-  // One statement at a time: the PostgreSQL driver's prepared statements take one each.
-  for (const statement of script.split(';').map((s) => s.trim()).filter(Boolean)) {
-    await sql.raw(statement).execute(db);
-  }
+export function up(db: Kysely<unknown>, dialect: StoreDialect): Promise<void> {
+  return runScript(db, dialect === 'sqlite' ? SQLITE : POSTGRES);
 }

@@ -2,12 +2,15 @@ import type { Kysely } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import type { StoreDialect } from '../store';
 import * as initial from './001-initial';
+import * as apiKeys from './002-api-keys';
 
 /**
  * Every schema version, in order, never edited once released: a change is a
  * new entry. Kysely's migrator records the applied ones in `kysely_migration`.
  */
-const MIGRATIONS = { '001-initial': initial } as const;
+const MIGRATIONS = { '001-initial': initial, '002-api-keys': apiKeys } as const;
+
+export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
 
 export function migrations(dialect: StoreDialect, all: Record<string, { up: typeof initial.up }> = MIGRATIONS) {
   return Object.fromEntries(

@@ -1,0 +1,152 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Store } from '../store/store';
+import { generateKey, hashesMatch, parseKey, type ParsedKey } from './api-key';
+import { toApiKeyInfo, type ApiKeyInfo, type CreatedApiKey } from './api-key-info';
+import { KeyNameTakenError, KeyNotFoundError, UnauthenticatedError } from './auth.errors';
+import type { Scope } from './scope';
+
+/** Who is calling: the name and scope of the key a request was made with. */
+export interface Caller {
+  readonly name: string;
+  readonly scope: Scope;
+}
+
+interface KeyRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly scope: Scope;
+  readonly secretSha256: string;
+  readonly revoked: boolean;
+}
+
+/**
+ * How long a replica trusts a key row it read. Revoking a key on one
+ * replica reaches the others within this, well inside the second promised.
+ */
+export const KEY_CACHE_MS = 500;
+/** The bounded rate of `last_used_at` writes: once a minute per key and replica. */
+export const LAST_USED_INTERVAL_MS = 60_000;
+
+const COLUMNS = ['name', 'scope', 'created_at', 'last_used_at', 'revoked_at'] as const;
+
+/** API keys: made, listed, revoked, and checked on every protected request. */
+@Injectable()
+export class ApiKeysService {
+  private readonly logger = new Logger(ApiKeysService.name);
+  private readonly cache = new Map<string, { record: KeyRecord; readAt: number }>();
+  private readonly lastUsedWritten = new Map<number, number>();
+
+  constructor(private readonly store: Store) {}
+
+  /** Makes a key. The answer holds the key itself, which is not kept and cannot be shown again. */
+  async create(name: string, scope: Scope): Promise<CreatedApiKey> {
+    const key = generateKey();
+    const { lookupId, sha256 } = parseKey(key)!;
+    const row = await this.insert(name, scope, { lookupId, sha256 });
+    if (!row) throw new KeyNameTakenError(name);
+    return { ...toApiKeyInfo(row), key };
+  }
+
+  /**
+   * Stores a key made elsewhere (the bootstrap secret) under `name`, unless
+   * it is stored already. Returns what happened, for the log.
+   */
+  async adopt(name: string, scope: Scope, key: ParsedKey): Promise<'stored' | 'known' | 'name_taken'> {
+    if (await this.insert(name, scope, key)) return 'stored';
+    const known = await this.store.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('lookup_id', '=', key.lookupId)
+      .executeTakeFirst();
+    return known ? 'known' : 'name_taken';
+  }
+
+  list(): Promise<ApiKeyInfo[]> {
+    return this.store.db.selectFrom('api_keys').select(COLUMNS).orderBy('id').execute().then((rows) => rows.map(toApiKeyInfo));
+  }
+
+  /** Revokes a key; revoking a revoked key changes nothing and succeeds, as DELETE does. */
+  async revoke(name: string): Promise<ApiKeyInfo> {
+    return this.store.transaction(async (trx) => {
+      await trx
+        .updateTable('api_keys')
+        .set({ revoked_at: new Date().toISOString() })
+        .where('name', '=', name)
+        .where('revoked_at', 'is', null)
+        .execute();
+      const row = await trx.selectFrom('api_keys').select(COLUMNS).where('name', '=', name).executeTakeFirst();
+      if (!row) throw new KeyNotFoundError(name);
+      return toApiKeyInfo(row);
+    });
+  }
+
+  /**
+   * The caller a presented key belongs to. Every way to fail is the same
+   * UnauthenticatedError to the client; its reason, for the log, names the
+   * key when the lookup id found one, and never holds the key.
+   */
+  async authenticate(presented: string): Promise<Caller> {
+    const parsed = parseKey(presented);
+    if (!parsed) throw new UnauthenticatedError('malformed key');
+    const record = await this.find(parsed.lookupId);
+    if (!record) throw new UnauthenticatedError('unknown key');
+    if (!hashesMatch(parsed.sha256, record.secretSha256)) throw new UnauthenticatedError(`wrong secret for key "${record.name}"`);
+    if (record.revoked) throw new UnauthenticatedError(`key "${record.name}" is revoked`);
+    this.touch(record);
+    return { name: record.name, scope: record.scope };
+  }
+
+  private async insert(name: string, scope: Scope, { lookupId, sha256 }: ParsedKey) {
+    return this.store.db
+      .insertInto('api_keys')
+      .values({
+        name,
+        scope,
+        lookup_id: lookupId,
+        secret_sha256: sha256.toString('hex'),
+        created_at: new Date().toISOString(),
+      })
+      .onConflict((conflict) => conflict.doNothing())
+      .returning(COLUMNS)
+      .executeTakeFirst();
+  }
+
+  private async find(lookupId: string): Promise<KeyRecord | undefined> {
+    const now = Date.now();
+    const cached = this.cache.get(lookupId);
+    if (cached && now - cached.readAt < KEY_CACHE_MS) return cached.record;
+    const row = await this.store.db
+      .selectFrom('api_keys')
+      .select(['id', 'name', 'scope', 'secret_sha256', 'revoked_at'])
+      .where('lookup_id', '=', lookupId)
+      .executeTakeFirst();
+    if (!row) {
+      this.cache.delete(lookupId);
+      return undefined;
+    }
+    const record: KeyRecord = {
+      id: row.id,
+      name: row.name,
+      scope: row.scope as Scope,
+      secretSha256: row.secret_sha256,
+      revoked: row.revoked_at !== null,
+    };
+    // Only rows that exist are kept, so guessed lookup ids cannot fill the map.
+    this.cache.set(lookupId, { record, readAt: now });
+    return record;
+  }
+
+  /** Records the key's use, at most once a minute, off the request's path: a failed write is only logged. */
+  private touch(record: KeyRecord): void {
+    const now = Date.now();
+    const last = this.lastUsedWritten.get(record.id);
+    if (last !== undefined && now - last < LAST_USED_INTERVAL_MS) return;
+    this.lastUsedWritten.set(record.id, now);
+    this.store.db
+      .updateTable('api_keys')
+      .set({ last_used_at: new Date(now).toISOString() })
+      .where('id', '=', record.id)
+      .execute()
+      .catch((error: unknown) => this.logger.warn(`Recording the use of key "${record.name}" failed: ${String(error)}`));
+  }
+}

@@ -1,0 +1,39 @@
+import { DomainError } from '../common/errors/domain-error';
+import type { Scope } from './scope';
+
+/**
+ * No key, or one that is malformed, unknown, wrong or revoked. The client is
+ * told none of this, so that guessing learns nothing; `reason` is for the log.
+ */
+export class UnauthenticatedError extends DomainError {
+  readonly code = 'unauthenticated';
+  constructor(readonly reason: string) {
+    super('A valid API key is required: send it as "Authorization: Bearer <key>"');
+  }
+}
+
+export class InsufficientScopeError extends DomainError {
+  readonly code = 'insufficient_scope';
+  constructor(
+    readonly needed: Scope,
+    keyName: string,
+    held: Scope,
+  ) {
+    super(`This route needs a key with scope ${needed}; key "${keyName}" has scope ${held}`);
+  }
+}
+
+/** Names stay taken after a revocation, so that a name in the audit trail always means one key. */
+export class KeyNameTakenError extends DomainError {
+  readonly code = 'key_name_taken';
+  constructor(name: string) {
+    super(`A key named "${name}" already exists (names of revoked keys stay taken); choose another name`);
+  }
+}
+
+export class KeyNotFoundError extends DomainError {
+  readonly code = 'key_not_found';
+  constructor(name: string) {
+    super(`No key is named "${name}"; list the keys to see their names`);
+  }
+}
