@@ -1,4 +1,4 @@
-import request from 'supertest';
+import type { Response } from 'supertest';
 import { SEED, TestApp } from './support/app';
 
 describe('accounts api (e2e)', () => {
@@ -12,14 +12,14 @@ describe('accounts api (e2e)', () => {
 
   describe("the talk's contract", () => {
     it('returns the seed accounts as JSON for POST /', async () => {
-      const res = await request(t.server).post('/').expect(200);
+      const res = await t.api.post('/').expect(200);
 
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       expect(res.body).toEqual(SEED);
     });
 
     it('returns 405 with Allow: POST, OPTIONS for GET /, in the error shape', async () => {
-      const res = await request(t.server).get('/').expect(405);
+      const res = await t.api.get('/').expect(405);
 
       expect(res.headers.allow).toBe('POST, OPTIONS');
       expect(res.body).toEqual({
@@ -31,30 +31,30 @@ describe('accounts api (e2e)', () => {
     });
 
     it.each(['put', 'patch', 'delete'] as const)('returns 405 for %s /', async (method) => {
-      await request(t.server)[method]('/').expect(405).expect('Allow', 'POST, OPTIONS');
+      await t.api[method]('/').expect(405).expect('Allow', 'POST, OPTIONS');
     });
 
     it('answers OPTIONS / with 204 and Allow', async () => {
-      await request(t.server).options('/').expect(204).expect('Allow', 'POST, OPTIONS');
+      await t.api.options('/').expect(204).expect('Allow', 'POST, OPTIONS');
     });
 
     it('leaves closed accounts out', async () => {
-      await request(t.server).post('/transfers').send({ from: 1, to: 3, amount: 10 }).expect(201);
-      await request(t.server).delete('/accounts/1').expect(204);
+      await t.api.post('/transfers').send({ from: 1, to: 3, amount: 10 }).expect(201);
+      await t.api.delete('/accounts/1').expect(204);
 
-      const res = await request(t.server).post('/').expect(200);
+      const res = await t.api.post('/').expect(200);
       expect(res.body.map((a: { id: number }) => a.id)).toEqual([2, 3]);
     });
   });
 
   describe('/accounts', () => {
     it('pages through every account with a next link until it is null', async () => {
-      for (const name of ['a', 'b', 'c']) await request(t.server).post('/accounts').send({ name }).expect(201);
+      for (const name of ['a', 'b', 'c']) await t.api.post('/accounts').send({ name }).expect(201);
       const seen: number[] = [];
       let next: string | null = '/accounts?limit=2';
       let pages = 0;
       while (next && pages++ < 10) {
-        const res: request.Response = await request(t.server).get(next).expect(200);
+        const res: Response = await t.api.get(next).expect(200);
         expect(res.body.data.length).toBeLessThanOrEqual(2);
         seen.push(...res.body.data.map((a: { id: number }) => a.id));
         next = res.body.next;
@@ -70,17 +70,17 @@ describe('accounts api (e2e)', () => {
       ['cursor=bm9wZQ', 'cursor is not one this api issued'],
       ['sort=name', 'property sort should not exist'],
     ])('refuses ?%s with 400', async (query, message) => {
-      const res = await request(t.server).get(`/accounts?${query}`).expect(400);
+      const res = await t.api.get(`/accounts?${query}`).expect(400);
       expect(res.body.message).toContain(message);
     });
 
     it('creates an account with 201, Location and ETag', async () => {
-      const res = await request(t.server).post('/accounts').send({ name: 'amy', openingBalance: 25 }).expect(201);
+      const res = await t.api.post('/accounts').send({ name: 'amy', openingBalance: 25 }).expect(201);
 
       expect(res.headers.location).toBe('/accounts/4');
       expect(res.headers.etag).toBe('"1"');
       expect(res.body).toMatchObject({ id: 4, name: 'amy', balance: 25, openingBalance: 25, overdraftLimit: 0, status: 'open' });
-      await request(t.server).get('/accounts/4').expect(200, res.body);
+      await t.api.get('/accounts/4').expect(200, res.body);
     });
 
     it.each([
@@ -92,22 +92,22 @@ describe('accounts api (e2e)', () => {
       [{ name: 'a', openingBalance: '10' }, 'openingBalance must be an integer number'],
       [{ name: 'a', balance: 10 }, 'property balance should not exist'],
     ])('refuses %j with 400 saying what to fix', async (body, message) => {
-      const res = await request(t.server).post('/accounts').send(body).expect(400);
+      const res = await t.api.post('/accounts').send(body).expect(400);
       expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
       expect(res.body.message).toContain(message);
     });
 
     it('answers 404 for an unknown id and 400 for an id that is not a positive integer', async () => {
-      expect((await request(t.server).get('/accounts/99').expect(404)).body.message).toBe('Account 99 does not exist');
+      expect((await t.api.get('/accounts/99').expect(404)).body.message).toBe('Account 99 does not exist');
       for (const id of ['abc', '0', '-1', '1.5', '99999999999999999']) {
-        await request(t.server).get(`/accounts/${id}`).expect(400);
+        await t.api.get(`/accounts/${id}`).expect(400);
       }
     });
 
     it('renames with If-Match and answers 412 for a stale ETag', async () => {
-      const { headers } = await request(t.server).get('/accounts/1').expect(200);
+      const { headers } = await t.api.get('/accounts/1').expect(200);
 
-      const renamed = await request(t.server)
+      const renamed = await t.api
         .patch('/accounts/1')
         .set('If-Match', headers.etag)
         .send({ name: 'joseph' })
@@ -115,36 +115,36 @@ describe('accounts api (e2e)', () => {
       expect(renamed.body).toMatchObject({ name: 'joseph', version: 2 });
       expect(renamed.headers.etag).toBe('"2"');
 
-      const stale = await request(t.server).patch('/accounts/1').set('If-Match', headers.etag).send({ name: 'jo' }).expect(412);
+      const stale = await t.api.patch('/accounts/1').set('If-Match', headers.etag).send({ name: 'jo' }).expect(412);
       expect(stale.body.message).toContain('does not match the current ETag "2"');
-      await request(t.server).delete('/accounts/1').set('If-Match', headers.etag).expect(412);
-      expect((await request(t.server).get('/accounts/1')).body.name).toBe('joseph');
+      await t.api.delete('/accounts/1').set('If-Match', headers.etag).expect(412);
+      expect((await t.api.get('/accounts/1')).body.name).toBe('joseph');
     });
 
     it('closes only at a zero balance (409 otherwise) and keeps the history', async () => {
-      const refused = await request(t.server).delete('/accounts/3').expect(409);
+      const refused = await t.api.delete('/accounts/3').expect(409);
       expect(refused.body.message).toBe('Account 3 has a balance of 40; transfer it to zero before closing the account');
 
-      await request(t.server).post('/transfers').send({ from: 3, to: 1, amount: 40 }).expect(201);
-      await request(t.server).delete('/accounts/3').expect(204);
-      await request(t.server).delete('/accounts/3').expect(204);
+      await t.api.post('/transfers').send({ from: 3, to: 1, amount: 40 }).expect(201);
+      await t.api.delete('/accounts/3').expect(204);
+      await t.api.delete('/accounts/3').expect(204);
 
-      const closed = await request(t.server).get('/accounts/3').expect(200);
+      const closed = await t.api.get('/accounts/3').expect(200);
       expect(closed.body).toMatchObject({ status: 'closed', balance: 0 });
       expect(closed.body.closedAt).toEqual(expect.any(String));
-      expect((await request(t.server).get('/accounts/3/transactions')).body.data).toHaveLength(1);
-      await request(t.server).patch('/accounts/3').send({ name: 'x' }).expect(409);
+      expect((await t.api.get('/accounts/3/transactions')).body.data).toHaveLength(1);
+      await t.api.patch('/accounts/3').send({ name: 'x' }).expect(409);
     });
 
     it('answers 405 with Allow for methods a route does not take', async () => {
-      await request(t.server).put('/accounts').expect(405).expect('Allow', 'GET, POST');
-      await request(t.server).put('/accounts/1').expect(405).expect('Allow', 'GET, PATCH, DELETE');
+      await t.api.put('/accounts').expect(405).expect('Allow', 'GET, POST');
+      await t.api.put('/accounts/1').expect(405).expect('Allow', 'GET, PATCH, DELETE');
     });
   });
 
   describe('bad requests', () => {
     it('answers malformed JSON with 400 in the error shape', async () => {
-      const res = await request(t.server).post('/accounts').set('Content-Type', 'application/json').send('{"name":').expect(400);
+      const res = await t.api.post('/accounts').set('Content-Type', 'application/json').send('{"name":').expect(400);
 
       expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
       expect(res.body.requestId).toBe(res.headers['x-request-id']);
@@ -156,7 +156,7 @@ describe('accounts api (e2e)', () => {
       ['invalid UTF-8', Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]), 'not valid UTF-8'],
       ['an overlong UTF-8 encoding', Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]), 'not valid UTF-8'],
     ])('refuses a body with %s with 400 and stores nothing', async (_case, body, message) => {
-      const res = await request(t.server)
+      const res = await t.api
         .post('/accounts')
         .set('Content-Type', 'application/json')
         // superagent's serializers are typed to return strings, but it writes a Buffer as it is.
@@ -165,21 +165,21 @@ describe('accounts api (e2e)', () => {
         .expect(400);
 
       expect(res.body).toMatchObject({ statusCode: 400, message: expect.stringContaining(message) });
-      expect((await request(t.server).get('/accounts')).body.data).toHaveLength(3);
+      expect((await t.api.get('/accounts')).body.data).toHaveLength(3);
     });
 
     it.each(['1e3', '0x1', '01', '1.0', ' 1'])('refuses the id %j with 400 rather than reading it as a number', async (id) => {
-      await request(t.server).get(`/accounts/${encodeURIComponent(id)}`).expect(400);
-      await request(t.server).get(`/accounts/${encodeURIComponent(id)}/transactions`).expect(400);
+      await t.api.get(`/accounts/${encodeURIComponent(id)}`).expect(400);
+      await t.api.get(`/accounts/${encodeURIComponent(id)}/transactions`).expect(400);
     });
 
     it('answers a non-JSON body with 415', async () => {
-      const res = await request(t.server).post('/accounts').set('Content-Type', 'text/plain').send('name=amy').expect(415);
+      const res = await t.api.post('/accounts').set('Content-Type', 'text/plain').send('name=amy').expect(415);
       expect(res.body.message).toContain('send Content-Type: application/json');
     });
 
     it('answers a body over 16 KiB with 413 in the error shape, before the proxy limit', async () => {
-      const res = await request(t.server)
+      const res = await t.api
         .post('/accounts')
         .send({ name: 'x'.repeat(17 * 1024) })
         .expect(413);
@@ -187,12 +187,12 @@ describe('accounts api (e2e)', () => {
     });
 
     it('answers an unknown path with 404 in the error shape', async () => {
-      const res = await request(t.server).get('/nope').expect(404);
+      const res = await t.api.get('/nope').expect(404);
       expect(res.body).toMatchObject({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /nope' });
     });
 
     it('keeps a valid X-Request-Id from the caller', async () => {
-      await request(t.server).post('/').set('X-Request-Id', 'abc-123').expect('X-Request-Id', 'abc-123');
+      await t.api.post('/').set('X-Request-Id', 'abc-123').expect('X-Request-Id', 'abc-123');
     });
   });
 });

@@ -1,5 +1,4 @@
 import { Test } from '@nestjs/testing';
-import request from 'supertest';
 import { AppModule } from '../src/app.module';
 import { Store } from '../src/store/store';
 import { SEED, TestApp } from './support/app';
@@ -14,13 +13,13 @@ describe('the store (e2e)', () => {
 
   it('keeps its data across restarts and ignores a changed seed file', async () => {
     await t.boot();
-    await request(t.server).post('/transfers').send({ from: 3, to: 1, amount: 5 }).expect(201);
+    await t.api.post('/transfers').send({ from: 3, to: 1, amount: 5 }).expect(201);
     await t.close();
 
     t.writeSeed([{ id: 1, name: 'someone else', balance: 1 }]);
     await t.boot();
 
-    const res = await request(t.server).post('/').expect(200);
+    const res = await t.api.post('/').expect(200);
     expect(res.body).toEqual([
       { id: 1, name: 'joe', balance: 15 },
       { id: 2, name: 'bob', balance: -1 },
@@ -34,7 +33,7 @@ describe('the store (e2e)', () => {
     t.writeSeed('{not json');
 
     await t.boot();
-    await request(t.server).post('/').expect(200, SEED);
+    await t.api.post('/').expect(200, SEED);
   });
 
   it('refuses to start on a bad seed file when the store is empty, naming the file and the record, and writes nothing', async () => {
@@ -44,12 +43,12 @@ describe('the store (e2e)', () => {
 
     t.writeSeed(SEED);
     await t.boot();
-    await request(t.server).post('/').expect(200, SEED);
+    await t.api.post('/').expect(200, SEED);
   });
 
   it('reports the store in /health', async () => {
     await t.boot();
-    const res = await request(t.server).get('/health').expect(200);
+    const res = await t.api.get('/health').expect(200);
     expect(res.body).toMatchObject({ status: 'ok', info: { store: { status: 'up', accounts: 3 } } });
   });
 
@@ -57,11 +56,11 @@ describe('the store (e2e)', () => {
     const app = await t.boot();
     await app.get(Store).close();
 
-    const res = await request(t.server).get('/accounts/1').expect(503);
+    const res = await t.api.get('/accounts/1').expect(503);
     expect(res.headers['retry-after']).toBe('1');
     expect(res.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable', message: expect.stringMatching(/store/) });
-    await request(t.server).post('/transfers').send({ from: 3, to: 1, amount: 1 }).expect(503);
-    const health = await request(t.server).get('/health').expect(503);
+    await t.api.post('/transfers').send({ from: 3, to: 1, amount: 1 }).expect(503);
+    const health = await t.api.get('/health').expect(503);
     expect(health.body).toMatchObject({
       statusCode: 503,
       message: 'Not ready: store is down (The accounts store is closed; retry shortly)',

@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { TestApp } from './support/app';
 
 describe('transfers (e2e)', () => {
@@ -11,16 +10,16 @@ describe('transfers (e2e)', () => {
   afterEach(() => t.dispose());
 
   const balances = async () =>
-    ((await request(t.server).post('/').expect(200)).body as { id: number; balance: number }[]).map((a) => a.balance);
+    ((await t.api.post('/').expect(200)).body as { id: number; balance: number }[]).map((a) => a.balance);
 
   it('moves money atomically and lists it in both ledgers', async () => {
-    const res = await request(t.server).post('/transfers').send({ from: 3, to: 2, amount: 15 }).expect(201);
+    const res = await t.api.post('/transfers').send({ from: 3, to: 2, amount: 15 }).expect(201);
 
     expect(res.headers.location).toBe(`/transfers/${res.body.id}`);
     expect(res.body).toMatchObject({ from: 3, to: 2, amount: 15 });
     expect(await balances()).toEqual([10, 14, 25]);
-    await request(t.server).get(res.headers.location).expect(200, res.body);
-    const ledger = await request(t.server).get('/accounts/2/transactions').expect(200);
+    await t.api.get(res.headers.location).expect(200, res.body);
+    const ledger = await t.api.get('/accounts/2/transactions').expect(200);
     expect(ledger.body).toEqual({
       data: [expect.objectContaining({ accountId: 2, transferId: res.body.id, amount: 15, balanceAfter: 14 })],
       next: null,
@@ -41,7 +40,7 @@ describe('transfers (e2e)', () => {
     [{ from: 1, to: 3 }, 400, 'amount must be an integer number'],
     [{ from: 1, to: 3, amount: 1, note: 'hi' }, 400, 'property note should not exist'],
   ])('refuses %j with %i and changes nothing', async (body, status, message) => {
-    const res = await request(t.server).post('/transfers').send(body).expect(status);
+    const res = await t.api.post('/transfers').send(body).expect(status);
 
     expect(res.body.message).toContain(message);
     expect(await balances()).toEqual([10, -1, 40]);
@@ -49,7 +48,7 @@ describe('transfers (e2e)', () => {
 
   it('applies a retried transfer once and replays the first answer', async () => {
     const send = () =>
-      request(t.server).post('/transfers').set('Idempotency-Key', 'order-17').send({ from: 3, to: 1, amount: 5 });
+      t.api.post('/transfers').set('Idempotency-Key', 'order-17').send({ from: 3, to: 1, amount: 5 });
 
     const first = await send().expect(201);
     const retry = await send().expect(201);
@@ -62,8 +61,8 @@ describe('transfers (e2e)', () => {
   });
 
   it('refuses the same Idempotency-Key with a different body with 422', async () => {
-    await request(t.server).post('/transfers').set('Idempotency-Key', 'k').send({ from: 3, to: 1, amount: 5 }).expect(201);
-    const res = await request(t.server)
+    await t.api.post('/transfers').set('Idempotency-Key', 'k').send({ from: 3, to: 1, amount: 5 }).expect(201);
+    const res = await t.api
       .post('/transfers')
       .set('Idempotency-Key', 'k')
       .send({ from: 3, to: 1, amount: 6 })
@@ -74,7 +73,7 @@ describe('transfers (e2e)', () => {
   });
 
   it('refuses a malformed Idempotency-Key with 400', async () => {
-    const res = await request(t.server)
+    const res = await t.api
       .post('/transfers')
       .set('Idempotency-Key', 'has spaces')
       .send({ from: 3, to: 1, amount: 5 })
@@ -83,9 +82,9 @@ describe('transfers (e2e)', () => {
   });
 
   it('replays account creation too', async () => {
-    const send = () => request(t.server).post('/accounts').set('Idempotency-Key', 'new-amy').send({ name: 'amy' });
+    const send = () => t.api.post('/accounts').set('Idempotency-Key', 'new-amy').send({ name: 'amy' });
     const first = await send().expect(201);
     await send().expect(201).expect('Location', first.headers.location);
-    expect((await request(t.server).get('/accounts').expect(200)).body.data).toHaveLength(4);
+    expect((await t.api.get('/accounts').expect(200)).body.data).toHaveLength(4);
   });
 });

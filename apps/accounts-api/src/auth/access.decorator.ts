@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
+import { ApiExtension } from '@nestjs/swagger';
 import type { Scope } from './scope';
 
 /** Who may call a route: anyone, or a key with at least this scope. */
@@ -9,8 +9,8 @@ export type AccessLevel = 'public' | Scope;
 /** The metadata itself; ApiKeyGuard and the route-list spec read it. */
 export const AccessMetadata = Reflector.createDecorator<AccessLevel>();
 
-/** The OpenAPI security scheme that "Authorize" in Swagger UI fills in. */
-export const BEARER_SCHEME = 'api-key';
+/** OpenAPI 3.0 has no scopes for bearer tokens: this extension names the one an operation needs. */
+export const REQUIRED_SCOPE_EXTENSION = 'x-required-scope';
 
 /**
  * Every route states who may call it, on its handler or its controller; a
@@ -19,6 +19,6 @@ export const BEARER_SCHEME = 'api-key';
 export function Access(level: AccessLevel): MethodDecorator & ClassDecorator {
   return level === 'public'
     ? applyDecorators(AccessMetadata(level))
-    : // OpenAPI 3.0 has no scopes for bearer tokens; the extension names the one needed.
-      applyDecorators(AccessMetadata(level), ApiBearerAuth(BEARER_SCHEME), ApiExtension('x-required-scope', level));
+    : // openapi.ts turns this into the operation's `security`, once, however many levels state it.
+      applyDecorators(AccessMetadata(level), ApiExtension(REQUIRED_SCOPE_EXTENSION, level));
 }

@@ -1,10 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { BEARER_SCHEME } from '../auth/access.decorator';
+import { REQUIRED_SCOPE_EXTENSION } from '../auth/access.decorator';
 import { ErrorBody } from '../common/http/api-errors.decorator';
 
 export const OPENAPI_JSON_PATH = 'openapi.json';
 export const SWAGGER_UI_PATH = 'docs';
+/** The security scheme that "Authorize" in Swagger UI fills in. */
+export const BEARER_SCHEME = 'api-key';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -23,7 +25,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     // Relative, so "Try it out" calls whatever host and port served the page: the proxy.
     .addServer('/')
     .build();
-  return SwaggerModule.createDocument(app, config, { extraModels: [ErrorBody] });
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ErrorBody] });
+  for (const item of Object.values(document.paths)) {
+    for (const operation of Object.values(item)) {
+      if (typeof operation === 'object' && operation !== null && REQUIRED_SCOPE_EXTENSION in operation) {
+        (operation as { security?: unknown }).security = [{ [BEARER_SCHEME]: [] }];
+      }
+    }
+  }
+  return document;
 }
 
 /** Serves the document at /openapi.json and Swagger UI at /docs, from the api's own assets. */

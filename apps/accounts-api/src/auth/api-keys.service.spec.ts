@@ -1,0 +1,130 @@
+import { STORE_DIALECTS, tempStore, type TempStore } from '../../test/support/stores';
+import { StoreUnavailableError } from '../store/store.errors';
+import { generateKey, parseKey, sha256 } from './api-key';
+import { ApiKeysService, KEY_CACHE_MS, LAST_USED_INTERVAL_MS } from './api-keys.service';
+import { KeyNameTakenError, KeyNotFoundError, UnauthenticatedError } from './auth.errors';
+
+const reasonOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'authenticated',
+    (error: unknown) => (error instanceof UnauthenticatedError ? error.reason : String(error)),
+  );
+
+describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
+  let temp: TempStore;
+  let keys: ApiKeysService;
+
+  beforeEach(async () => {
+    temp = await tempStore(dialect, { busyTimeoutMs: 5_000 });
+    keys = new ApiKeysService(temp.store);
+  });
+  afterEach(async () => {
+    jest.useRealTimers();
+    await temp.dispose();
+  });
+
+  it('makes a key that authenticates as its name and scope, and shows the key only in that answer', async () => {
+    const created = await keys.create('ci', 'write');
+
+    expect(created).toEqual({
+      name: 'ci',
+      scope: 'write',
+      key: expect.stringMatching(/^acckey_[0-9a-f]{76}$/),
+      createdAt: expect.stringMatching(/Z$/),
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+    const { key: _shownOnce, ...listed } = created;
+    expect(await keys.list()).toEqual([listed]);
+    expect(await keys.authenticate(created.key)).toEqual({ name: 'ci', scope: 'write' });
+  });
+
+  it('stores only the lookup id and the SHA-256 of the key, never the key', async () => {
+    const { key } = await keys.create('ci', 'read');
+    const rows = await temp.store.db.selectFrom('api_keys').selectAll().execute();
+
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ lookup_id: parseKey(key)!.lookupId, secret_sha256: sha256(key).toString('hex') });
+    expect(JSON.stringify(rows)).not.toContain(key.slice('acckey_'.length + 12));
+  });
+
+  it('refuses a taken name, even once that key is revoked', async () => {
+    await keys.create('ci', 'read');
+    await expect(keys.create('ci', 'admin')).rejects.toEqual(new KeyNameTakenError('ci'));
+    await keys.revoke('ci');
+    await expect(keys.create('ci', 'read')).rejects.toBeInstanceOf(KeyNameTakenError);
+    expect(await keys.list()).toHaveLength(1);
+  });
+
+  it('fails malformed, unknown, wrong and revoked keys alike, naming the key in the reason only when it is known', async () => {
+    const { key } = await keys.create('ci', 'read');
+    const wrongSecret = key.slice(0, -1) + (key.endsWith('0') ? '1' : '0');
+    const revoked = (await keys.create('gone', 'read')).key;
+    await keys.revoke('gone');
+
+    expect(await reasonOf(keys.authenticate(revoked))).toBe('key "gone" is revoked');
+    expect(await reasonOf(keys.authenticate('not a key'))).toBe('malformed key');
+    expect(await reasonOf(keys.authenticate(generateKey()))).toBe('unknown key');
+    expect(await reasonOf(keys.authenticate(wrongSecret))).toBe('wrong secret for key "ci"');
+    const messages = await Promise.all(
+      ['not a key', generateKey(), wrongSecret].map((k) => keys.authenticate(k).catch((e: Error) => e.message)),
+    );
+    expect(new Set(messages)).toEqual(new Set(['A valid API key is required: send it as "Authorization: Bearer <key>"']));
+  });
+
+  it('lets a revocation on one replica reach another within the cache time', async () => {
+    const { key } = await keys.create('ci', 'read');
+    const other = new ApiKeysService(temp.open(5_000));
+    expect(await other.authenticate(key)).toMatchObject({ name: 'ci' });
+
+    const revoked = await keys.revoke('ci');
+    expect(revoked.revokedAt).toEqual(expect.stringMatching(/Z$/));
+    await new Promise((resolve) => setTimeout(resolve, KEY_CACHE_MS + 50));
+
+    expect(await reasonOf(other.authenticate(key))).toBe('key "ci" is revoked');
+    expect(KEY_CACHE_MS).toBeLessThan(1_000);
+  });
+
+  it('revokes once: a second revoke keeps the first time; an unknown name is KeyNotFoundError', async () => {
+    await keys.create('ci', 'read');
+    const first = await keys.revoke('ci');
+    expect(await keys.revoke('ci')).toEqual(first);
+    await expect(keys.revoke('nobody')).rejects.toEqual(new KeyNotFoundError('nobody'));
+  });
+
+  it('records the last use at most once a minute per replica', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'setTimeout'], now: new Date('2026-01-01T00:00:00Z') });
+    const { key } = await keys.create('ci', 'read');
+    const lastUsed = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return (await keys.list())[0].lastUsedAt;
+    };
+
+    await keys.authenticate(key);
+    expect(await lastUsed()).toBe('2026-01-01T00:00:00.000Z');
+    jest.setSystemTime(new Date('2026-01-01T00:00:30Z'));
+    await keys.authenticate(key);
+    expect(await lastUsed()).toBe('2026-01-01T00:00:00.000Z');
+    jest.setSystemTime(Date.now() + LAST_USED_INTERVAL_MS);
+    await keys.authenticate(key);
+    expect(await lastUsed()).toBe('2026-01-01T00:01:30.000Z');
+  });
+
+  it('adopts a key made elsewhere once, and not under a name another key has', async () => {
+    const key = parseKey(generateKey())!;
+    expect(await keys.adopt('bootstrap', 'admin', key)).toBe('stored');
+    expect(await keys.adopt('bootstrap', 'admin', key)).toBe('known');
+    expect(await keys.adopt('bootstrap', 'admin', parseKey(generateKey())!)).toBe('name_taken');
+    expect(await keys.list()).toEqual([expect.objectContaining({ name: 'bootstrap', scope: 'admin' })]);
+  });
+
+  it('answers StoreUnavailableError, not a failed authentication, when the store cannot be read', async () => {
+    const { key } = await keys.create('ci', 'read');
+    const cold = new ApiKeysService(temp.open(5_000));
+    await temp.store.close();
+    const closed = new ApiKeysService(temp.store);
+
+    await expect(closed.authenticate(key)).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(await cold.authenticate(key)).toMatchObject({ name: 'ci' });
+  });
+});
