@@ -32,7 +32,7 @@ async function client(n: number, ids: number[], deadline: number, tally: Tally):
       tally.requests++;
       let res;
       try {
-        res = await call(stack().baseUrl, 'POST', '/transfers', body, headers);
+        res = await call(stack(), 'POST', '/transfers', body, headers);
       } catch (error) {
         // A lost answer is retried with the same key: that is what the key is for.
         if (attempt >= 3) throw error;
@@ -65,7 +65,7 @@ describe(`${CLIENTS} concurrent clients over ${REPLICAS} api replicas sharing on
     await new Promise((r) => setTimeout(r, 6_000));
     ids = [];
     for (const [i, openingBalance] of OPENING.entries()) {
-      const res = await call(stack().baseUrl, 'POST', '/accounts', { name: `load-${i}`, openingBalance });
+      const res = await call(stack(), 'POST', '/accounts', { name: `load-${i}`, openingBalance });
       expect(res.status).toBe(201);
       ids.push(res.body.id);
     }
@@ -86,7 +86,7 @@ describe(`${CLIENTS} concurrent clients over ${REPLICAS} api replicas sharing on
   });
 
   it('never changes the sum of the balances, and no balance goes below zero', async () => {
-    const accounts = await Promise.all(ids.map((id) => call(stack().baseUrl, 'GET', `/accounts/${id}`)));
+    const accounts = await Promise.all(ids.map((id) => call(stack(), 'GET', `/accounts/${id}`)));
     const balances = accounts.map((res) => res.body.balance as number);
 
     expect(balances.reduce((a, b) => a + b, 0)).toBe(OPENING.reduce((a, b) => a + b, 0));
@@ -97,10 +97,10 @@ describe(`${CLIENTS} concurrent clients over ${REPLICAS} api replicas sharing on
     const ledgerTransfers = new Map<number, number>();
     for (const [i, id] of ids.entries()) {
       const entries = await allPages<{ transferId: number; amount: number }>(
-        stack().baseUrl,
+        stack(),
         `/accounts/${id}/transactions?limit=100`,
       );
-      const account = await call(stack().baseUrl, 'GET', `/accounts/${id}`);
+      const account = await call(stack(), 'GET', `/accounts/${id}`);
       expect(account.body.balance).toBe(OPENING[i] + entries.reduce((sum, e) => sum + e.amount, 0));
       for (const entry of entries) ledgerTransfers.set(entry.transferId, (ledgerTransfers.get(entry.transferId) ?? 0) + 1);
     }
@@ -110,7 +110,7 @@ describe(`${CLIENTS} concurrent clients over ${REPLICAS} api replicas sharing on
     );
     expect([...ledgerTransfers.values()].every((sides) => sides === 2)).toBe(true);
     for (const [id, sent] of [...tally.acknowledged].slice(0, 50)) {
-      expect((await call(stack().baseUrl, 'GET', `/transfers/${id}`)).body).toMatchObject(sent);
+      expect((await call(stack(), 'GET', `/transfers/${id}`)).body).toMatchObject(sent);
     }
   });
 

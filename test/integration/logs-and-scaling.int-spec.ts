@@ -70,7 +70,7 @@ describe('scaling', () => {
     const reader = async () => {
       const deadline = Date.now() + 90_000;
       for (let i = 0; !stop && i < 5_000 && Date.now() < deadline; i++) {
-        const res = await fetch(`${stack().baseUrl}/accounts/1`, { signal: AbortSignal.timeout(15_000) });
+        const res = await fetch(`${stack().baseUrl}/accounts/1`, { headers: stack().headers, signal: AbortSignal.timeout(15_000) });
         await res.arrayBuffer();
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         await new Promise((r) => setTimeout(r, 20));

@@ -4,7 +4,7 @@ import { inspect, useStack } from './support/stack';
 
 const stack = useStack();
 const api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
-  call(stack().baseUrl, method, path, body, headers);
+  call(stack(), method, path, body, headers);
 
 describe('state on the named volume', () => {
   /** Where each store keeps its data, and who owns it. */

@@ -21,7 +21,7 @@ interface BadInput {
 const corpus = JSON.parse(readFileSync(join(__dirname, '../fixtures/bad-input.json'), 'utf8')) as { cases: BadInput[] };
 
 // The corpus is sent as fast as it runs, from one address.
-const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off' } });
+const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off', PROXY_AUTH_FAILURES: 'off' } });
 
 function bytes(value: Bytes): Buffer {
   if (typeof value === 'string') return Buffer.from(value, 'latin1');
@@ -29,11 +29,15 @@ function bytes(value: Bytes): Buffer {
   return Buffer.from(`${value.prefix ?? ''}${value.repeat.repeat(value.times)}${value.suffix ?? ''}`, 'latin1');
 }
 
-function requestOf(input: BadInput): Buffer {
+/** Every case is sent with the admin key, unless it is about the Authorization header itself. */
+function requestOf(input: BadInput, adminKey: string): Buffer {
   const lines: Buffer[] = [Buffer.from(`${input.method} `), bytes(input.path), Buffer.from(' HTTP/1.1\r\n')];
   const header = (name: string, value: Buffer) => lines.push(Buffer.from(`${name}: `), value, Buffer.from('\r\n'));
   if (!input.noHost) header('Host', Buffer.from('127.0.0.1'));
   header('Connection', Buffer.from('close'));
+  if (!Object.keys(input.headers ?? {}).some((name) => name.toLowerCase() === 'authorization')) {
+    header('Authorization', Buffer.from(`Bearer ${adminKey}`));
+  }
   for (const [name, values] of Object.entries(input.headers ?? {})) {
     for (const value of Array.isArray(values) ? values : [values]) header(name, bytes(value));
   }
@@ -60,7 +64,7 @@ describe('the bad-input corpus (test/integration/fixtures/bad-input.json)', () =
   });
 
   it.each(corpus.cases)('refuses $name with $status and the JSON error shape', async (input) => {
-    const res = await rawRequest(portOf(stack()), requestOf(input));
+    const res = await rawRequest(portOf(stack()), requestOf(input, stack().adminKey));
     const requestId = res.headers['x-request-id']?.[0];
 
     expect(`${res.status} ${res.body.slice(0, 300)}`).toMatch(statusPattern(input.status));

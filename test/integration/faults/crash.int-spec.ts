@@ -14,17 +14,18 @@ const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off' } });
 
 describe('the api killed with SIGKILL under write load', () => {
   it('keeps every acknowledged write after the restart, and applies none twice', async () => {
-    const { baseUrl } = stack();
+    const api = stack();
+    const { baseUrl } = api;
     const apiId = stack().compose.getContainer('api-1').getId();
     const opening = 1_000_000;
-    const from = await openAccount(baseUrl, 'crash-from', opening);
-    const to = await openAccount(baseUrl, 'crash-to', 0);
+    const from = await openAccount(api, 'crash-from', opening);
+    const to = await openAccount(api, 'crash-to', 0);
 
     let backAt = 0;
     let killedAt = 0;
     const [load] = await Promise.all([
       transferLoad({
-        baseUrl,
+        api,
         from,
         to,
         concurrency: 8,
@@ -46,8 +47,8 @@ describe('the api killed with SIGKILL under write load', () => {
         backAt = Date.now();
       })(),
     ]);
-    await settle(load, baseUrl, from, to);
-    const stored = await storedTransfers(baseUrl, from, to);
+    await settle(load, api, from, to);
+    const stored = await storedTransfers(api, from, to);
     console.info(`api SIGKILL (down ${backAt - killedAt} ms): ${describeLoad(load, stored)}`);
 
     expect(load.attempts.filter((a) => a.startedAt < killedAt && a.status === 201).length).toBeGreaterThan(0);

@@ -13,16 +13,17 @@ const FILLER = '"$(dirname "${STORE_URL#sqlite:}")/filler"';
 const json = (method: string, path: string, body: unknown) =>
   timedFetch(`${stack().baseUrl}${path}`, {
     method,
-    headers: { 'Content-Type': 'application/json' },
+    headers: { ...stack().headers, 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
   });
 
 describe('a full disk under the store', () => {
   it('refuses writes with 507 or 503, serves reads, loses and corrupts nothing, and writes again once there is space', async () => {
-    const { baseUrl } = stack();
+    const api = stack();
+    const { baseUrl } = api;
     const opening = 100;
-    const from = await openAccount(baseUrl, 'disk-from', opening);
-    const to = await openAccount(baseUrl, 'disk-to', 0);
+    const from = await openAccount(api, 'disk-from', opening);
+    const to = await openAccount(api, 'disk-to', 0);
     const acknowledged: number[] = [];
     const transfer = async () => {
       const outcome = await json('POST', '/transfers', { from, to, amount: 1 });
@@ -46,9 +47,9 @@ describe('a full disk under the store', () => {
     }
     const reads = [
       await timedFetch(`${baseUrl}/`, { method: 'POST' }),
-      await timedFetch(`${baseUrl}/accounts/${from}`),
-      await timedFetch(`${baseUrl}/accounts?limit=100`),
-      await timedFetch(`${baseUrl}/accounts/${to}/transactions`),
+      await timedFetch(`${baseUrl}/accounts/${from}`, { headers: api.headers }),
+      await timedFetch(`${baseUrl}/accounts?limit=100`, { headers: api.headers }),
+      await timedFetch(`${baseUrl}/accounts/${to}/transactions`, { headers: api.headers }),
     ];
     const refused = writes.filter((w) => w.status === 507 || w.status === 503);
     const refusedWith = [...new Set(refused.map((w) => w.status))].join(', ');
@@ -76,14 +77,14 @@ describe('a full disk under the store', () => {
     expect(after.status).toBe(201);
     expect((await json('POST', '/accounts', { name: 'after-the-disk-filled' })).status).toBe(201);
 
-    const stored = await storedTransfers(baseUrl, from, to);
+    const stored = await storedTransfers(api, from, to);
     expect(stored.fromTransferIds).toEqual([...acknowledged].sort((a, b) => a - b));
     expect(stored.toTransferIds).toEqual([...acknowledged].sort((a, b) => a - b));
     expect(stored.fromBalance).toBe(opening - acknowledged.length);
     expect(stored.toBalance).toBe(acknowledged.length);
-    for (const id of createdWhileFull) expect((await fetch(`${baseUrl}/accounts/${id}`)).status).toBe(200);
+    for (const id of createdWhileFull) expect((await fetch(`${baseUrl}/accounts/${id}`, { headers: api.headers })).status).toBe(200);
     expect(await integrityCheck(apiId())).toBe('ok');
-    const api = await inspect('container', apiId());
-    expect({ running: api.State.Running, restarts: api.RestartCount }).toEqual({ running: true, restarts: 0 });
+    const container = await inspect('container', apiId());
+    expect({ running: container.State.Running, restarts: container.RestartCount }).toEqual({ running: true, restarts: 0 });
   }, 90_000);
 });

@@ -133,7 +133,7 @@ describe('security headers, through the published proxy port', () => {
   });
 
   it('marks API answers not to be stored', async () => {
-    const res = await fetch(`${stack().baseUrl}/accounts`);
+    const res = await fetch(`${stack().baseUrl}/accounts`, { headers: stack().headers });
 
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');

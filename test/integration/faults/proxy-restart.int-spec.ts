@@ -23,17 +23,18 @@ const RECOVERY_MS = 5_000;
 
 describe('a proxy restart under load', () => {
   it('fails requests only during the restart, recovers by itself, and neither loses nor doubles a write', async () => {
-    const { baseUrl } = stack();
+    const api = stack();
+    const { baseUrl } = api;
     const proxyId = stack().compose.getContainer('proxy-1').getId();
     const opening = 1_000_000;
-    const from = await openAccount(baseUrl, 'restart-from', opening);
-    const to = await openAccount(baseUrl, 'restart-to', 0);
+    const from = await openAccount(api, 'restart-from', opening);
+    const to = await openAccount(api, 'restart-to', 0);
 
     let restartStartedAt = 0;
     let restartEndedAt = 0;
     const [load] = await Promise.all([
       transferLoad({
-        baseUrl,
+        api,
         from,
         to,
         concurrency: 4,
@@ -49,8 +50,8 @@ describe('a proxy restart under load', () => {
       })(),
     ]);
     await waitHealthy(proxyId);
-    await settle(load, baseUrl, from, to);
-    const stored = await storedTransfers(baseUrl, from, to);
+    await settle(load, api, from, to);
+    const stored = await storedTransfers(api, from, to);
 
     const failed = load.attempts.filter((a) => a.status !== 201);
     const afterRecovery = load.attempts.filter((a) => a.startedAt > restartEndedAt + RECOVERY_MS);

@@ -22,19 +22,20 @@ const scaleApi = () => stack().composeCli('up', '--detach', '--wait', '--no-recr
 
 describe('a rolling replacement of the api replicas under load', () => {
   it('fails no request, read or write, and applies every write exactly once', async () => {
-    const { baseUrl } = stack();
+    const api = stack();
+    const { baseUrl } = api;
     await scaleApi();
     await sleep(DNS_REFRESH_MS);
     const original = await apiReplicas();
     expect(original).toHaveLength(REPLICAS);
     const opening = 1_000_000;
-    const from = await openAccount(baseUrl, 'rolling-from', opening);
-    const to = await openAccount(baseUrl, 'rolling-to', 0);
+    const from = await openAccount(api, 'rolling-from', opening);
+    const to = await openAccount(api, 'rolling-to', 0);
 
     let rolled = false;
     const [writes, reads] = await Promise.all([
       transferLoad({
-        baseUrl,
+        api,
         from,
         to,
         concurrency: 3,
@@ -47,7 +48,7 @@ describe('a rolling replacement of the api replicas under load', () => {
         maxRequests: 60_000,
         maxDurationMs: 80_000,
         stop: () => rolled,
-        send: () => timedFetch(`${baseUrl}/accounts/${from}`),
+        send: () => timedFetch(`${baseUrl}/accounts/${from}`, { headers: api.headers }),
       }),
       (async () => {
         // One replica at a time: stop it (SIGTERM: it drains, then requests
@@ -62,8 +63,8 @@ describe('a rolling replacement of the api replicas under load', () => {
         rolled = true;
       })(),
     ]);
-    await settle(writes, baseUrl, from, to);
-    const stored = await storedTransfers(baseUrl, from, to);
+    await settle(writes, api, from, to);
+    const stored = await storedTransfers(api, from, to);
     const failedReads = reads.filter((r) => r.status !== 200);
     console.info(
       `rolling replacement of ${REPLICAS} replicas: reads sent ${reads.length}, failed ${failedReads.length}` +

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, connect } from 'node:net';
-import { allPages } from '../support/http';
+import { allPages, type Api } from '../support/http';
 import { docker, type Stack } from '../support/stack';
 
 /** A host port that is free now, for a stack that must keep its port across a proxy restart. */
@@ -173,18 +173,18 @@ export async function timedFetch(url: string, init: RequestInit = {}, timeoutMs 
 }
 
 /** Opens an account through the proxy and returns its id. */
-export async function openAccount(baseUrl: string, name: string, openingBalance: number): Promise<number> {
-  const res = await fetch(`${baseUrl}/accounts`, {
+export async function openAccount(api: Api, name: string, openingBalance: number): Promise<number> {
+  const res = await fetch(`${api.baseUrl}/accounts`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { ...api.headers, 'Content-Type': 'application/json' },
     body: JSON.stringify({ name, openingBalance }),
   });
   if (res.status !== 201) throw new Error(`POST /accounts answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { id: number }).id;
 }
 
-async function balanceOf(baseUrl: string, id: number): Promise<number> {
-  const res = await fetch(`${baseUrl}/accounts/${id}`);
+async function balanceOf(api: Api, id: number): Promise<number> {
+  const res = await fetch(`${api.baseUrl}/accounts/${id}`, { headers: api.headers });
   if (res.status !== 200) throw new Error(`GET /accounts/${id} answered ${res.status}`);
   return ((await res.json()) as { balance: number }).balance;
 }
@@ -212,10 +212,10 @@ interface TransferOutcome extends FetchOutcome {
   readonly replay?: boolean;
 }
 
-async function sendTransfer(baseUrl: string, key: string, from: number, to: number): Promise<TransferOutcome> {
-  const outcome = await timedFetch(`${baseUrl}/transfers`, {
+async function sendTransfer(api: Api, key: string, from: number, to: number): Promise<TransferOutcome> {
+  const outcome = await timedFetch(`${api.baseUrl}/transfers`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
+    headers: { ...api.headers, 'Content-Type': 'application/json', 'Idempotency-Key': key },
     body: transferBody(from, to),
   });
   if (outcome.status !== 201) return outcome;
@@ -231,7 +231,7 @@ async function sendTransfer(baseUrl: string, key: string, from: number, to: numb
  * retried with that key after a retryable failure as a careful client would.
  */
 export async function transferLoad(options: {
-  readonly baseUrl: string;
+  readonly api: Api;
   readonly from: number;
   readonly to: number;
   readonly concurrency: number;
@@ -248,7 +248,7 @@ export async function transferLoad(options: {
       const key = randomUUID();
       let done = false;
       while (!done && more()) {
-        const outcome = await sendTransfer(options.baseUrl, key, options.from, options.to);
+        const outcome = await sendTransfer(options.api, key, options.from, options.to);
         load.attempts.push(outcome);
         if (outcome.transferId !== undefined) {
           load.acknowledged.set(key, outcome.transferId);
@@ -269,11 +269,11 @@ export async function transferLoad(options: {
 }
 
 /** Retries the keys a load left unacknowledged, once the fault is over. */
-export async function settle(load: TransferLoad, baseUrl: string, from: number, to: number): Promise<void> {
+export async function settle(load: TransferLoad, api: Api, from: number, to: number): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (load.pending.length > 0 && Date.now() < deadline) {
     const key = load.pending[0];
-    const outcome = await sendTransfer(baseUrl, key, from, to);
+    const outcome = await sendTransfer(api, key, from, to);
     load.attempts.push(outcome);
     if (outcome.transferId !== undefined) {
       load.acknowledged.set(key, outcome.transferId);
@@ -297,16 +297,15 @@ export interface StoredTransfers {
 }
 
 /** What the store holds for the two accounts of a transfer load, read through the api. */
-export async function storedTransfers(baseUrl: string, from: number, to: number): Promise<StoredTransfers> {
-  const ledgerOf = (id: number) =>
-    allPages<{ transferId: number; amount: number }>(baseUrl, `/accounts/${id}/transactions?limit=100`);
+export async function storedTransfers(api: Api, from: number, to: number): Promise<StoredTransfers> {
+  const ledgerOf = (id: number) => allPages<{ transferId: number; amount: number }>(api, `/accounts/${id}/transactions?limit=100`);
   const fromLedger = (await ledgerOf(from)).filter((e) => e.amount < 0);
   const toLedger = (await ledgerOf(to)).filter((e) => e.amount > 0);
   return {
     fromTransferIds: fromLedger.map((e) => e.transferId).sort((a, b) => a - b),
     toTransferIds: toLedger.map((e) => e.transferId).sort((a, b) => a - b),
-    fromBalance: await balanceOf(baseUrl, from),
-    toBalance: await balanceOf(baseUrl, to),
+    fromBalance: await balanceOf(api, from),
+    toBalance: await balanceOf(api, to),
   };
 }
 

@@ -18,19 +18,20 @@ const containerOf = (service: string) => stack().compose.getContainer(`${service
 
 describe('postgres restarted under write load', () => {
   it('answers 503 with Retry-After while it is down, then writes again with no api restart, losing nothing', async () => {
-    const { baseUrl } = stack();
+    const api = stack();
+    const { baseUrl } = api;
     const apiId = containerOf('api');
     const before = await inspect('container', apiId);
     const opening = 1_000_000;
-    const from = await openAccount(baseUrl, 'pg-restart-from', opening);
-    const to = await openAccount(baseUrl, 'pg-restart-to', 0);
+    const from = await openAccount(api, 'pg-restart-from', opening);
+    const to = await openAccount(api, 'pg-restart-to', 0);
 
     let stoppedAt = 0;
     let startedAt = 0;
     const whileDown: FetchOutcome[] = [];
     const [load] = await Promise.all([
       transferLoad({
-        baseUrl,
+        api,
         from,
         to,
         concurrency: 6,
@@ -45,7 +46,7 @@ describe('postgres restarted under write load', () => {
         await stack().composeCli('stop', '--timeout', '10', 'postgres');
         // Bounded: a handful of probes while the database is away.
         for (let i = 0; i < 5; i++) {
-          whileDown.push(await timedFetch(`${baseUrl}/accounts/${from}`));
+          whileDown.push(await timedFetch(`${baseUrl}/accounts/${from}`, { headers: api.headers }));
           whileDown.push(await timedFetch(`${baseUrl}/health`));
           await sleep(300);
         }
@@ -54,8 +55,8 @@ describe('postgres restarted under write load', () => {
         startedAt = Date.now();
       })(),
     ]);
-    await settle(load, baseUrl, from, to);
-    const stored = await storedTransfers(baseUrl, from, to);
+    await settle(load, api, from, to);
+    const stored = await storedTransfers(api, from, to);
     console.info(`postgres stopped for ${startedAt - stoppedAt} ms: ${describeLoad(load, stored)}`);
 
     for (const answer of whileDown) {

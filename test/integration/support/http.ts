@@ -1,3 +1,10 @@
+/** Where requests go: the published proxy port, with the key's Authorization header. */
+export interface Api {
+  readonly baseUrl: string;
+  /** `Authorization: Bearer <key>`; a Stack's are its admin key's. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 /** JSON over fetch against the published proxy port, the way curl does it. */
 export interface JsonResponse<T = any> {
   readonly status: number;
@@ -6,13 +13,14 @@ export interface JsonResponse<T = any> {
 }
 
 export async function call<T = any>(
-  baseUrl: string,
+  api: Api,
   method: string,
   path: string,
   body?: unknown,
-  headers: Record<string, string> = {},
+  extraHeaders: Record<string, string> = {},
 ): Promise<JsonResponse<T>> {
-  const res = await fetch(`${baseUrl}${path}`, {
+  const headers = { ...api.headers, ...extraHeaders };
+  const res = await fetch(`${api.baseUrl}${path}`, {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -23,14 +31,17 @@ export async function call<T = any>(
 }
 
 /** Every item of a paginated list, following `next` links (bounded, in case a bug loops). */
-export async function allPages<T>(baseUrl: string, first: string, maxPages = 1_000): Promise<T[]> {
+export async function allPages<T>(api: Api, first: string, maxPages = 1_000): Promise<T[]> {
   const items: T[] = [];
   let next: string | null = first;
   for (let page = 0; next && page < maxPages; page++) {
-    const res: JsonResponse<{ data: T[]; next: string | null }> = await call(baseUrl, 'GET', next);
+    const res: JsonResponse<{ data: T[]; next: string | null }> = await call(api, 'GET', next);
     if (res.status !== 200) throw new Error(`GET ${next} answered ${res.status}: ${JSON.stringify(res.body)}`);
     items.push(...res.body.data);
     next = res.body.next;
   }
   return items;
 }
+
+/** The Authorization header for a key. */
+export const bearer = (key: string): Record<string, string> => ({ Authorization: `Bearer ${key}` });

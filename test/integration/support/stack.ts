@@ -1,9 +1,11 @@
-import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DockerComposeEnvironment, type StartedDockerComposeEnvironment } from 'testcontainers';
 import { compose as composeIn, containerLogs, docker as dockerCli, jsonLines, REPO_ROOT } from '../../support/docker.ts';
 import { composeFiles, PROJECTS, type StackStore } from '../../support/projects.ts';
+import { generateKey } from '../../../apps/accounts-api/src/auth/api-key.ts';
+import { bearer, type Api } from './http.ts';
 
 export { eventually, inspect, REPO_ROOT, waitHealthy } from '../../support/docker.ts';
 export type { StackStore } from '../../support/projects.ts';
@@ -19,17 +21,24 @@ const PROXY_CONTAINER_PORT = 8080;
  */
 export const STACK_STORE: StackStore = process.env.STACK_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
-/** A running copy of compose.yaml, reached the way a user reaches it: the published proxy port. */
-export interface Stack {
+/**
+ * A running copy of compose.yaml, reached the way a user reaches it: the
+ * published proxy port. As an Api it calls with its admin key.
+ */
+export interface Stack extends Api {
   readonly compose: StartedDockerComposeEnvironment;
   /** The published proxy port on 127.0.0.1; it changes after `down` and `up`. */
   readonly baseUrl: string;
   /** A private copy of the seed folder, bind-mounted into the api in place of data/seed. */
   readonly seedFile: string;
+  /** The admin key the stack started with, as a bootstrap secret (BOOTSTRAP_ADMIN_KEY_FILE). */
+  readonly adminKey: string;
   readonly project: string;
   readonly store: StackStore;
   /** `docker compose` on this stack, with the same file and environment it was started with. */
   composeCli(...args: string[]): Promise<string>;
+  /** A new key made with `dist/cli/keys.js create` in an api container; its answer's last line. */
+  createKey(name: string, scope: 'read' | 'write' | 'admin'): Promise<string>;
   /** `docker compose down` (with `-v` when asked) and `up -d --wait` again, as a user would. */
   recreate(options?: { removeVolumes?: boolean; upArgs?: string[] }): Promise<void>;
   stop(): Promise<void>;
@@ -48,9 +57,19 @@ export async function startStack({ env = {}, overrides = [] }: StackOptions = {}
   chmodSync(seedDir, 0o755);
   const seedFile = join(seedDir, 'accounts.json');
   copyFileSync(SEED_FILE, seedFile);
+  // Compose bind-mounts a secret's file as it is: readable by the api's user
+  // inside, in a folder only this user opens outside.
+  const secretsDir = mkdtempSync(join(tmpdir(), 'accounts-secrets-'));
+  const adminKey = generateKey();
+  const adminKeyFile = join(secretsDir, 'admin-key');
+  writeFileSync(adminKeyFile, `${adminKey}\n`, { mode: 0o644 });
+  const cleanUp = () => {
+    rmSync(seedDir, { recursive: true, force: true });
+    rmSync(secretsDir, { recursive: true, force: true });
+  };
 
   // Port 0: the engine picks a free host port, so a stack on 5000 can keep running.
-  const environment = { PROXY_PORT: '0', SEED_DIR: seedDir, ...env };
+  const environment = { PROXY_PORT: '0', SEED_DIR: seedDir, BOOTSTRAP_ADMIN_KEY_FILE: adminKeyFile, ...env };
   const files = composeFiles(STACK_STORE, ...overrides);
   let compose: StartedDockerComposeEnvironment;
   try {
@@ -61,7 +80,7 @@ export async function startStack({ env = {}, overrides = [] }: StackOptions = {}
       .withStartupTimeout(150_000)
       .up();
   } catch (error) {
-    rmSync(seedDir, { recursive: true, force: true });
+    cleanUp();
     throw error;
   }
 
@@ -70,10 +89,16 @@ export async function startStack({ env = {}, overrides = [] }: StackOptions = {}
     compose,
     baseUrl: `http://127.0.0.1:${port}`,
     seedFile,
+    adminKey,
+    headers: bearer(adminKey),
     project: PROJECT,
     store: STACK_STORE,
     composeCli(...args: string[]) {
       return composeIn(PROJECT, files, args, { env: environment });
+    },
+    async createKey(name: string, scope: string) {
+      const out = await stack.composeCli('exec', '-T', 'api', 'node', 'dist/cli/keys.js', 'create', '--name', name, '--scope', scope);
+      return out.trimEnd().split('\n').at(-1)!;
     },
     async recreate({ removeVolumes = false, upArgs = [] }: { removeVolumes?: boolean; upArgs?: string[] } = {}) {
       await stack.composeCli('down', '--timeout', '10', ...(removeVolumes ? ['--volumes'] : []));
@@ -84,7 +109,7 @@ export async function startStack({ env = {}, overrides = [] }: StackOptions = {}
     },
     async stop() {
       await compose.down({ removeVolumes: true, timeout: 10_000 });
-      rmSync(seedDir, { recursive: true, force: true });
+      cleanUp();
     },
   };
   return stack;
