@@ -11,12 +11,15 @@
 #   PULL_TIMEOUT   seconds to wait for `docker pull` before building a stand-in (default 20)
 #
 # Needs root, docker, npm, and debootstrap when a stand-in is built.
-# Idempotent: an image that exists is left alone.
+# Idempotent: an image that exists is left alone, but for a stand-in nginx
+# without njs (see nginx_lacks_njs).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 standin_label=org.opencontainers.image.description
 standin_note="Local stand-in built by docker/offline/build-base-images.sh; not the official image"
+# docker/proxy/nginx.conf loads it; the official image ships it at this path.
+njs_module=/usr/lib/nginx/modules/ngx_http_js_module.so
 
 log() { printf '[base-images] %s\n' "$*" >&2; }
 
@@ -75,12 +78,14 @@ build_node() {
 }
 
 # The official nginx image: user nginx (101), /etc/nginx/conf.d, logs to
-# stdout and stderr, SIGQUIT for a graceful stop. Debian forky ships an nginx
-# new enough for `resolve` in upstream servers (1.27.3+); bookworm's debootstrap
-# has no forky script, and sid's fits.
+# stdout and stderr, njs at the official image's module path, SIGQUIT for a
+# graceful stop. Debian forky ships an nginx new enough for `resolve` in
+# upstream servers (1.27.3+); bookworm's debootstrap has no forky script, and
+# sid's fits.
 build_nginx() {
   local image=$1 dir
-  dir=$(bootstrap forky sid nginx)
+  dir=$(bootstrap forky sid nginx,libnginx-mod-http-js)
+  [[ -f $dir$njs_module ]] || { log "no $njs_module in $dir"; exit 1; }
   chroot "$dir" groupadd --system --gid 101 nginx
   chroot "$dir" useradd --system --uid 101 --gid nginx --no-create-home \
     --home /nonexistent --shell /bin/false nginx
@@ -151,10 +156,28 @@ build_postgres() {
     --change 'CMD ["postgres"]'
 }
 
+# Stand-ins built before the proxy needed njs lack its module, and a present
+# image is otherwise never rebuilt, so such a stand-in is replaced. Any other
+# image without it (a mirror's own build, say) is not ours to replace.
+nginx_lacks_njs() {
+  local image=$1
+  [[ $image == nginx:* ]] || return 1
+  ! docker run --rm --network none --entrypoint test "$image" -f "$njs_module"
+}
+
 ensure() {
   local image=$1
   if docker image inspect "$image" >/dev/null 2>&1; then
-    log "$image is present"; return
+    if ! nginx_lacks_njs "$image"; then
+      log "$image is present"; return
+    fi
+    if [[ $(docker image inspect --format "{{ index .Config.Labels \"$standin_label\" }}" "$image") != "$standin_note" ]]; then
+      log "$image has no $njs_module, which docker/proxy/nginx.conf loads, and is not a stand-in built here"
+      exit 1
+    fi
+    log "$image is a stand-in without $njs_module; building it again"
+    build_nginx "$image"
+    return
   fi
   if timeout "${PULL_TIMEOUT:-20}" docker pull --quiet "$image" >/dev/null 2>&1; then
     log "pulled $image"; return

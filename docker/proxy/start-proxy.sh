@@ -1,11 +1,14 @@
 #!/bin/sh
-# Writes the per-client rate limit that nginx.conf includes from /tmp/nginx/
-# (the root filesystem is read-only; /tmp is a tmpfs), then runs the command,
-# nginx by default. The official image's envsubst templates are not used: the
-# stand-in base image has neither envsubst nor /docker-entrypoint.sh.
+# Writes the per-client rate limit and the failed-authentication gate that
+# nginx.conf includes from /tmp/nginx/ (the root filesystem is read-only; /tmp
+# is a tmpfs), then runs the command, nginx by default. The official image's
+# envsubst templates are not used: the stand-in base image has neither
+# envsubst nor /docker-entrypoint.sh.
 #
 #   PROXY_RATE_LIMIT  requests per second per client address, as `<N>r/s`, or `off` (default 50r/s)
 #   PROXY_RATE_BURST  requests a client may send above that rate before it gets 429s (default 100)
+#   PROXY_AUTH_FAILURES  failed authentications per client address within 60 s
+#                     before its requests with Authorization get 429s, or `off` (default 10)
 # Unset or empty means the default.
 set -eu
 
@@ -16,6 +19,10 @@ fail() {
 
 rate="${PROXY_RATE_LIMIT:-50r/s}"
 burst="${PROXY_RATE_BURST:-100}"
+auth_failures="${PROXY_AUTH_FAILURES:-10}"
+# Seconds. An address's failures count from its first one for this long, and
+# once it has too many it is refused until then.
+auth_window=60
 dir=/tmp/nginx
 
 case "$burst" in
@@ -35,6 +42,32 @@ else
   # 1 MiB holds the state of about 16,000 client addresses.
   echo "limit_req_zone \$binary_remote_addr zone=per_client:1m rate=$rate;" >"$dir/rate-limit-zone.conf"
   echo "limit_req zone=per_client burst=$burst nodelay;" >"$dir/rate-limit.conf"
+fi
+
+if [ "$auth_failures" = off ]; then
+  for f in auth-failures-zone.conf auth-failures.conf auth-failures-count.conf; do
+    echo '# PROXY_AUTH_FAILURES=off' >"$dir/$f"
+  done
+else
+  case "$auth_failures" in
+    [1-9]*) case "$auth_failures" in *[!0-9]*) failures_ok=no ;; *) failures_ok=yes ;; esac ;;
+    *) failures_ok=no ;;
+  esac
+  [ "$failures_ok" = yes ] || fail "PROXY_AUTH_FAILURES must be a whole number >= 1, or off, not '$auth_failures'"
+  # 1 MiB holds the counts of thousands of client addresses; past that the
+  # oldest are dropped (evict) rather than new failures going uncounted.
+  cat >"$dir/auth-failures-zone.conf" <<EOF
+js_shared_dict_zone zone=auth_failures:1m type=number timeout=${auth_window}s evict;
+js_var \$auth_failures_limit $auth_failures;
+js_var \$auth_failures_window $auth_window;
+EOF
+  cat >"$dir/auth-failures.conf" <<'EOF'
+if ($auth_gate_wait) {
+  set $auth_gate_retry_after $auth_gate_wait;
+  return 429 '{"statusCode":429,"error":"Too Many Requests","message":"Too many failed authentications from this client; retry after the time in Retry-After","requestId":"$req_id"}';
+}
+EOF
+  echo 'js_header_filter auth_failures.count;' >"$dir/auth-failures-count.conf"
 fi
 
 exec "$@"
