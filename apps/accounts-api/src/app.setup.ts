@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { json, NextFunction, Request, Response } from 'express';
+import { answerClientErrors } from './common/http/client-error';
 import { refuseProtoKeys, verifyJsonBody } from './common/http/json-body';
 import { DrainService } from './health/drain.service';
 import { setupOpenApi } from './openapi/openapi';
@@ -29,5 +30,6 @@ export function configureApp(app: NestExpressApplication): void {
     if (drain.draining) res.setHeader('Connection', 'close');
     next();
   });
+  answerClientErrors(app.getHttpServer());
   setupOpenApi(app);
 }

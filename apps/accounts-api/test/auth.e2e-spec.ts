@@ -47,6 +47,21 @@ function expectUnauthenticated(res: request.Response): void {
   });
 }
 
+/** Sends `head` (request line and headers, each ending in CRLF) as raw bytes, and reads the whole answer. */
+async function rawRequest(t: TestApp, head: string): Promise<{ head: string; body: any }> {
+  const server = t.server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    socket.end(`${head}Connection: close\r\n\r\n`);
+    const answer = (await socket.toArray()).join('');
+    const split = answer.indexOf('\r\n\r\n');
+    return { head: answer.slice(0, split), body: JSON.parse(answer.slice(split + 4)) };
+  } finally {
+    server.close();
+  }
+}
+
 describe('access control (e2e)', () => {
   let t: TestApp;
 
@@ -123,20 +138,19 @@ describe('access control (e2e)', () => {
 
   it('refuses a request that carries two Authorization headers, even when the first is valid', async () => {
     // HTTP clients send one header per name; a raw request sends both.
-    const server = t.server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    try {
-      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
-      socket.end(
-        `GET /accounts/1 HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer ${t.adminKey}\r\n` +
-          'Authorization: Bearer x\r\nConnection: close\r\n\r\n',
-      );
-      const answer = (await socket.toArray()).join('');
-      expect(answer).toMatch(/^HTTP\/1.1 401 /);
-      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).message).toBe(UNAUTHENTICATED);
-    } finally {
-      server.close();
-    }
+    const answer = await rawRequest(
+      t,
+      `GET /accounts/1 HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer ${t.adminKey}\r\nAuthorization: Bearer x\r\n`,
+    );
+    expect(answer.head).toMatch(/^HTTP\/1.1 401 /);
+    expect(answer.body.message).toBe(UNAUTHENTICATED);
+  });
+
+  it("answers a header Node's parser refuses (a control character) in the error shape, with the proxy's request id", async () => {
+    const answer = await rawRequest(t, 'GET /accounts/1 HTTP/1.1\r\nHost: test\r\nX-Request-Id: proxy-7\r\nAuthorization: Bearer a\x01b\r\n');
+    expect(answer.head).toMatch(/^HTTP\/1.1 400 /);
+    expect(answer.head).toMatch(/\r\nx-request-id: proxy-7\r\n/i);
+    expect(answer.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(/^The request is not valid HTTP/), requestId: 'proxy-7' });
   });
 
   it('takes the scheme in any case and a key between spaces', async () => {

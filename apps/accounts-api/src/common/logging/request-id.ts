@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 // Ids end up in log lines and response headers, so only plain tokens are kept.
-const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Keeps the caller's (the proxy's) request id when it is a plain token, makes
