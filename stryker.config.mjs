@@ -1,4 +1,4 @@
-// StrykerJS: mutation testing of the domain, rules, idempotency and store code
+// StrykerJS: mutation testing of the domain, rules, idempotency, store and API key code
 // against the unit specs. Run it with `npm run test:mutation`
 // (test/mutation/run.mts), which starts the one PostgreSQL the store specs use.
 // @ts-check
@@ -34,6 +34,9 @@ export default {
     'apps/accounts-api/src/store/sqlite/*.ts',
     'apps/accounts-api/src/store/postgres/*.ts',
     'apps/accounts-api/src/store/migrations/migrator.ts',
+    'apps/accounts-api/src/auth/api-key.ts',
+    'apps/accounts-api/src/auth/scope.ts',
+    'apps/accounts-api/src/auth/api-keys.service.ts',
     '!**/*.spec.ts',
   ],
   // None of these is pure wiring: even sqlite.store.ts and postgres.store.ts

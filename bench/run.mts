@@ -22,7 +22,7 @@ import { describeMachine, describeRevision } from './machine.mts';
 import { MEMORY_METHOD, peakMemoryDuring, sampleMemory } from './memory.mts';
 import { judge, median, missingFigures, render, type LoadRow, type Report, type Settings, type Way } from './report.mts';
 import { jsonLines } from '../test/support/docker.ts';
-import { REPO_ROOT, compose, composeModel, containerIds, publishedUrl, tearDown, useStore } from './stack.mts';
+import { BENCH_KEY, REPO_ROOT, compose, composeModel, containerIds, publishedUrl, tearDown, useStore } from './stack.mts';
 
 const { values: args } = parseArgs({
   options: {
@@ -58,11 +58,13 @@ const elapsed = () => `${((Date.now() - startedAt.getTime()) / 1000).toFixed(1)}
 const log = (message: string) => process.stderr.write(`bench [${elapsed().padStart(7)}]: ${message}\n`);
 const problems: string[] = [];
 
+const AUTHORIZATION = { authorization: `Bearer ${BENCH_KEY}` };
+
 function workloads(a: number, b: number): Workload[] {
-  const json = { 'content-type': 'application/json' };
+  const json = { ...AUTHORIZATION, 'content-type': 'application/json' };
   return [
     { name: 'POST /', requests: [{ method: 'POST', path: '/' }] },
-    { name: 'GET /accounts/:id', requests: [{ method: 'GET', path: `/accounts/${a}` }] },
+    { name: 'GET /accounts/:id', requests: [{ method: 'GET', path: `/accounts/${a}`, headers: AUTHORIZATION }] },
     {
       name: 'POST /transfers',
       requests: [
@@ -116,7 +118,7 @@ function checkResponses(label: string, result: LoadResult): void {
 async function createAccount(baseUrl: string, name: string): Promise<number> {
   const response = await fetch(`${baseUrl}/accounts`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...AUTHORIZATION, 'content-type': 'application/json' },
     body: JSON.stringify({ name, openingBalance: OPENING_BALANCE }),
     signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
   });

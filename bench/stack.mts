@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKey } from '../apps/accounts-api/src/auth/api-key.ts';
 import { compose as composeIn, docker as dockerCli, REPO_ROOT, type DockerOptions } from '../test/support/docker.ts';
 import { composeFiles, PROJECTS, type StackStore } from '../test/support/projects.ts';
 
@@ -14,11 +18,23 @@ export function useStore(next: StackStore): void {
 const COMMAND_TIMEOUT_MS = 120_000;
 
 /**
+ * The admin key every bench stack starts with, handed in as the bootstrap
+ * secret: the measured routes other than POST / need a key, and checking it
+ * is part of what a request costs.
+ */
+export const BENCH_KEY = generateKey();
+const secretsDir = mkdtempSync(join(tmpdir(), 'accounts-bench-'));
+const keyFile = join(secretsDir, 'admin-key');
+// Compose bind-mounts the file as it is: readable by the api's user, in a folder only this user opens.
+writeFileSync(keyFile, `${BENCH_KEY}\n`, { mode: 0o644 });
+process.once('exit', () => rmSync(secretsDir, { recursive: true, force: true }));
+
+/**
  * The compose environment is pinned where it changes the figures, so that a
  * `.env` beside compose.yaml cannot make one run log more than another.
  * Base image overrides (NODE_IMAGE, NGINX_IMAGE) still pass through.
  */
-const COMPOSE_ENV = { LOG_LEVEL: 'info' };
+const COMPOSE_ENV = { LOG_LEVEL: 'info', BOOTSTRAP_ADMIN_KEY_FILE: keyFile };
 
 export interface CommandOptions {
   timeoutMs?: number;

@@ -7,8 +7,10 @@
 #
 #   PROXY_RATE_LIMIT  requests per second per client address, as `<N>r/s`, or `off` (default 50r/s)
 #   PROXY_RATE_BURST  requests a client may send above that rate before it gets 429s (default 100)
-#   PROXY_AUTH_FAILURES  failed authentications per client address within 60 s
+#   PROXY_AUTH_FAILURES  failed authentications per client address within the window
 #                     before its requests with Authorization get 429s, or `off` (default 10)
+#   PROXY_AUTH_WINDOW  that window in seconds (default 60): failures count from an
+#                     address's first one for this long, and a refused address waits it out
 # Unset or empty means the default.
 set -eu
 
@@ -20,9 +22,7 @@ fail() {
 rate="${PROXY_RATE_LIMIT:-50r/s}"
 burst="${PROXY_RATE_BURST:-100}"
 auth_failures="${PROXY_AUTH_FAILURES:-10}"
-# Seconds. An address's failures count from its first one for this long, and
-# once it has too many it is refused until then.
-auth_window=60
+auth_window="${PROXY_AUTH_WINDOW:-60}"
 dir=/tmp/nginx
 
 case "$burst" in
@@ -54,6 +54,11 @@ else
     *) failures_ok=no ;;
   esac
   [ "$failures_ok" = yes ] || fail "PROXY_AUTH_FAILURES must be a whole number >= 1, or off, not '$auth_failures'"
+  case "$auth_window" in
+    [1-9]*) case "$auth_window" in *[!0-9]*) window_ok=no ;; *) window_ok=yes ;; esac ;;
+    *) window_ok=no ;;
+  esac
+  [ "$window_ok" = yes ] || fail "PROXY_AUTH_WINDOW must be a whole number of seconds >= 1, not '$auth_window'"
   # 1 MiB holds the counts of thousands of client addresses; past that the
   # oldest are dropped (evict) rather than new failures going uncounted.
   cat >"$dir/auth-failures-zone.conf" <<EOF

@@ -1,6 +1,7 @@
 import { generateKey } from '../../apps/accounts-api/src/auth/api-key.ts';
 import { bearer, call } from './support/http';
-import { inspect, useStack } from './support/stack';
+import { jsonLines } from '../support/docker.ts';
+import { eventually, inspect, useStack } from './support/stack';
 
 // Every request here comes from one address: the proxy's rate limit and
 // failed-authentication limit are specs of their own (faults/).
@@ -81,6 +82,13 @@ describe('API keys, through the proxy', () => {
     expect(moved.body.createdBy).toBe('payroll');
     const ledger = await call(as(reader), 'GET', `/accounts/3/transactions`);
     expect(ledger.body.data.at(-1)).toMatchObject({ transferId: moved.body.id, createdBy: 'payroll' });
+
+    // The api's access line names the key too (its name, never the key).
+    const id = moved.headers.get('x-request-id');
+    const line = await eventually(async () =>
+      jsonLines(await stack().composeCli('logs', '--no-log-prefix', 'api')).find((l) => l.req?.id === id && l.res),
+    );
+    expect(line).toMatchObject({ apiKey: 'payroll', res: { statusCode: 201 } });
   });
 
   it('revokes a key on every replica within a second, whichever replica revoked it', async () => {

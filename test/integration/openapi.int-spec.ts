@@ -29,15 +29,26 @@ describe('OpenAPI through the proxy', () => {
       await browser?.close();
     });
 
-    it('runs "Try it out" on GET /accounts and shows the seed accounts', async () => {
+    it('authorises with a key, then runs "Try it out" on GET /accounts, a protected route, and shows the seed accounts', async () => {
+      const key = await stack().createKey('swagger-ui', 'read');
       const page = await browser.newPage();
       const failed: string[] = [];
+      const sent: (string | undefined)[] = [];
       page.on('requestfailed', (request) => failed.push(request.url()));
       page.on('console', (message) => {
         if (message.type() === 'error') failed.push(message.text());
       });
+      page.on('request', (request) => {
+        if (new URL(request.url()).pathname === '/accounts') sent.push(request.headers().authorization);
+      });
 
       await page.goto(`${stack().baseUrl}/docs`);
+      await page.locator('.auth-wrapper .authorize').click();
+      const dialog = page.locator('.modal-ux');
+      await dialog.locator('input').fill(key);
+      await dialog.getByRole('button', { name: 'Apply credentials' }).click();
+      await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+
       const operation = page.locator('#operations-accounts-AccountsController_list');
       await operation.locator('.opblock-summary').click();
       await operation.getByRole('button', { name: 'Try it out' }).click();
@@ -50,6 +61,7 @@ describe('OpenAPI through the proxy', () => {
       expect(await operation.locator('.live-responses-table .response .response-col_status').first().textContent()).toBe(
         '200',
       );
+      expect(sent).toEqual([`Bearer ${key}`]);
       expect(failed).toEqual([]);
     });
   });
