@@ -155,9 +155,14 @@ async function upAndTime(): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+/**
+ * Adds api replicas and touches nothing else: without --no-recreate, an image
+ * tag rebuilt meanwhile by another project on this engine (the tags are
+ * compose.yaml's, shared) would recreate the proxy on a new port.
+ */
 async function scaleApi(replicas: number): Promise<void> {
   await compose(
-    ['up', '--detach', '--wait', '--wait-timeout', String(WAIT_TIMEOUT_SECONDS), '--no-build', '--scale', `api=${replicas}`],
+    ['up', '--detach', '--wait', '--wait-timeout', String(WAIT_TIMEOUT_SECONDS), '--no-build', '--no-recreate', '--scale', `api=${replicas}`],
     { signal },
   );
 }
@@ -269,6 +274,8 @@ async function main(): Promise<number> {
 try {
   process.exitCode = await main();
 } catch (error) {
-  log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  // fetch() says only "fetch failed"; the reason (refused, reset, timed out) is its cause.
+  const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+  log(`failed: ${error instanceof Error ? error.message : String(error)}${cause}`);
   process.exitCode = 1;
 }
