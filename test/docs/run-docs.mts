@@ -6,11 +6,13 @@
  * these pages true"). In short: ```console blocks, `$ ` starts a command, the
  * lines under it are output that must appear (in any order, `…` matching any
  * text), and an HTML comment just above a block can say `not run: <reason>`,
- * `teardown` or `timeout: <seconds>`.
+ * `teardown` or `timeout: <seconds>`. Variables a command exports are there for
+ * the commands after it, as in one terminal.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROJECTS } from '../support/projects.ts';
@@ -184,13 +186,43 @@ function docsEnvironment(): NodeJS.ProcessEnv {
 }
 const ENV = docsEnvironment();
 
+/**
+ * The exported variables of the commands run so far, as `export -p` wrote
+ * them, in a directory of the runner's own (mkdtemp makes it 0700): the docs
+ * keep API keys in variables, and the file is removed when the run ends.
+ */
+let stateFile: string | undefined;
+
+function openShellState(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'accounts-docs-shell-'));
+  stateFile = join(dir, 'exports.sh');
+  writeFileSync(stateFile, '', { mode: 0o600 });
+  return dir;
+}
+
+/**
+ * Runs a command as the next line typed into one terminal: the exports of
+ * the commands before it are sourced first, and its own are written back on
+ * the way out, whatever its status. The shell's own bookkeeping (PWD, SHLVL,
+ * `_`) is left out, so a `cd` does not carry, as it would not in a fresh tab.
+ * The state file's path and the command reach bash as arguments, never as
+ * part of the script, so no quoting can break them.
+ */
+const WRAPPER = [
+  '__docs_state=$1; __docs_command=$2; shift 2',
+  '. "$__docs_state"',
+  `trap 'export -p | grep -Ev "^declare -x (PWD|OLDPWD|SHLVL|_)(=|\\$)" >"$__docs_state"' EXIT`,
+  'eval "$__docs_command"',
+].join('\n');
+
 let running: ReturnType<typeof spawn> | undefined;
 
-/** Runs `bash -c text` from the repository root, with no stdin, killed (whole process group) after `timeoutS`. */
+/** Runs `text` in bash from the repository root, with no stdin, killed (whole process group) after `timeoutS`. */
 function sh(text: string, timeoutS: number): Promise<Outcome> {
   const started = Date.now();
+  const args = stateFile ? ['-c', WRAPPER, 'docs', stateFile, text] : ['-c', text];
   return new Promise((resolve) => {
-    const child = spawn('bash', ['-c', text], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('bash', args, { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     running = child;
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
@@ -231,8 +263,11 @@ function portInUse(port: number): Promise<boolean> {
   });
 }
 
+/** An API key in a failed command's output is shown as its prefix only: the log of a CI run is not a secret store. */
+const API_KEY = /acckey_[0-9a-f]+/g;
+
 function tail(output: string): string {
-  const lines = output.replace(ANSI, '').trimEnd().split(/\r\n|\r|\n/);
+  const lines = output.replace(ANSI, '').replace(API_KEY, `acckey_${ELLIPSIS}`).trimEnd().split(/\r\n|\r|\n/);
   const shown = lines.slice(-OUTPUT_TAIL_LINES);
   const cut = lines.length > shown.length ? [`    … (${lines.length - shown.length} earlier lines)`] : [];
   return [...cut, ...shown.map((l) => `    | ${l}`)].join('\n');
@@ -306,6 +341,16 @@ async function main(): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 
+  const stateDir = openShellState();
+  try {
+    return await runAll(commands, () => stoppedBy);
+  } finally {
+    stateFile = undefined;
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+async function runAll(commands: readonly Command[], stoppedBy: () => NodeJS.Signals | undefined): Promise<number> {
   log(`docs: ${commands.length} commands in docs/*.md and README.md; starting from a clean project ${PROJECT}`);
   await cleanUp(commands);
   if (await portInUse(PROXY_PORT)) {
@@ -318,7 +363,7 @@ async function main(): Promise<number> {
   const skipped = new Map<string, number>();
   try {
     for (const c of commands) {
-      if (stoppedBy) break;
+      if (stoppedBy()) break;
       const where = `${c.file}:${c.line}`;
       if (c.skipReason) {
         skipped.set(c.skipReason, (skipped.get(c.skipReason) ?? 0) + 1);
@@ -327,7 +372,7 @@ async function main(): Promise<number> {
       }
       log(`run  ${where} $ ${oneLine(c.text)}`);
       const result = await sh(c.text, c.timeoutS);
-      if (stoppedBy) break;
+      if (stoppedBy()) break;
       ran++;
       const problems: string[] = [];
       if (result.timedOut) problems.push(`timed out after ${c.timeoutS} s`);
@@ -352,7 +397,7 @@ async function main(): Promise<number> {
     `docs: ${ran} of ${commands.length} commands run, ${skippedCount} skipped` +
       `${reasons ? ` (${reasons})` : ''}, ${failed} failed`,
   );
-  if (stoppedBy) return 130;
+  if (stoppedBy()) return 130;
   return failed > 0 ? 1 : 0;
 }
 
