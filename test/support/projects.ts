@@ -26,6 +26,6 @@ export function composeFiles(store: StackStore, ...overrides: string[]): string[
   return ['compose.yaml', ...STORE_OVERRIDES[store], ...overrides];
 }
 
-/** Containers started by name outside compose (docs chapter 1), and testcontainers' own label. */
-export const NAMED_CONTAINERS = ['accounts-api-demo'] as const;
+/** Containers started by name outside compose (docs chapters 1 and 5), and testcontainers' own label. */
+export const NAMED_CONTAINERS = ['accounts-api-demo', 'secrets-demo'] as const;
 export const TESTCONTAINERS_LABEL = 'org.testcontainers=true';
