@@ -85,6 +85,18 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
     expect(KEY_CACHE_MS).toBeLessThan(1_000);
   });
 
+  it('refuses a revoked key at once on the replica that revoked it', async () => {
+    const { key } = await keys.create('ci', 'read');
+    const { key: other } = await keys.create('other', 'read');
+    await keys.authenticate(key);
+    await keys.authenticate(other);
+
+    await keys.revoke('ci');
+
+    expect(await reasonOf(keys.authenticate(key))).toBe('key "ci" is revoked');
+    expect(await keys.authenticate(other)).toMatchObject({ name: 'other' });
+  });
+
   it('revokes once: a second revoke keeps the first time; an unknown name is KeyNotFoundError', async () => {
     await keys.create('ci', 'read');
     const first = await keys.revoke('ci');

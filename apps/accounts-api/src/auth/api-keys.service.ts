@@ -76,6 +76,8 @@ export class ApiKeysService {
         .execute();
       const row = await trx.selectFrom('api_keys').select(COLUMNS).where('name', '=', name).executeTakeFirst();
       if (!row) throw new KeyNotFoundError(name);
+      // This replica refuses the key at once; the others within KEY_CACHE_MS.
+      for (const [lookupId, { record }] of this.cache) if (record.name === name) this.cache.delete(lookupId);
       return toApiKeyInfo(row);
     });
   }
