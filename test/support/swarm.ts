@@ -52,7 +52,7 @@ export async function prepareSwarm(): Promise<void> {
   if (labels?.[POSTGRES_LABEL] !== 'true') {
     if (!marker.leaveSwarm) marker.labelledNode = info.NodeID;
     writeMarker(marker);
-    await docker(['node', 'update', '--label-add', `${POSTGRES_LABEL}=true`, 'self']);
+    await docker(['node', 'update', '--label-add', `${POSTGRES_LABEL}=true`, info.NodeID]);
   }
 }
 
@@ -78,6 +78,10 @@ export async function removeSwarmStack(): Promise<void> {
   await quietly(['image', 'rm', ...SWARM.images]);
   const marker = readMarker();
   if (marker.labelledNode && info?.ControlAvailable) await quietly(['node', 'update', '--label-rm', POSTGRES_LABEL, marker.labelledNode]);
-  if (marker.leaveSwarm && info?.LocalNodeState === 'active') await quietly(['swarm', 'leave', '--force']);
+  if (marker.leaveSwarm && info?.LocalNodeState === 'active') {
+    await quietly(['swarm', 'leave', '--force']);
+    // Made by `docker swarm init`, and kept by `leave`.
+    await quietly(['network', 'rm', 'docker_gwbridge']);
+  }
   rmSync(MARKER_FILE, { force: true });
 }
