@@ -14,6 +14,20 @@ export const PROJECTS = {
   bench: 'accounts-stack-bench',
 } as const;
 
+/**
+ * The swarm spec's stack (test/swarm), deployed from compose.swarm.yaml, and
+ * everything it creates outside the stack: its secrets are named
+ * `<stack>_…` (docker/swarm/init-secrets.sh), its images `<stack>/…`, and
+ * the marker file says that the spec initialised the swarm and must leave it.
+ */
+export const SWARM = {
+  stack: 'accounts-swarm-it',
+  imagePrefix: 'accounts-swarm-it',
+  secrets: ['accounts-swarm-it_postgres_password', 'accounts-swarm-it_bootstrap_admin_key'],
+  images: ['accounts-swarm-it/api:it', 'accounts-swarm-it/api:broken', 'accounts-swarm-it/proxy:it'],
+  marker: 'accounts-swarm-it.swarm-created',
+} as const;
+
 /** The stores a stack can run on, and the compose files each adds to compose.yaml. */
 export type StackStore = 'sqlite' | 'postgres';
 export const STORE_OVERRIDES: Readonly<Record<StackStore, readonly string[]>> = {
