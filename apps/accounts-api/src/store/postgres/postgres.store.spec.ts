@@ -4,6 +4,8 @@ import { StoreUnavailableError } from '../store.errors';
 import { PostgresStore } from './postgres.store';
 
 /** What the contract specs (store.contract.spec.ts) cannot see through openStore: the pool's settings and its error listeners. */
+const NOW = new Date().toISOString();
+
 describe('PostgresStore', () => {
   let temp: TempStore;
   beforeEach(async () => (temp = await tempStore('postgres')));
@@ -28,11 +30,33 @@ describe('PostgresStore', () => {
     for (let waited = 0; waited < ms && !done(); waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
   };
 
-  it('limits lock waits to the busy timeout and statements to five times it, and names the api in each session', async () => {
-    const { rows } = await sql<{ lock: string; statement: string; name: string }>`
+  it('limits lock waits to the busy timeout, and statements and idle transactions to five times it, and names the api in each session', async () => {
+    const { rows } = await sql<{ lock: string; statement: string; idle: string; name: string }>`
       SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement,
+             current_setting('idle_in_transaction_session_timeout') AS idle,
              current_setting('application_name') AS name`.execute(temp.store.db);
-    expect(rows).toEqual([{ lock: '200ms', statement: '1s', name: 'accounts-api' }]);
+    expect(rows).toEqual([{ lock: '200ms', statement: '1s', idle: '1s', name: 'accounts-api' }]);
+  });
+
+  it('frees the row locks of a transaction its client left open, as a replica on a dead node does', async () => {
+    const other = temp.open(5_000);
+    try {
+      await temp.store.db.insertInto('accounts').values({ name: 'a', opening_balance: 0, balance: 0, created_at: NOW, updated_at: NOW }).execute();
+      const held = await temp.store.db.connection().execute(async (connection) => {
+        await sql`BEGIN`.execute(connection);
+        await sql`SELECT id FROM accounts FOR UPDATE`.execute(connection);
+        // Idle in the transaction, holding the lock, past the server's limit.
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        return sql`SELECT 1`.execute(connection).then(
+          () => 'still open',
+          (error: Error) => error.message,
+        );
+      });
+      expect(held).toMatch(/idle-in-transaction timeout|terminat|unavailable/i);
+      await expect(other.db.updateTable('accounts').set({ name: 'b' }).execute()).resolves.toBeDefined();
+    } finally {
+      await other.close();
+    }
   });
 
   it('names its dialect, and where it is without the password', async () => {

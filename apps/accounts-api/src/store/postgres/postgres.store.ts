@@ -60,8 +60,14 @@ export class PostgresStore extends Store {
       // Waiting longer for a connection than for a lock would hide an outage behind slow answers.
       connectionTimeoutMillis: options.busyTimeoutMs,
       idleTimeoutMillis: 30_000,
-      // Every session waits at most this long for a row lock, and a query never runs away.
-      options: `-c lock_timeout=${options.busyTimeoutMs} -c statement_timeout=${options.busyTimeoutMs * 5}`,
+      // Every session waits at most this long for a row lock, and a query never
+      // runs away. A transaction left open between statements, as by a replica
+      // whose node died mid-transfer (its socket is never closed, and TCP
+      // keepalive takes hours), is ended by the server, and with it the row
+      // locks that every other transfer on those accounts would wait on.
+      options:
+        `-c lock_timeout=${options.busyTimeoutMs} -c statement_timeout=${options.busyTimeoutMs * 5} ` +
+        `-c idle_in_transaction_session_timeout=${options.busyTimeoutMs * 5}`,
       application_name: 'accounts-api',
       types,
     });
