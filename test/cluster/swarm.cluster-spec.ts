@@ -29,6 +29,7 @@ import {
   onNode,
   POSTGRES_LABEL,
   POSTGRES_SERVICE,
+  postgresSessions,
   runningTasks,
   timed,
   timings,
@@ -150,6 +151,7 @@ describe('the stack on a three-node swarm', () => {
     });
     const stored = await storedTransfers(api, from, to);
     console.info(`kill of ${KILLED}: ${describeLoad(load, stored)}`);
+    if (load.pending.length > 0) console.info(`PostgreSQL's busy sessions:\n${await postgresSessions()}`);
 
     const nodes = await onNode(MANAGER, ['docker', 'node', 'ls', '--format', '{{.Hostname}} {{.Status}}']);
     expect(nodes).toContain(`${KILLED} Down`);

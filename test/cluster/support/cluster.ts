@@ -287,3 +287,16 @@ export async function apiLogLines(): Promise<{ node: string; lines: Record<strin
 export async function nodeLabels(node: string): Promise<Record<string, string>> {
   return JSON.parse(await onNode(MANAGER, ['docker', 'node', 'inspect', '--format', '{{json .Spec.Labels}}', node]));
 }
+
+/**
+ * PostgreSQL's client sessions that are not idle, from inside its task: after
+ * a failure, whether a session of a replica that is gone still holds row locks.
+ */
+export async function postgresSessions(): Promise<string> {
+  const [task] = (await runningTasks(POSTGRES_SERVICE)).filter((t) => t.container);
+  if (!task) return 'no running postgres task';
+  const query =
+    "select pid, client_addr, state, now() - xact_start as in_transaction_for, wait_event_type, left(query, 60) as query " +
+    "from pg_stat_activity where backend_type = 'client backend' and state <> 'idle' order by xact_start";
+  return onNode(task.node, ['docker', 'exec', task.container, 'psql', '-U', 'accounts', '-d', 'accounts', '-c', query]).catch((error) => String(error));
+}
