@@ -3,7 +3,10 @@
 # pulled, or, when no registry answers, built here as a labelled stand-in from
 # Debian packages and the npm registry. The images are the `ARG *_IMAGE=`
 # defaults in docker/*/Dockerfile and the `${*_IMAGE:-default}` defaults in the
-# top-level compose*.yaml files (services that run a published image as is).
+# top-level compose*.yaml files (services that run a published image as is),
+# and the images the test harnesses run themselves: the `_IMAGE ?? 'default'`
+# constants in test/support/projects.ts. Those are named accounts-stack/*,
+# which is no published image: they are always built here, never pulled.
 #
 # Usage: docker/offline/build-base-images.sh
 #   DEBIAN_MIRROR  mirror for debootstrap (default: the one this machine's apt
@@ -156,6 +159,26 @@ build_postgres() {
     --change 'CMD ["postgres"]'
 }
 
+# A node of test/cluster/'s swarm, a local image in the manner of docker:dind:
+# Debian trixie's Docker engine and CLI (swarm mode and `docker stack` are in
+# both), started by docker/offline/swarm-node-entrypoint.sh, with
+# /var/lib/docker a volume so that the inner engine's overlay2 sits on the
+# outer engine's disk rather than on the container's own overlay.
+build_swarm_node() {
+  local image=$1 dir
+  dir=$(bootstrap trixie trixie docker.io,docker-cli,iptables,ca-certificates,procps)
+  [[ -x $dir/usr/sbin/dockerd && -x $dir/usr/bin/docker ]] || { log "no dockerd or docker in $dir"; exit 1; }
+  # A machine behind a TLS-inspecting proxy needs its CAs inside the nodes too.
+  cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/ca-certificates.crt"
+  install -m 0755 "$repo/docker/offline/swarm-node-entrypoint.sh" "$dir/usr/local/bin/dockerd-entrypoint.sh"
+  import_rootfs "$dir" "$image" \
+    --change "ENV DOCKER_VERSION=$(chroot "$dir" dpkg-query -W -f '${Version}' docker.io)" \
+    --change 'VOLUME /var/lib/docker' \
+    --change 'STOPSIGNAL SIGTERM' \
+    --change 'ENTRYPOINT ["dockerd-entrypoint.sh"]' \
+    --change 'CMD []'
+}
+
 # Stand-ins built before the proxy needed njs lack its module, and a present
 # image is otherwise never rebuilt, so such a stand-in is replaced. Any other
 # image without it (a mirror's own build, say) is not ours to replace.
@@ -179,14 +202,18 @@ ensure() {
     build_nginx "$image"
     return
   fi
-  if timeout "${PULL_TIMEOUT:-20}" docker pull --quiet "$image" >/dev/null 2>&1; then
+  if [[ $image == accounts-stack/* ]]; then
+    log "building $image"
+  elif timeout "${PULL_TIMEOUT:-20}" docker pull --quiet "$image" >/dev/null 2>&1; then
     log "pulled $image"; return
+  else
+    log "$image cannot be pulled; building a stand-in"
   fi
-  log "$image cannot be pulled; building a stand-in"
   case $image in
     node:*) build_node "$image" ;;
     nginx:*) build_nginx "$image" ;;
     postgres:*) build_postgres "$image" ;;
+    accounts-stack/swarm-node:*) build_swarm_node "$image" ;;
     *) log "no stand-in recipe for $image"; exit 1 ;;
   esac
 }
@@ -202,6 +229,7 @@ list_images() {
       | { grep -oE '\$\{[A-Z0-9_]+_IMAGE:?-[^}$]+\}' || true; } \
       | sed -E 's/^\$\{[A-Z0-9_]+_IMAGE:?-(.+)\}$/\1/'
   done
+  sed -nE "s/.*process\.env\.[A-Z0-9_]+_IMAGE \?\? '([^']+)'.*/\1/p" "$repo/test/support/projects.ts"
 }
 
 mapfile -t images < <(list_images | sort -u)

@@ -2,13 +2,15 @@
  * Takes down whatever the test harnesses may have left running after a run
  * that was killed: every project in projects.ts with its volumes, the named
  * containers, the unit specs' PostgreSQL (testcontainers' reaper is off
- * here: its image is on a registry), and the swarm spec's stack, leaving the
- * swarm if that spec initialised it (swarm.ts). Quiet, and fine when nothing is there.
+ * here: its image is on a registry), the swarm spec's stack, leaving the
+ * swarm if that spec initialised it (swarm.ts), and test/cluster/'s swarm
+ * nodes with their engines' volumes and their network. Quiet, and fine when
+ * nothing is there.
  *
  *   node test/support/clean-up.mts
  */
 import { docker } from './docker.ts';
-import { NAMED_CONTAINERS, PROJECTS, TESTCONTAINERS_LABEL } from './projects.ts';
+import { CLUSTER, NAMED_CONTAINERS, PROJECTS, TESTCONTAINERS_LABEL } from './projects.ts';
 import { removeSwarmStack } from './swarm.ts';
 
 const quietly = (args: string[]) => docker(args, { timeoutMs: 60_000 }).catch(() => '');
@@ -20,3 +22,7 @@ await quietly(['rm', '--force', '--volumes', ...NAMED_CONTAINERS]);
 const leftovers = (await quietly(['ps', '--all', '--quiet', '--filter', `label=${TESTCONTAINERS_LABEL}`])).split('\n').filter(Boolean);
 if (leftovers.length > 0) await quietly(['rm', '--force', '--volumes', ...leftovers]);
 await removeSwarmStack().catch(() => undefined);
+const nodes = (await quietly(['ps', '--all', '--quiet', '--filter', `label=${CLUSTER.label}`])).split('\n').filter(Boolean);
+if (nodes.length > 0) await quietly(['rm', '--force', '--volumes', ...nodes]);
+const networks = (await quietly(['network', 'ls', '--quiet', '--filter', `label=${CLUSTER.label}`])).split('\n').filter(Boolean);
+if (networks.length > 0) await quietly(['network', 'rm', ...networks]);

@@ -43,3 +43,16 @@ export function composeFiles(store: StackStore, ...overrides: string[]): string[
 /** Containers started by name outside compose (docs chapters 1 and 5), and testcontainers' own label. */
 export const NAMED_CONTAINERS = ['accounts-api-demo', 'secrets-demo'] as const;
 export const TESTCONTAINERS_LABEL = 'org.testcontainers=true';
+
+/**
+ * test/cluster/'s swarm: its node containers (`<prefix>-1` the manager, then
+ * the workers), their network, and the image they run. The image is built by
+ * docker/offline/build-base-images.sh, which reads its default from here.
+ */
+export const CLUSTER = {
+  nodePrefix: 'accounts-stack-cluster-node',
+  network: 'accounts-stack-cluster',
+  /** Set on every node container and on the network, for clean-up.mts. */
+  label: 'org.accounts-stack.cluster=true',
+} as const;
+export const SWARM_NODE_IMAGE = process.env.SWARM_NODE_IMAGE ?? 'accounts-stack/swarm-node:trixie';
