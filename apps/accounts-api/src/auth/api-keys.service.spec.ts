@@ -85,11 +85,27 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
     expect(KEY_CACHE_MS).toBeLessThan(1_000);
   });
 
+  it('trusts a key row it read for KEY_CACHE_MS, and reads it again after', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'setTimeout'], now: new Date('2026-01-01T00:00:00Z') });
+    const { key } = await keys.create('ci', 'read');
+    await keys.authenticate(key);
+    // Revoked through another replica: this one has not read the row since.
+    await new ApiKeysService(temp.open(5_000)).revoke('ci');
+
+    jest.setSystemTime(new Date(Date.parse('2026-01-01T00:00:00Z') + KEY_CACHE_MS - 1));
+    expect(await keys.authenticate(key)).toMatchObject({ name: 'ci' });
+    jest.setSystemTime(new Date(Date.parse('2026-01-01T00:00:00Z') + KEY_CACHE_MS));
+    expect(await reasonOf(keys.authenticate(key))).toBe('key "ci" is revoked');
+  });
+
   it('refuses a revoked key at once on the replica that revoked it', async () => {
     const { key } = await keys.create('ci', 'read');
     const { key: other } = await keys.create('other', 'read');
     await keys.authenticate(key);
     await keys.authenticate(other);
+
+    // Revoked elsewhere: this replica's row for it stays trusted until it expires.
+    await new ApiKeysService(temp.open(5_000)).revoke('other');
 
     await keys.revoke('ci');
 
@@ -114,12 +130,12 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
 
     await keys.authenticate(key);
     expect(await lastUsed()).toBe('2026-01-01T00:00:00.000Z');
-    jest.setSystemTime(new Date('2026-01-01T00:00:30Z'));
+    jest.setSystemTime(new Date(Date.parse('2026-01-01T00:00:00Z') + LAST_USED_INTERVAL_MS - 1));
     await keys.authenticate(key);
     expect(await lastUsed()).toBe('2026-01-01T00:00:00.000Z');
-    jest.setSystemTime(Date.now() + LAST_USED_INTERVAL_MS);
+    jest.setSystemTime(new Date(Date.parse('2026-01-01T00:00:00Z') + LAST_USED_INTERVAL_MS));
     await keys.authenticate(key);
-    expect(await lastUsed()).toBe('2026-01-01T00:01:30.000Z');
+    expect(await lastUsed()).toBe('2026-01-01T00:01:00.000Z');
   });
 
   it('adopts a key made elsewhere once, and not under a name another key has', async () => {

@@ -122,10 +122,8 @@ export class ApiKeysService {
       .select(['id', 'name', 'scope', 'secret_sha256', 'revoked_at'])
       .where('lookup_id', '=', lookupId)
       .executeTakeFirst();
-    if (!row) {
-      this.cache.delete(lookupId);
-      return undefined;
-    }
+    // Rows are never deleted, so an id not found now was never cached.
+    if (!row) return undefined;
     const record: KeyRecord = {
       id: row.id,
       name: row.name,
@@ -141,8 +139,7 @@ export class ApiKeysService {
   /** Records the key's use, at most once a minute, off the request's path: a failed write is only logged. */
   private touch(record: KeyRecord): void {
     const now = Date.now();
-    const last = this.lastUsedWritten.get(record.id);
-    if (last !== undefined && now - last < LAST_USED_INTERVAL_MS) return;
+    if (now - (this.lastUsedWritten.get(record.id) ?? -Infinity) < LAST_USED_INTERVAL_MS) return;
     this.lastUsedWritten.set(record.id, now);
     this.store.db
       .updateTable('api_keys')
