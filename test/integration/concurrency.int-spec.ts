@@ -61,7 +61,7 @@ describe(`${CLIENTS} concurrent clients over ${REPLICAS} api replicas sharing on
 
   beforeAll(async () => {
     await stack().composeCli('up', '-d', '--wait', '--scale', `api=${REPLICAS}`);
-    // nginx re-resolves `api` every 5 s (resolver valid=5s).
+    // nginx re-resolves `api` every 2 s (resolver valid=2s).
     await new Promise((r) => setTimeout(r, 6_000));
     ids = [];
     for (const [i, openingBalance] of OPENING.entries()) {

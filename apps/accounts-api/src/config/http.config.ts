@@ -16,7 +16,7 @@ class HttpEnv {
 
   /**
    * How long the api keeps serving after SIGTERM before it closes: longer
-   * than the proxy keeps the api's addresses (resolver valid=5s in
+   * than the proxy keeps the api's addresses (resolver valid=2s in
    * docker/proxy/nginx.conf), so that nginx stops choosing this replica
    * before it goes. 0 closes at once.
    */

@@ -16,7 +16,7 @@ import { httpConfig, type HttpConfig } from '../config/http.config';
  * - for SHUTDOWN_DRAIN_MS it keeps serving the connections it has, each
  *   answer with `Connection: close`, so nginx drops them one by one after a
  *   complete answer instead of finding them closed under a request;
- * - the drain outlasts nginx's DNS cache (5 s), so nginx has stopped
+ * - the drain outlasts nginx's DNS cache (2 s), so nginx has stopped
  *   choosing this replica when the last idle connections are closed and
  *   Nest closes the server; requests in flight finish.
  *
