@@ -16,27 +16,11 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 // No reaper image without a registry; the loopback host for a local engine.
 import '../integration/support/testcontainers-env.ts';
+import { startPostgresServer } from '../support/postgres-server.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-// The same server as the unit specs' (postgres-container.ts), which .mts cannot import:
-// it is compiled by ts-jest as CommonJS, with extensionless imports.
-const POSTGRES_IMAGE = process.env.POSTGRES_IMAGE ?? 'postgres:17';
-const PASSWORD = 'unit-tests-only';
-
-async function startPostgres(): Promise<StartedTestContainer> {
-  return new GenericContainer(POSTGRES_IMAGE)
-    .withEnvironment({ POSTGRES_PASSWORD: PASSWORD })
-    .withExposedPorts(5432)
-    .withWaitStrategy(Wait.forSuccessfulCommand('pg_isready -h 127.0.0.1 -U postgres'))
-    .withTmpFs({ '/var/lib/postgresql/data': 'rw' })
-    // Two Stryker workers, each running the store specs with their own pools and databases.
-    .withCommand(['postgres', '-c', 'fsync=off', '-c', 'max_connections=300'])
-    .withStartupTimeout(120_000)
-    .start();
-}
 
 function runStryker(env: NodeJS.ProcessEnv): Promise<number> {
   // The package's exports do not include its bin; package.json names it there.
@@ -51,13 +35,13 @@ function runStryker(env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 const started = Date.now();
-const postgres = await startPostgres();
+// Two Stryker workers, each running the store specs with their own pools and databases.
+const postgres = await startPostgresServer(300);
 let status = 1;
 try {
-  const url = `postgres://postgres:${PASSWORD}@127.0.0.1:${postgres.getMappedPort(5432)}/postgres`;
-  status = await runStryker({ ...process.env, TEST_POSTGRES_URL: url });
+  status = await runStryker({ ...process.env, TEST_POSTGRES_URL: postgres.url });
 } finally {
-  await postgres.stop({ timeout: 5_000 });
+  await postgres.container.stop({ timeout: 5_000 });
 }
 console.log(`mutation run: ${Math.round((Date.now() - started) / 1000)} s, stryker exit code ${status}`);
 process.exit(status);

@@ -1,4 +1,4 @@
-import { STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
+import { holdRow, STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
 import { etagOf } from '../common/http/etag';
 import { IdempotencyKeyReusedError } from '../idempotency/idempotency.errors';
 import { IdempotencyService } from '../idempotency/idempotency.service';
@@ -145,29 +145,6 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
   // Row locks matter where two connections can interleave: PostgreSQL. A
   // SQLite transaction holds the whole file's write lock from its start.
   if (dialect === 'postgres') {
-    /**
-     * Another replica's transaction that locks the account's row now and,
-     * on release, writes `change` to it and commits.
-     */
-    async function holdRow(id: number, change?: { name?: string; version?: number; balance?: number }) {
-      const other = temp.open(5_000);
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      let locked!: () => void;
-      const lockTaken = new Promise<void>((resolve) => (locked = resolve));
-      const holder = other.transaction(async (trx) => {
-        await other.forUpdate(trx.selectFrom('accounts').select('id').where('id', '=', id)).execute();
-        locked();
-        await released;
-        if (change) await trx.updateTable('accounts').set(change).where('id', '=', id).execute();
-      });
-      // The holder failing to take the lock fails the test rather than hanging it.
-      await Promise.race([lockTaken, holder]);
-      return async () => {
-        release();
-        await holder;
-      };
-    }
     /** The service on a connection that waits up to 5 s for a lock. */
     const patientService = () => {
       const store: Store = temp.open(5_000);
@@ -179,7 +156,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
 
     it('renames under the row lock: a rename committed meanwhile makes the If-Match stale', async () => {
       const { body } = await create('amy');
-      const release = await holdRow(body.id, { name: 'bea', version: 2 });
+      const release = await holdRow(temp, body.id, { name: 'bea', version: 2 });
 
       const rename = failureOf(patientService().rename(body.id, 'cat', etagOf(1), 'tester'));
       await moment();
@@ -191,7 +168,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
 
     it('closes under the row lock: money that arrived meanwhile refuses the close', async () => {
       const { body } = await create('amy');
-      const release = await holdRow(body.id, { balance: 5, version: 2 });
+      const release = await holdRow(temp, body.id, { balance: 5, version: 2 });
 
       const close = failureOf(patientService().close(body.id, undefined, 'tester'));
       await moment();
@@ -203,7 +180,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
 
     it('reads an account without waiting for a writer that holds its row', async () => {
       const { body } = await create('amy');
-      const release = await holdRow(body.id);
+      const release = await holdRow(temp, body.id);
       try {
         expect(await accounts.get(body.id)).toEqual(body);
       } finally {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
+import { holdRow, STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
 import { AccountClosedError, AccountNotFoundError } from '../accounts/accounts.errors';
 import { AccountsService } from '../accounts/accounts.service';
 import { IdempotencyService } from '../idempotency/idempotency.service';
@@ -151,25 +151,13 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
       const a = await open(10);
       const b = await open(0);
       // Another replica's transaction holds a's row, and spends its money before letting go.
-      const other = temp.open(5_000);
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      let locked!: () => void;
-      const lockTaken = new Promise<void>((resolve) => (locked = resolve));
-      const holder = other.transaction(async (trx) => {
-        await other.forUpdate(trx.selectFrom('accounts').select('id').where('id', '=', a)).execute();
-        locked();
-        await released;
-        await trx.updateTable('accounts').set({ balance: 0, version: 2 }).where('id', '=', a).execute();
-      });
-      await Promise.race([lockTaken, holder]);
+      const release = await holdRow(temp, a, { balance: 0, version: 2 });
 
       const transfer = servicesOn(temp.open(5_000))
         .transfers.create({ from: a, to: b, amount: 10 }, undefined, 'tester')
         .then(() => undefined, (error: unknown) => error);
       await new Promise((resolve) => setTimeout(resolve, 100));
-      release();
-      await holder;
+      await release();
 
       expect(await transfer).toBeInstanceOf(OverdraftRefusedError);
       expect(await accounts.get(a)).toMatchObject({ balance: 0, version: 2 });

@@ -95,3 +95,32 @@ async function adminQuery(url: string, sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * Another replica's transaction that locks one account's row now and, on
+ * release, writes `change` to it and commits. Resolves once the lock is held,
+ * with the function that releases it.
+ */
+export async function holdRow(
+  temp: TempStore,
+  id: number,
+  change?: { name?: string; version?: number; balance?: number },
+): Promise<() => Promise<void>> {
+  const other = temp.open(5_000);
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let locked!: () => void;
+  const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+  const holder = other.transaction(async (trx) => {
+    await other.forUpdate(trx.selectFrom('accounts').select('id').where('id', '=', id)).execute();
+    locked();
+    await released;
+    if (change) await trx.updateTable('accounts').set(change).where('id', '=', id).execute();
+  });
+  // The holder failing to take the lock fails the test rather than hanging it.
+  await Promise.race([lockTaken, holder]);
+  return async () => {
+    release();
+    await holder;
+  };
+}
