@@ -26,7 +26,8 @@ const NODE_PROXY_PORT = 5000;
 const STACK_DIR = '/stack';
 /** Repository paths the stack file may name (configs, secrets' files, the seed), copied to the manager. */
 const STACK_FILES = ['compose.swarm.yaml', 'docker', 'data'];
-const IMAGES = { api: 'accounts-stack/api:dev', proxy: 'accounts-stack/proxy:dev', postgres: process.env.POSTGRES_IMAGE ?? 'postgres:17' };
+const TAG = process.env.IMAGE_TAG ?? 'dev';
+const IMAGES = { api: `accounts-stack/api:${TAG}`, proxy: `accounts-stack/proxy:${TAG}`, postgres: process.env.POSTGRES_IMAGE ?? 'postgres:17' };
 
 /** compose.swarm.yaml's tunables for this run: the nginx rate limit would refuse one test client's 24 connections. */
 const DEPLOY_ENV: Record<string, string> = {
@@ -34,6 +35,7 @@ const DEPLOY_ENV: Record<string, string> = {
   PROXY_RATE_LIMIT: 'off',
   STACK_NAME: STACK,
   POSTGRES_IMAGE: IMAGES.postgres,
+  IMAGE_TAG: TAG,
 };
 
 export const nodeName = (n: 1 | 2 | 3) => `${CLUSTER.nodePrefix}-${n}`;
