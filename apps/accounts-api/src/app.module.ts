@@ -1,16 +1,15 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
 import { AccountsModule } from './accounts/accounts.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AuthModule } from './auth/auth.module';
 import { HttpErrorFilter } from './common/filters/http-error.filter';
 import { AppValidationPipe } from './common/http/app-validation.pipe';
 import { JsonBodyGuard } from './common/http/json-body.guard';
-import { pinoHttpOptions } from './common/logging/pino-http.options';
+import { LoggingModule } from './common/logging/logging.module';
 import { httpConfig } from './config/http.config';
-import { loggingConfig, type LoggingConfig } from './config/logging.config';
+import { loggingConfig } from './config/logging.config';
 import { HealthModule } from './health/health.module';
 import { StoreModule } from './store/store.module';
 import { TransfersModule } from './transfers/transfers.module';
@@ -19,10 +18,7 @@ import { TransfersModule } from './transfers/transfers.module';
   imports: [
     // Settings come from the container's environment only; no .env file is read.
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [httpConfig, loggingConfig] }),
-    LoggerModule.forRootAsync({
-      inject: [loggingConfig.KEY],
-      useFactory: (logging: LoggingConfig) => pinoHttpOptions(logging, '/health'),
-    }),
+    LoggingModule,
     StoreModule,
     AuthModule,
     AccountsModule,

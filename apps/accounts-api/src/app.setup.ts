@@ -2,6 +2,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { json, NextFunction, Request, Response } from 'express';
 import { answerClientErrors } from './common/http/client-error';
 import { refuseProtoKeys, verifyJsonBody } from './common/http/json-body';
+import { accessLog } from './common/logging/access-log';
+import { ROOT_LOGGER } from './common/logging/logger';
 import { DrainService } from './health/drain.service';
 import { setupOpenApi } from './openapi/openapi';
 
@@ -15,6 +17,8 @@ export function configureApp(app: NestExpressApplication): void {
   app.set('etag', false);
   // Only the proxy reaches the api, over a private Docker network.
   app.set('trust proxy', 'loopback, uniquelocal');
+  // First, so that every answer (a body parser's refusals included) has an id and a line.
+  app.use(accessLog(app.get(ROOT_LOGGER), '/health'));
   // Nest's option type omits `verify`, which it sets itself only for `rawBody: true`, unused here.
   const jsonOptions: NonNullable<Parameters<typeof json>[0]> = {
     limit: JSON_BODY_LIMIT,

@@ -121,6 +121,19 @@ describe('accounts api (e2e)', () => {
       expect((await t.api.get('/accounts/1')).body.name).toBe('joseph');
     });
 
+    it('answers 304 with the ETag and no body while If-None-Match names the current version, and 200 once it moved', async () => {
+      const { headers } = await t.api.get('/accounts/1').expect(200);
+
+      const unchanged = await t.api.get('/accounts/1').set('If-None-Match', headers.etag).expect(304);
+      expect(unchanged.headers.etag).toBe(headers.etag);
+      expect(unchanged.text).toBe('');
+      await t.api.patch('/accounts/1').send({ name: 'joseph' }).expect(200);
+
+      const moved = await t.api.get('/accounts/1').set('If-None-Match', headers.etag).expect(200);
+      expect(moved.body).toMatchObject({ name: 'joseph', version: 2 });
+      expect(moved.headers.etag).toBe('"2"');
+    });
+
     it('closes only at a zero balance (409 otherwise) and keeps the history', async () => {
       const refused = await t.api.delete('/accounts/3').expect(409);
       expect(refused.body.message).toBe('Account 3 has a balance of 40; transfer it to zero before closing the account');

@@ -21,6 +21,7 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -28,7 +29,7 @@ import { Access } from '../auth/access.decorator';
 import { CallerName } from '../auth/caller.decorator';
 import { MethodNotAllowedException } from '../common/exceptions/method-not-allowed.exception';
 import { ApiErrors, STORE_WRITE_ERRORS } from '../common/http/api-errors.decorator';
-import { etagOf } from '../common/http/etag';
+import { etagOf, ifNoneMatchHits } from '../common/http/etag';
 import { ApiPageResponse, PageQuery, type Page } from '../common/http/pagination';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
 import { reply } from '../common/http/write-result';
@@ -39,6 +40,7 @@ import { CreateAccountDto } from './dto/create-account.dto';
 import { RenameAccountDto } from './dto/rename-account.dto';
 
 const IF_MATCH_HEADER = { name: 'If-Match', required: false, description: 'The ETag from GET; 412 if it is stale' };
+const IF_NONE_MATCH_HEADER = { name: 'If-None-Match', required: false, description: 'An ETag from GET; 304 if it is current' };
 
 @ApiTags('accounts')
 @Controller('accounts')
@@ -75,10 +77,20 @@ export class AccountsController {
   @Get(':id')
   @ApiOperation({ summary: 'One account, open or closed, with its ETag' })
   @ApiErrors('invalid_request', 'account_not_found', 'store_unavailable', 'store_busy')
+  @ApiHeader(IF_NONE_MATCH_HEADER)
   @ApiOkResponse({ type: Account })
-  async get(@Param('id', ParseIdPipe) id: number, @Res({ passthrough: true }) res: Response): Promise<Account> {
+  @ApiResponse({ status: HttpStatus.NOT_MODIFIED, description: 'If-None-Match names the current ETag: no body' })
+  async get(
+    @Param('id', ParseIdPipe) id: number,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Account | undefined> {
     const account = await this.accounts.get(id);
     res.setHeader('ETag', etagOf(account.version));
+    if (ifNoneMatchHits(ifNoneMatch, account.version)) {
+      res.status(HttpStatus.NOT_MODIFIED);
+      return undefined;
+    }
     return account;
   }
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
+import { AccountsCache } from './accounts.cache';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
 import { RootController } from './root.controller';
@@ -7,7 +8,7 @@ import { RootController } from './root.controller';
 @Module({
   imports: [IdempotencyModule],
   controllers: [RootController, AccountsController],
-  providers: [AccountsService],
+  providers: [AccountsService, AccountsCache],
   exports: [AccountsService],
 })
 export class AccountsModule {}

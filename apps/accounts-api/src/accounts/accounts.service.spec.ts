@@ -4,6 +4,7 @@ import { IdempotencyKeyReusedError } from '../idempotency/idempotency.errors';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { importSeed } from '../store/seed-import';
 import type { Store } from '../store/store';
+import { AccountsCache } from './accounts.cache';
 import { AccountClosedError, AccountNotFoundError, BalanceNotZeroError, StaleVersionError } from './accounts.errors';
 import { AccountsService } from './accounts.service';
 
@@ -13,7 +14,11 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
 
   beforeEach(async () => {
     temp = await tempStore(dialect);
-    accounts = new AccountsService(temp.store, new IdempotencyService(temp.store, storeConfigFor(temp.url)));
+    accounts = new AccountsService(
+      temp.store,
+      new IdempotencyService(temp.store, storeConfigFor(temp.url)),
+      new AccountsCache(temp.store),
+    );
   });
   afterEach(() => temp.dispose());
 
@@ -148,7 +153,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
     /** The service on a connection that waits up to 5 s for a lock. */
     const patientService = () => {
       const store: Store = temp.open(5_000);
-      return new AccountsService(store, new IdempotencyService(store, storeConfigFor(temp.url)));
+      return new AccountsService(store, new IdempotencyService(store, storeConfigFor(temp.url)), new AccountsCache(store));
     };
     const moment = () => new Promise((resolve) => setTimeout(resolve, 100));
     /** What `write` fails with, or undefined if it succeeds; handled at once, so an early failure is not an unhandled rejection. */

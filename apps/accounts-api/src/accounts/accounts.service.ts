@@ -4,6 +4,7 @@ import { DEFAULT_PAGE_SIZE, decodeCursor, toPage, type Page, type PageQuery } fr
 import { IdempotencyService, type WriteResult } from '../idempotency/idempotency.service';
 import { Store, type Executor } from '../store/store';
 import { toAccount, type Account, type AccountRow, type AccountSummary } from './account';
+import { AccountsCache } from './accounts.cache';
 import { closeRefusal, renameRefusal, type AccountState } from './account-rules';
 import { AccountNotFoundError, StaleVersionError } from './accounts.errors';
 import type { CreateAccountDto } from './dto/create-account.dto';
@@ -29,16 +30,19 @@ export class AccountsService {
   constructor(
     private readonly store: Store,
     private readonly idempotency: IdempotencyService,
+    private readonly cache: AccountsCache,
   ) {}
 
-  /** Every open account, ordered by id: the talk's POST / answer. */
-  summaries(): Promise<AccountSummary[]> {
-    return this.store.db
-      .selectFrom('accounts')
-      .select(['id', 'name', 'balance'])
-      .where('closed_at', 'is', null)
-      .orderBy('id')
-      .execute();
+  /** Every open account, ordered by id: the talk's POST / answer, kept while the accounts are unchanged. */
+  summaries(): Promise<readonly AccountSummary[]> {
+    return this.cache.get('summaries', () =>
+      this.store.db
+        .selectFrom('accounts')
+        .select(['id', 'name', 'balance'])
+        .where('closed_at', 'is', null)
+        .orderBy('id')
+        .execute(),
+    );
   }
 
   async list(query: PageQuery): Promise<Page<Account>> {
@@ -53,8 +57,9 @@ export class AccountsService {
     return toPage(rows, limit, '/accounts', toAccount);
   }
 
-  async get(id: number): Promise<Account> {
-    return toAccount(await this.findRow(id));
+  /** One account, open or closed, kept while the accounts are unchanged. */
+  get(id: number): Promise<Account> {
+    return this.cache.get(`account:${id}`, async () => toAccount(await this.findRow(id)));
   }
 
   /** `by` is the name of the API key making the change, kept with the row for the audit trail. */

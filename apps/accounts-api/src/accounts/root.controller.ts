@@ -19,7 +19,7 @@ export class RootController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: "Every open account, ordered by id (the talk's contract)" })
   @ApiOkResponse({ type: [AccountSummary] })
-  list(): Promise<AccountSummary[]> {
+  list(): Promise<readonly AccountSummary[]> {
     return this.accounts.summaries();
   }
 

@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
+import { requestContext } from '../common/logging/access-log';
 import { AccessMetadata } from './access.decorator';
 import { ApiKeysService, type Caller } from './api-keys.service';
 import { InsufficientScopeError, UnauthenticatedError } from './auth.errors';
@@ -36,12 +37,15 @@ export class ApiKeyGuard implements CanActivate {
       caller = await this.keys.authenticate(bearerToken(req));
     } catch (error) {
       if (error instanceof UnauthenticatedError) {
-        this.logger.warn(`Authentication failed for ${req.method} ${req.path}: ${error.reason}`);
+        this.logger.warn(requestContext(req), `Authentication failed for ${req.method} ${req.path}: ${error.reason}`);
       }
       throw error;
     }
     if (!grants(caller.scope, needed)) {
-      this.logger.warn(`Key "${caller.name}" (scope ${caller.scope}) refused ${req.method} ${req.path}: needs ${needed}`);
+      this.logger.warn(
+        requestContext(req),
+        `Key "${caller.name}" (scope ${caller.scope}) refused ${req.method} ${req.path}: needs ${needed}`,
+      );
       throw new InsufficientScopeError(needed, caller.name, caller.scope);
     }
     req.caller = caller;

@@ -41,6 +41,36 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
     expect(await names()).toEqual([]);
   });
 
+  it("moves its accounts version when this replica or another commits a change to the accounts, and only then", async () => {
+    const other = temp.open();
+    const start = await temp.store.accountsVersion();
+    expect(await temp.store.accountsVersion()).toBe(start);
+
+    await insertAccount('amy', temp.store.db);
+    const afterOwnWrite = await temp.store.accountsVersion();
+    expect(afterOwnWrite).not.toBe(start);
+
+    const trx = await other.db.startTransaction().execute();
+    await insertAccount('bea', trx);
+    expect(await temp.store.accountsVersion()).toBe(afterOwnWrite);
+    await trx.commit().execute();
+    const afterOtherInsert = await temp.store.accountsVersion();
+    expect(afterOtherInsert).not.toBe(afterOwnWrite);
+
+    await other.db.updateTable('accounts').set({ name: 'cal' }).where('name', '=', 'amy').execute();
+    const afterUpdate = await temp.store.accountsVersion();
+    expect(afterUpdate).not.toBe(afterOtherInsert);
+    await other.db.deleteFrom('accounts').where('name', '=', 'cal').execute();
+    expect(await temp.store.accountsVersion()).not.toBe(afterUpdate);
+  });
+
+  it('refuses to read its accounts version once closed, as unavailable', async () => {
+    const store = temp.open();
+    await store.close();
+
+    await expect(store.accountsVersion()).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
   it('keeps savepoints in a transaction the caller controls', async () => {
     const trx = await temp.store.db.startTransaction().execute();
     try {

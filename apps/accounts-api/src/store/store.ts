@@ -46,6 +46,14 @@ export abstract class Store {
   /** Brings the schema to the latest version, once, even when replicas start together. */
   abstract migrate(): Promise<string[]>;
 
+  /**
+   * A value that is different after any change to the accounts has been
+   * committed, by this replica or any other, and the same while none has.
+   * Answers kept in memory are keyed by it (AccountsCache). It may also change
+   * when nothing the accounts show did; it never stays the same when something did.
+   */
+  abstract accountsVersion(): Promise<string>;
+
   private closed = false;
 
   /**
@@ -61,7 +69,7 @@ export abstract class Store {
     transformResult: async ({ result }) => result,
   };
 
-  private assertOpen(): void {
+  protected assertOpen(): void {
     if (this.closed) throw new StoreUnavailableError('The accounts store is closed; retry shortly');
   }
 

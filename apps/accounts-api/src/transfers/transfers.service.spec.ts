@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { holdRow, STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
+import { AccountsCache } from '../accounts/accounts.cache';
 import { AccountClosedError, AccountNotFoundError } from '../accounts/accounts.errors';
 import { AccountsService } from '../accounts/accounts.service';
 import { IdempotencyService } from '../idempotency/idempotency.service';
@@ -14,7 +15,7 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
 
   const servicesOn = (store: Store) => {
     const idempotency = new IdempotencyService(store, storeConfigFor(temp.url));
-    const accountsOn = new AccountsService(store, idempotency);
+    const accountsOn = new AccountsService(store, idempotency, new AccountsCache(store));
     return { accounts: accountsOn, transfers: new TransfersService(store, accountsOn, idempotency) };
   };
 

@@ -5,6 +5,7 @@ import { DomainError } from '../errors/domain-error';
 import { MethodNotAllowedException } from '../exceptions/method-not-allowed.exception';
 import type { ErrorBody } from '../http/api-errors.decorator';
 import { ERROR_TABLE } from '../http/error-table';
+import { requestContext } from '../logging/access-log';
 import { requestId } from '../logging/request-id';
 
 /**
@@ -20,15 +21,18 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const req = http.getRequest<Request & { id?: string }>();
+    const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
     const { statusCode, message, retryAfterSeconds, headers } = this.describe(exception);
 
     if (exception instanceof DomainError) {
       // A named failure of the store (busy, down, full): its message says it all.
-      if (statusCode >= 500) this.logger.warn(`${exception.code}: ${exception.message}`);
+      if (statusCode >= 500) this.logger.warn(requestContext(req), `${exception.code}: ${exception.message}`);
     } else if (statusCode >= 500) {
-      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+      this.logger.error(
+        requestContext(req),
+        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+      );
     }
     if (exception instanceof MethodNotAllowedException) {
       res.setHeader('Allow', exception.allow.join(', '));
@@ -39,8 +43,8 @@ export class HttpErrorFilter implements ExceptionFilter {
       statusCode,
       error: STATUS_CODES[statusCode] ?? 'Error',
       message,
-      // Body-parser errors happen before the logging middleware has given the
-      // request its id; give it one here so that no error goes out without.
+      // The access log gives every request its id first; a request that never
+      // passed it (a spec's bare handler) still gets one.
       requestId: String(req.id ?? requestId(req, res)),
     };
     res.status(statusCode).json(body);

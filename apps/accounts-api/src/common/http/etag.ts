@@ -14,3 +14,17 @@ export function ifMatchAllows(ifMatch: string | undefined, version: number): boo
   const tags = ifMatch.split(',').map((tag) => tag.trim());
   return tags.includes('*') || tags.includes(etagOf(version));
 }
+
+/**
+ * Whether `If-None-Match` (RFC 9110 §13.1.2) names the current version, so
+ * that a GET may answer 304 with no body: compared weakly (`W/"3"` matches
+ * `"3"`), and `*` matches whatever version there is.
+ */
+export function ifNoneMatchHits(ifNoneMatch: string | undefined, version: number): boolean {
+  if (ifNoneMatch === undefined) return false;
+  const current = etagOf(version);
+  return ifNoneMatch
+    .split(',')
+    .map((tag) => tag.trim())
+    .some((tag) => tag === '*' || tag === current || tag === `W/${current}`);
+}

@@ -3,12 +3,13 @@ import { Migrator, type Migration } from 'kysely/migration';
 import type { StoreDialect } from '../store';
 import * as initial from './001-initial';
 import * as apiKeys from './002-api-keys';
+import * as accountsVersion from './003-accounts-version';
 
 /**
  * Every schema version, in order, never edited once released: a change is a
  * new entry. Kysely's migrator records the applied ones in `kysely_migration`.
  */
-const MIGRATIONS = { '001-initial': initial, '002-api-keys': apiKeys } as const;
+const MIGRATIONS = { '001-initial': initial, '002-api-keys': apiKeys, '003-accounts-version': accountsVersion } as const;
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
 

@@ -109,6 +109,17 @@ export class PostgresStore extends Store {
     }
   }
 
+  /**
+   * The sum of the change counters that a trigger on `accounts` bumps in
+   * every transaction that writes to it (migration 003). Committed counts
+   * only, as any read sees; the counters are spread over rows so that
+   * concurrent writers seldom wait for one another's.
+   */
+  async accountsVersion(): Promise<string> {
+    const { rows } = await sql<{ version: string }>`SELECT sum(changes)::text AS version FROM accounts_version`.execute(this.db);
+    return rows[0].version;
+  }
+
   migrate(): Promise<string[]> {
     // Stryker disable next-line StringLiteral: the migrations take any dialect but 'sqlite' as PostgreSQL
     return migrateToLatest(this.db, 'postgres', this.location);

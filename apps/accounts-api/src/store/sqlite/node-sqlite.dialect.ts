@@ -19,7 +19,8 @@ import { translateSqliteError } from './sqlite.errors';
  * kept for reuse (the api runs a fixed set of queries).
  */
 export function nodeSqliteDatabase(db: DatabaseSync): SqliteDatabase {
-  const statements = new Map<string, StatementSync>();
+  // Whether a statement returns rows is asked on every query, and columns() builds a fresh array each time: kept too.
+  const statements = new Map<string, { prepared: StatementSync; reader: boolean }>();
   return {
     close: () => {
       if (db.isOpen) db.close();
@@ -27,12 +28,13 @@ export function nodeSqliteDatabase(db: DatabaseSync): SqliteDatabase {
     prepare(sql) {
       let statement = statements.get(sql);
       if (!statement) {
-        statement = db.prepare(sql);
+        const prepared = db.prepare(sql);
+        statement = { prepared, reader: prepared.columns().length > 0 };
         statements.set(sql, statement);
       }
-      const prepared = statement;
+      const { prepared, reader } = statement;
       return {
-        reader: prepared.columns().length > 0,
+        reader,
         all: (parameters) => prepared.all(...(parameters as never[])),
         run: (parameters) => prepared.run(...(parameters as never[])),
         iterate: (parameters) => prepared.iterate(...(parameters as never[])) as IterableIterator<unknown>,

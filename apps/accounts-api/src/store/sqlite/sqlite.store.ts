@@ -1,8 +1,10 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { Kysely, type SelectQueryBuilder } from 'kysely';
 import { migrateToLatest } from '../migrations/migrator';
 import type { StoreSchema } from '../schema';
 import { Store, type Executor } from '../store';
 import { NodeSqliteDialect, openSqlite } from './node-sqlite.dialect';
+import { translateSqliteError } from './sqlite.errors';
 
 /**
  * The embedded store: one file on the `state` volume, shared by the replicas
@@ -11,14 +13,17 @@ import { NodeSqliteDialect, openSqlite } from './node-sqlite.dialect';
 export class SqliteStore extends Store {
   readonly dialect = 'sqlite';
   readonly db: Kysely<StoreSchema>;
+  private readonly connection: DatabaseSync;
+  private versionStatement?: StatementSync;
 
   constructor(
     readonly location: string,
     busyTimeoutMs: number,
   ) {
     super();
+    this.connection = openSqlite(location, busyTimeoutMs);
     this.db = new Kysely<StoreSchema>({
-      dialect: new NodeSqliteDialect(openSqlite(location, busyTimeoutMs)),
+      dialect: new NodeSqliteDialect(this.connection),
       plugins: [this.closedGuard],
     });
   }
@@ -36,5 +41,24 @@ export class SqliteStore extends Store {
 
   migrate(): Promise<string[]> {
     return migrateToLatest(this.db, 'sqlite', this.location);
+  }
+
+  /**
+   * SQLite counts it for us: `data_version` moves when another connection
+   * (another replica) commits to the file, and `total_changes()` when this
+   * one writes. Read outside Kysely's queue on purpose: a transaction this
+   * connection has open only adds its own uncommitted changes, and a reader
+   * then loads the accounts after it ends, so a key never stands for older data.
+   */
+  async accountsVersion(): Promise<string> {
+    this.assertOpen();
+    try {
+      this.versionStatement ??= this.connection.prepare(
+        "SELECT (SELECT data_version FROM pragma_data_version) || '.' || total_changes() AS version",
+      );
+      return (this.versionStatement.get() as { version: string }).version;
+    } catch (error) {
+      throw translateSqliteError(error) ?? error;
+    }
   }
 }

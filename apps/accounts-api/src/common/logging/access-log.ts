@@ -1,0 +1,45 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Request } from 'express';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { requestId } from './request-id';
+
+/**
+ * A request as the access log reads it: `id` is its own (typed by pino-http's
+ * augmentation of IncomingMessage), `caller` the auth guard's, on keyed routes.
+ */
+export type LoggedRequest = IncomingMessage & { caller?: { name: string } };
+
+/**
+ * One JSON line per response, written when the response is done: the request
+ * id (the proxy's, or a new one, echoed in `X-Request-Id`), method, URL, the
+ * peer's address, the status, the time taken and the API key's name. Headers
+ * are never written, so neither `Authorization` nor `Cookie` can reach a log.
+ * `ignoredPath` (the healthcheck, polled every few seconds) gets an id but no line.
+ */
+export function accessLog(logger: Logger, ignoredPath: string) {
+  return (req: LoggedRequest, res: ServerResponse, next: () => void): void => {
+    const started = performance.now();
+    req.id = requestId(req, res);
+    if (req.url === ignoredPath) return next();
+    // Read now: routers rewrite req.url while the request passes through them.
+    const { method, url } = req;
+    res.once('close', () => {
+      const line = {
+        req: { id: req.id, method, url, remoteAddress: req.socket.remoteAddress },
+        res: { statusCode: res.statusCode },
+        responseTime: Math.round(performance.now() - started),
+        apiKey: req.caller?.name,
+      };
+      if (!res.writableFinished) logger.warn(line, 'request aborted');
+      else if (res.statusCode >= 500) logger.error(line, 'request completed');
+      else logger.info(line, 'request completed');
+    });
+    next();
+  };
+}
+
+/** What a log line about one request carries, so that it can be matched with that request's access line. */
+export function requestContext(req: Request): { req: { id: unknown; method: string; url: string } } {
+  return { req: { id: req.id, method: req.method, url: req.originalUrl } };
+}

@@ -1,0 +1,324 @@
+/**
+ * The api in-process, layer by layer (`npm run bench:api`; `--smoke` for a
+ * seconds-long run that proves the harness and judges nothing).
+ *
+ * Each layer is a server of its own: node:http alone, then Express, then Nest
+ * on Express, then the built api with its logs off and on, so that the cost
+ * of each layer is the difference between two rows of one run, and a
+ * regression in any layer shows as a row that moved. Nest on Fastify is
+ * measured beside them for the README's comparison. Every server runs on one
+ * pinned CPU and wrk on another, so the figures are one core's work and the
+ * load generator never competes with what it measures.
+ *
+ * The api layers answer from their own SQLite file in a temporary folder, with
+ * the seed's accounts and an admin key handed in the way the stack hands it in.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { generateKey } from '../apps/accounts-api/src/auth/api-key.ts';
+import { REPO_ROOT } from '../test/support/docker.ts';
+
+const { values: args } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } } });
+const SETTINGS = args.smoke
+  ? { warmupSeconds: 0, seconds: 1, rounds: 1, connections: 20 }
+  : { warmupSeconds: 2, seconds: 10, rounds: 2, connections: 50 };
+const outFile = args.out ?? join(REPO_ROOT, 'bench/results', args.smoke ? 'api-smoke.json' : 'api-latest.json');
+
+/** The servers share one CPU and wrk has the other: on 2 CPUs, nothing else is left for them to fight over. */
+const SERVER_CPU = 1;
+const LOAD_CPU = 0;
+const START_TIMEOUT_MS = 30_000;
+const API_MAIN = join(REPO_ROOT, 'dist/apps/accounts-api/main.js');
+const OPENING_BALANCE = 1_000_000_000;
+
+interface Layer {
+  readonly name: string;
+  /** What to run with node, from the repository root. */
+  readonly args: readonly string[];
+  readonly env?: Record<string, string>;
+  /** Beside the stack of layers, not one of them: no difference to the row above is shown. */
+  readonly comparison?: boolean;
+  /** The routes that need a key and a store, measured on the api layers only. */
+  readonly api?: boolean;
+}
+
+interface Workload {
+  readonly name: string;
+  readonly method: string;
+  readonly path: string;
+  readonly headers?: Record<string, string>;
+  /** Requests cycle through these bodies. */
+  readonly bodies?: readonly string[];
+}
+
+interface Figures {
+  readonly requestsPerSecond: number;
+  readonly p50Us: number;
+  readonly p99Us: number;
+  readonly requests: number;
+}
+
+interface Row extends Figures {
+  readonly layer: string;
+  readonly workload: string;
+}
+
+interface WrkResult {
+  requests: number;
+  durationUs: number;
+  socketErrors: number;
+  timeouts: number;
+  non2xx: number;
+  p50Us: number;
+  p99Us: number;
+}
+
+const log = (message: string) => process.stderr.write(`bench:api: ${message}\n`);
+const problems: string[] = [];
+const children: ChildProcess[] = [];
+const workDir = mkdtempSync(join(tmpdir(), 'accounts-bench-api-'));
+const KEY = generateKey();
+const keyFile = join(workDir, 'admin-key');
+writeFileSync(keyFile, `${KEY}\n`, { mode: 0o600 });
+
+const NODE = [process.execPath, '--disable-warning=MODULE_TYPELESS_PACKAGE_JSON'];
+const apiEnv = (name: string, level: string) => ({
+  SEED_FILE: join(REPO_ROOT, 'data/seed/accounts.json'),
+  STORE_URL: `sqlite:${join(workDir, name, 'accounts.db')}`,
+  BOOTSTRAP_ADMIN_KEY_FILE: keyFile,
+  LOG_LEVEL: level,
+  SHUTDOWN_DRAIN_MS: '100',
+});
+
+const LAYERS: readonly Layer[] = [
+  { name: 'node:http', args: ['bench/layers/node-http.mts'] },
+  { name: 'Express', args: ['bench/layers/express.mts'] },
+  { name: 'Nest on Express', args: ['bench/layers/nest.mts'] },
+  { name: 'the api, LOG_LEVEL=silent', args: [API_MAIN], env: apiEnv('silent', 'silent'), api: true },
+  { name: 'the api (info: one access line per request)', args: [API_MAIN], env: apiEnv('info', 'info'), api: true },
+  { name: 'Nest on Fastify (comparison)', args: ['bench/layers/nest.mts', 'fastify'], comparison: true },
+];
+
+/** A port nothing listens on now; the server then listens on it (the api takes no port 0). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function start(layer: Layer): Promise<string> {
+  const port = await freePort();
+  const child = spawn('taskset', ['--cpu-list', String(SERVER_CPU), ...NODE, ...layer.args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...layer.env, PORT: String(port) },
+    // The info layer's lines go where a container's would if nobody read them: measured, never kept.
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${layer.name} exited with ${child.exitCode}: ${stderr.trim()}`);
+    const response = await fetch(`${url}/`, { method: 'POST' }).catch(() => undefined);
+    if (response?.ok) {
+      await response.arrayBuffer();
+      return url;
+    }
+    await sleep(100);
+  }
+  throw new Error(`${layer.name} did not answer POST / within ${START_TIMEOUT_MS / 1000} s: ${stderr.trim()}`);
+}
+
+function wrk(url: string, workload: Workload, seconds: number): Promise<WrkResult> {
+  const env = {
+    ...process.env,
+    WRK_METHOD: workload.method,
+    WRK_PATH: workload.path,
+    WRK_HEADERS: Object.entries(workload.headers ?? {})
+      .map(([name, value]) => `${name}: ${value}`)
+      .join('\n'),
+    WRK_BODIES: (workload.bodies ?? []).join('\n'),
+  };
+  const command = ['--cpu-list', String(LOAD_CPU), 'wrk', '--threads', '1', '--connections', String(SETTINGS.connections)];
+  command.push('--duration', `${seconds}s`, '--timeout', '5s', '--script', 'bench/layers/wrk.lua', url);
+  return new Promise((resolve, reject) => {
+    const child = spawn('taskset', command, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('{"requests"'));
+      if (code !== 0 || !line) return reject(new Error(`wrk exited with ${code} for ${workload.name} on ${url}: ${out.trim()}`));
+      resolve(JSON.parse(line) as WrkResult);
+    });
+  });
+}
+
+async function createAccount(url: string, name: string): Promise<number> {
+  const response = await fetch(`${url}/accounts`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, openingBalance: OPENING_BALANCE }),
+  });
+  const body = await response.text();
+  if (response.status !== 201) throw new Error(`POST /accounts answered ${response.status}: ${body}`);
+  return (JSON.parse(body) as { id: number }).id;
+}
+
+async function etagOf(url: string, path: string): Promise<string> {
+  const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${KEY}` } });
+  await response.arrayBuffer();
+  const etag = response.headers.get('etag');
+  if (response.status !== 200 || !etag) throw new Error(`GET ${path} answered ${response.status} with ETag ${etag}`);
+  return etag;
+}
+
+/** The workloads of the api layers, after the accounts they move money between exist. */
+async function apiWorkloads(url: string): Promise<Workload[]> {
+  const a = await createAccount(url, 'bench-a');
+  const b = await createAccount(url, 'bench-b');
+  const keyed = { authorization: `Bearer ${KEY}` };
+  return [
+    { name: `GET /accounts/:id`, method: 'GET', path: `/accounts/${a}`, headers: keyed },
+    {
+      name: 'GET /accounts/:id, If-None-Match (304)',
+      method: 'GET',
+      path: `/accounts/${a}`,
+      headers: { ...keyed, 'if-none-match': await etagOf(url, `/accounts/${a}`) },
+    },
+    {
+      name: 'POST /transfers',
+      method: 'POST',
+      path: '/transfers',
+      headers: { ...keyed, 'content-type': 'application/json' },
+      // Both directions in turn, so neither account runs dry however long the run.
+      bodies: [JSON.stringify({ from: a, to: b, amount: 1 }), JSON.stringify({ from: b, to: a, amount: 1 })],
+    },
+  ];
+}
+
+/** One workload on several servers; they take turns each round so that a change in the machine's load hits them alike. */
+async function measure(servers: ReadonlyArray<{ layer: Layer; url: string }>, workload: Workload): Promise<Row[]> {
+  if (SETTINGS.warmupSeconds > 0) for (const { url } of servers) await wrk(url, workload, SETTINGS.warmupSeconds);
+  const totals = servers.map(() => ({ requests: 0, durationUs: 0, p50: [] as number[], p99: [] as number[] }));
+  const seconds = SETTINGS.seconds / SETTINGS.rounds;
+  for (let round = 0; round < SETTINGS.rounds; round += 1) {
+    for (const [index, { layer, url }] of servers.entries()) {
+      const result = await wrk(url, workload, seconds);
+      const label = `${workload.name} on ${layer.name}`;
+      if (result.non2xx > 0) problems.push(`${label}: ${result.non2xx} responses were not 2xx or 3xx`);
+      if (result.socketErrors + result.timeouts > 0) {
+        problems.push(`${label}: ${result.socketErrors} socket errors, ${result.timeouts} timeouts`);
+      }
+      if (result.requests === 0) problems.push(`${label}: no request completed`);
+      const total = totals[index];
+      total.requests += result.requests;
+      total.durationUs += result.durationUs;
+      total.p50.push(result.p50Us);
+      total.p99.push(result.p99Us);
+    }
+  }
+  return servers.map(({ layer }, index) => {
+    const { requests, durationUs, p50, p99 } = totals[index];
+    const row = {
+      layer: layer.name,
+      workload: workload.name,
+      requests,
+      requestsPerSecond: durationUs > 0 ? requests / (durationUs / 1e6) : 0,
+      p50Us: Math.max(...p50),
+      p99Us: Math.max(...p99),
+    };
+    log(`${workload.name.padEnd(40)} ${layer.name.padEnd(46)} ${Math.round(row.requestsPerSecond)} req/s`);
+    return row;
+  });
+}
+
+const microseconds = (row: Figures) => 1e6 / row.requestsPerSecond;
+
+function render(rows: readonly Row[]): string {
+  const root = rows.filter((row) => row.workload === 'POST /');
+  const floor = root[0];
+  const lines = [
+    '| POST / on one core | req/s | µs per request | µs added by the layer | share of node:http | p99 ms |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  let previous: Row | undefined;
+  for (const row of root) {
+    const layer = LAYERS.find((l) => l.name === row.layer)!;
+    const added = layer.comparison || !previous ? '' : `+${(microseconds(row) - microseconds(previous)).toFixed(1)}`;
+    lines.push(
+      `| ${row.layer} | ${Math.round(row.requestsPerSecond)} | ${microseconds(row).toFixed(1)} | ${added} | ` +
+        `${(row.requestsPerSecond / floor.requestsPerSecond).toFixed(2)} | ${(row.p99Us / 1000).toFixed(2)} |`,
+    );
+    if (!layer.comparison) previous = row;
+  }
+  lines.push('', '| the api, on one core | req/s | µs per request | p99 ms |', '|---|---:|---:|---:|');
+  for (const row of rows.filter((r) => r.workload !== 'POST /')) {
+    lines.push(
+      `| ${row.workload} (${row.layer.startsWith('the api, LOG') ? 'logs off' : 'logs on'}) | ` +
+        `${Math.round(row.requestsPerSecond)} | ${microseconds(row).toFixed(1)} | ${(row.p99Us / 1000).toFixed(2)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<number> {
+  if (availableParallelism() < 2) throw new Error('bench:api pins the servers and wrk to different CPUs and needs at least 2');
+  if (!existsSync(API_MAIN)) throw new Error(`${API_MAIN} is missing: run \`npm run build\` first (npm run bench:api does)`);
+  for (const layer of LAYERS) if (layer.api) mkdirSync(dirname(layer.env!.STORE_URL.slice('sqlite:'.length)), { recursive: true });
+
+  const servers = [];
+  for (const layer of LAYERS) servers.push({ layer, url: await start(layer) });
+  log(`${servers.length} servers up, on CPU ${SERVER_CPU}; wrk on CPU ${LOAD_CPU}`);
+
+  const rows = await measure(servers, { name: 'POST /', method: 'POST', path: '/' });
+  const apiServers = servers.filter(({ layer }) => layer.api);
+  const plans = await Promise.all(apiServers.map(({ url }) => apiWorkloads(url)));
+  for (const [index] of plans[0].entries()) {
+    // The workloads differ between servers only in account ids and ETags: each server gets its own.
+    for (const [server, plan] of plans.entries()) rows.push(...(await measure([apiServers[server]], plan[index])));
+  }
+
+  const table = render(rows);
+  process.stdout.write(`\n${table}\n`);
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(
+    outFile,
+    `${JSON.stringify({ mode: args.smoke ? 'smoke' : 'full', finishedAt: new Date().toISOString(), settings: SETTINGS, rows, problems }, null, 2)}\n`,
+  );
+  log(`wrote ${outFile}`);
+  for (const problem of problems) log(`FAILED: ${problem}`);
+  return problems.length === 0 ? 0 : 1;
+}
+
+function stopAll(): void {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  rmSync(workDir, { recursive: true, force: true });
+}
+
+process.once('SIGINT', () => {
+  stopAll();
+  process.exit(130);
+});
+main()
+  .then((code) => {
+    stopAll();
+    process.exitCode = code;
+  })
+  .catch((error: unknown) => {
+    stopAll();
+    log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  });
