@@ -1,3 +1,4 @@
+import type { NestApplicationOptions } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { json, NextFunction, Request, Response } from 'express';
 import { answerClientErrors } from './common/http/client-error';
@@ -9,6 +10,13 @@ import { setupOpenApi } from './openapi/openapi';
 
 /** Nest's own 413 comes below the proxy's 64 KiB, so both limits are seen and tested. */
 export const JSON_BODY_LIMIT = '16kb';
+
+/**
+ * Nest's default body parsers include a urlencoded one that no route reads
+ * and every request would pass through; the JSON parser is registered in
+ * configureApp instead, with this app's limits.
+ */
+export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
 
 /** What the HTTP app needs beyond the module graph; main.ts and the e2e specs both call it. */
 export function configureApp(app: NestExpressApplication): void {

@@ -5,9 +5,15 @@ import type { LoggingConfig } from '../../config/logging.config';
 /** Nest's injection token for the app's pino logger. */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
-/** The app's one pino logger: the access log writes to it, and Nest's own logs reach it through nestjs-pino. */
+/**
+ * The app's one pino logger: the access log writes to it, and Nest's own logs
+ * reach it through nestjs-pino. Lines go to stdout asynchronously: a line
+ * written while the previous write is still under way joins the next write,
+ * so a busy api makes one write for many lines and an idle one writes each
+ * line at once. pino flushes what is left when the process exits.
+ */
 export function createLogger(logging: LoggingConfig): Logger {
-  return pino({ level: logging.level });
+  return pino({ level: logging.level }, pino.destination({ dest: 1, sync: false }));
 }
 
 /**
