@@ -24,6 +24,7 @@ export default {
   mutate: [
     'apps/accounts-api/src/accounts/account-rules.ts',
     'apps/accounts-api/src/accounts/accounts.service.ts',
+    'apps/accounts-api/src/accounts/accounts.cache.ts',
     'apps/accounts-api/src/transfers/transfer-rules.ts',
     'apps/accounts-api/src/transfers/transfers.service.ts',
     'apps/accounts-api/src/idempotency/idempotency.service.ts',

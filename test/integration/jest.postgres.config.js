@@ -10,7 +10,7 @@ const base = require('./jest.config');
 module.exports = {
   ...base,
   testRegex: [
-    '/(stack|state|concurrency|migrations|auth)\\.int-spec\\.ts$',
+    '/(stack|state|concurrency|migrations|auth|cache)\\.int-spec\\.ts$',
     '/faults/crash\\.int-spec\\.ts$',
     '/postgres/[^/]+\\.int-spec\\.ts$',
   ],
