@@ -1,6 +1,6 @@
 /**
- * The benchmark: `npm run bench` (full, about three minutes on 2 CPUs) or
- * `npm run bench:smoke` (about half a minute; proves the harness works, judges
+ * The benchmark: `npm run bench` (full, a few minutes on 2 CPUs) or
+ * `npm run bench:smoke` (about a minute; proves the harness works, judges
  * nothing). `--out FILE` writes the JSON report elsewhere than bench/results/.
  *
  * It starts compose.yaml plus docker/bench/compose.bench.yaml as the project
