@@ -3,9 +3,23 @@ import type { LoadResult } from './load.mts';
 import type { Machine, Revision } from './machine.mts';
 import type { MemorySample } from './memory.mts';
 
-/** The ways a request reaches the api, in the order the table shows them; SQLite unless named. */
-export const WAYS = ['nginx, 1 api', 'direct to api', 'nginx, 2 api', 'nginx, 1 api, PostgreSQL', 'nginx, 3 api, PostgreSQL'] as const;
+/**
+ * The ways a request reaches the api, or one of its peers on `POST /`
+ * (docker/bench/compose.peers.yaml), in the order the table shows them; SQLite unless named.
+ */
+export const WAYS = [
+  'nginx, 1 api',
+  'direct to api',
+  'nginx, bare node',
+  'direct to bare node',
+  "talk's Flask, direct",
+  'nginx, 2 api',
+  'nginx, 1 api, PostgreSQL',
+  'nginx, 3 api, PostgreSQL',
+] as const;
 export type Way = (typeof WAYS)[number];
+/** The endpoint the peers answer: the talk's contract. */
+export const PEER_ENDPOINT = 'POST /';
 
 export interface LoadRow extends LoadResult {
   readonly endpoint: string;
@@ -34,11 +48,20 @@ export interface Report {
   readonly startupSeconds: { readonly samples: readonly number[]; readonly median: number };
   readonly memory: { readonly method: string; readonly idle: MemorySample; readonly underLoad: MemorySample };
   readonly image: ImageFigures;
+  readonly peers: Peers;
   /** Null in a smoke run, which skips the clean build. */
   readonly builds: BuildFigures | null;
   readonly targets: readonly Target[];
   /** Why this run's figures cannot be trusted; empty when they can. */
   readonly problems: readonly string[];
+}
+
+/** What the peers ran, as the run found it. */
+export interface Peers {
+  /** The talk's app: its image, and the Flask and Werkzeug (its development server) in it. */
+  readonly flask: { readonly image: string; readonly flaskVersion: string; readonly werkzeugVersion: string };
+  /** The bare node:http handler: the api's base image, the script bind-mounted. */
+  readonly bare: { readonly image: string };
 }
 
 export interface Target {
@@ -70,18 +93,25 @@ export function judge(
       pass: bound === '<=' ? measured <= limit : measured >= limit,
     });
   for (const endpoint of new Set(load.map((row) => row.endpoint))) {
-    const via = (way: Way) => load.find((row) => row.endpoint === endpoint && row.way === way);
-    const proxy = via('nginx, 1 api');
-    const direct = via('direct to api');
+    const proxy = find(load, endpoint, 'nginx, 1 api');
+    const direct = find(load, endpoint, 'direct to api');
     if (!proxy || !direct) continue;
     target(`${endpoint}: throughput via nginx / direct`, proxy.requestsPerSecond / direct.requestsPerSecond, '×', '>=', 0.75);
     target(`${endpoint}: p99 via nginx / direct`, proxy.latencyMs.p99 / direct.latencyMs.p99, '×', '<=', 2);
   }
+  // Judged whether or not the rows are there: a missing peer row leaves NaN, which missingFigures reports.
+  const throughput = (way: Way) => find(load, PEER_ENDPOINT, way)?.requestsPerSecond ?? Number.NaN;
+  target(`${PEER_ENDPOINT}: throughput, stack via nginx / talk's Flask`, throughput('nginx, 1 api') / throughput("talk's Flask, direct"), '×', '>=', 5);
+  target(`${PEER_ENDPOINT}: throughput, stack / bare node, both via nginx`, throughput('nginx, 1 api') / throughput('nginx, bare node'), '×', '>=', 0.6);
   target('api image above its base', image.addedBytes / MB, 'MB', '<=', 40);
   if (builds) target('source-only rebuild / clean build', builds.sourceOnlySeconds / builds.cleanSeconds, '×', '<=', 0.25);
   target('time to healthy (median)', startupMedian, 's', '<=', 5);
   target('api memory, idle (docker stats)', idle.workingSetMiB, 'MiB', '<=', 80);
   return targets;
+}
+
+function find(load: readonly LoadRow[], endpoint: string, way: Way): LoadRow | undefined {
+  return load.find((row) => row.endpoint === endpoint && row.way === way);
 }
 
 /** Every figure the report claims, so that a run that lost one fails instead of printing NaN. */
@@ -100,6 +130,7 @@ export function missingFigures(report: Omit<Report, 'problems'>): string[] {
     figures[`${label} p50`] = row.latencyMs.p50;
     figures[`${label} p99`] = row.latencyMs.p99;
   }
+  for (const t of report.targets) figures[`target ${t.name}`] = t.measured;
   return Object.entries(figures)
     .filter(([, value]) => !Number.isFinite(value) || value <= 0)
     .map(([name]) => `missing figure: ${name}`);
@@ -111,7 +142,7 @@ export function render(report: Report): string {
   const ms = (value: number) => value.toFixed(value < 10 ? 2 : 1);
   const lines = [
     `Load: ${settings.connections} connections, ${settings.seconds} s per row after ${settings.warmupSeconds} s of warm-up` +
-      (settings.rounds > 1 ? `, nginx and direct taking turns in ${settings.rounds} rounds` : '') +
+      (settings.rounds > 1 ? `, the ways to one endpoint taking turns in ${settings.rounds} rounds` : '') +
       '; latency in ms.',
     '',
     '| endpoint | path | req/s | p50 ms | p99 ms |',
@@ -127,6 +158,10 @@ export function render(report: Report): string {
         `| ${t.name} | ${t.measured.toFixed(2)} ${t.unit} | ${t.atMost ? '≤' : '≥'} ${t.limit} ${t.unit} | ${smoke ? '–' : t.pass ? 'PASS' : 'MISS'} |`,
     ),
     '',
+    `- peers on \`${PEER_ENDPOINT}\`, loaded in the same rounds as the stack: the talk's Flask app (\`${report.peers.flask.image}\`, ` +
+      `Flask ${report.peers.flask.flaskVersion}, Werkzeug ${report.peers.flask.werkzeugVersion} development server), and a bare ` +
+      `node:http handler on \`${report.peers.bare.image}\` with the api's limits, behind the stack's nginx image and config; ` +
+      `nginx in front of the bare handler keeps ${bareProxyShare(report.load).toFixed(2)} × of its direct throughput`,
     `- api image \`${image.image}\`: ${(image.bytes / MB).toFixed(1)} MB, of which ${(image.baseBytes / MB).toFixed(1)} MB is \`${image.base}\`${image.baseIsStandIn ? ' (the offline stand-in)' : ''}`,
     builds
       ? `- clean build ${builds.cleanSeconds.toFixed(1)} s (\`--no-cache\`), rebuild after a one-line change to \`${builds.changedFile}\` ${builds.sourceOnlySeconds.toFixed(1)} s`
@@ -137,6 +172,12 @@ export function render(report: Report): string {
     `- revision: ${report.revision.commit ?? 'unknown'}${report.revision.dirty ? ' with uncommitted changes' : ''}`,
   ];
   return lines.join('\n');
+}
+
+/** What nginx alone costs on this machine: the bare handler's throughput behind it over its throughput direct. */
+export function bareProxyShare(load: readonly LoadRow[]): number {
+  const proxied = find(load, PEER_ENDPOINT, 'nginx, bare node')?.requestsPerSecond ?? Number.NaN;
+  return proxied / (find(load, PEER_ENDPOINT, 'direct to bare node')?.requestsPerSecond ?? Number.NaN);
 }
 
 function formatMemory(sample: MemorySample): string {

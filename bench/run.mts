@@ -1,6 +1,6 @@
 /**
- * The benchmark: `npm run bench` (full, about three minutes on 2 CPUs) or
- * `npm run bench:smoke` (about half a minute; proves the harness works, judges
+ * The benchmark: `npm run bench` (full, a few minutes on 2 CPUs) or
+ * `npm run bench:smoke` (about a minute; proves the harness works, judges
  * nothing). `--out FILE` writes the JSON report elsewhere than bench/results/.
  *
  * It starts compose.yaml plus docker/bench/compose.bench.yaml as the project
@@ -8,21 +8,49 @@
  * straight at that api, and through nginx with two; then the same stack on
  * PostgreSQL (compose.postgres.yaml) through nginx with one api and with
  * three; then it measures the image,
- * the builds, the start-up time and the api's memory. It prints the tables and
+ * the builds, the start-up time and the api's memory. `POST /` with one api
+ * takes turns with two peers (docker/bench/compose.peers.yaml, a project of
+ * their own): the talk's Flask app, published straight, and a bare node:http
+ * handler, behind the stack's nginx and direct. It prints the tables and
  * writes a JSON report. Missed targets never fail it; a broken run does (a
- * non-2xx response, a connection error, a missing figure).
+ * non-2xx response, a connection error, a missing figure, a peer that answers
+ * POST / otherwise than the stack).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { imageFigures, timeBuilds, type BuildFigures } from './builds.mts';
 import { failedStatuses, fire, summarize, type LoadResult, type Run, type Workload } from './load.mts';
 import { describeMachine, describeRevision } from './machine.mts';
 import { MEMORY_METHOD, peakMemoryDuring, sampleMemory } from './memory.mts';
-import { judge, median, missingFigures, render, type LoadRow, type Report, type Settings, type Way } from './report.mts';
+import {
+  PEER_ENDPOINT,
+  judge,
+  median,
+  missingFigures,
+  render,
+  type LoadRow,
+  type Peers,
+  type Report,
+  type Settings,
+  type Way,
+} from './report.mts';
 import { jsonLines } from '../test/support/docker.ts';
-import { BENCH_KEY, REPO_ROOT, compose, composeModel, containerIds, publishedUrl, tearDown, useStore } from './stack.mts';
+import {
+  BENCH_KEY,
+  REPO_ROOT,
+  compose,
+  composeModel,
+  containerIds,
+  peerUrl,
+  peersCompose,
+  publishedUrl,
+  startPeers,
+  tearDown,
+  tearDownPeers,
+  useStore,
+} from './stack.mts';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,6 +66,7 @@ const outFile = args.out ?? join(REPO_ROOT, 'bench/results', args.smoke ? 'smoke
 
 const PROXY_PORT = 8080;
 const API_PORT = 3000;
+const FLASK_PORT = 5000;
 // Far above what one host reaches in a run: the count bound, beside the time bound.
 const MAX_REQUESTS_PER_SECOND = 100_000;
 // Both accounts start this rich and transfers alternate direction, so none can overdraw.
@@ -60,10 +89,13 @@ const problems: string[] = [];
 
 const AUTHORIZATION = { authorization: `Bearer ${BENCH_KEY}` };
 
-function workloads(a: number, b: number): Workload[] {
+/** The talk's contract, and the one endpoint the peers answer. */
+const TALK: Workload = { name: PEER_ENDPOINT, requests: [{ method: 'POST', path: '/' }] };
+
+/** The endpoints that need a key and two accounts of their own. */
+function keyedWorkloads(a: number, b: number): Workload[] {
   const json = { ...AUTHORIZATION, 'content-type': 'application/json' };
   return [
-    { name: 'POST /', requests: [{ method: 'POST', path: '/' }] },
     { name: 'GET /accounts/:id', requests: [{ method: 'GET', path: `/accounts/${a}`, headers: AUTHORIZATION }] },
     {
       name: 'POST /transfers',
@@ -96,7 +128,7 @@ async function measure(workload: Workload, ways: ReadonlyArray<readonly [Way, st
   return ways.map(([way], index) => {
     const result = summarize(runs[index]);
     checkResponses(`${workload.name} (${way})`, result);
-    log(`${workload.name.padEnd(18)} ${way.padEnd(14)} ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.latencyMs.p99.toFixed(2)} ms`);
+    log(`${workload.name.padEnd(18)} ${way.padEnd(24)} ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.latencyMs.p99.toFixed(2)} ms`);
     return { endpoint: workload.name, way, ...result };
   });
 }
@@ -107,12 +139,60 @@ function checkResponses(label: string, result: LoadResult): void {
     problems.push(`${label}: non-2xx responses ${JSON.stringify(failed)}`);
     if (failed['429']) {
       problems.push(
-        `${label}: 429s from the proxy's rate limit, although docker/bench/compose.bench.yaml sets PROXY_RATE_LIMIT=off; ` +
+        `${label}: 429s from the proxy's rate limit, although docker/bench/compose.bench.yaml and compose.peers.yaml set PROXY_RATE_LIMIT=off; ` +
           'the override must turn the limit off the way the proxy now reads it',
       );
     }
   }
   if (result.errors > 0) problems.push(`${label}: ${result.errors} requests got no response (${result.timeouts} timed out)`);
+}
+
+interface PeerUrls {
+  readonly flask: string;
+  readonly bareProxy: string;
+  readonly bareDirect: string;
+}
+
+async function answerToPost(url: string): Promise<string> {
+  const response = await fetch(`${url}/`, { method: 'POST', signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) });
+  const body = await response.text();
+  if (response.status !== 200) throw new Error(`POST / on ${url} answered ${response.status}: ${body}`);
+  return body;
+}
+
+/**
+ * A peer that lists other accounts than the stack does measures something
+ * else: the bare handler must answer byte for byte as the stack does, and the
+ * talk's app (which indents its JSON and calls it HTML) with the same accounts.
+ */
+async function checkPeersAnswerAlike(stackUrl: string, peers: PeerUrls): Promise<void> {
+  const stack = await answerToPost(stackUrl);
+  for (const [name, url] of [['the bare handler via nginx', peers.bareProxy], ['the bare handler direct', peers.bareDirect]] as const) {
+    const body = await answerToPost(url);
+    if (body !== stack) problems.push(`POST /: ${name} answered ${body}, the stack ${stack}`);
+  }
+  const flask = await answerToPost(peers.flask);
+  if (!isDeepStrictEqual(JSON.parse(flask), JSON.parse(stack))) {
+    problems.push(`POST /: the talk's Flask app listed ${JSON.stringify(JSON.parse(flask))}, the stack ${stack}`);
+  }
+}
+
+/** What the peers run, read from them: the images, and the Flask and Werkzeug the talk's app imports. */
+async function describePeers(): Promise<Peers> {
+  const model = JSON.parse(await peersCompose(['config', '--format', 'json'], { signal })) as {
+    services: Record<string, { image?: string }>;
+  };
+  const versions = await peersCompose(
+    ['exec', '-T', 'flask', 'python', '-c', 'from importlib.metadata import version; print(version("flask"), version("werkzeug"))'],
+    { signal },
+  );
+  const [flaskVersion, werkzeugVersion] = versions.trim().split(' ');
+  const flaskImage = model.services.flask?.image;
+  const bareImage = model.services.api?.image;
+  if (!flaskImage || !bareImage || !flaskVersion || !werkzeugVersion) {
+    throw new Error(`docker/bench/compose.peers.yaml's images or the Flask app's versions are unreadable ('${versions.trim()}')`);
+  }
+  return { flask: { image: flaskImage, flaskVersion, werkzeugVersion }, bare: { image: bareImage } };
 }
 
 async function createAccount(baseUrl: string, name: string): Promise<number> {
@@ -176,9 +256,11 @@ async function main(): Promise<number> {
   const load: LoadRow[] = [];
   const startupSamples: number[] = [];
   let memory: Report['memory'];
+  let peers: Peers;
   try {
-    // A run that was killed leaves its stack behind.
+    // A run that was killed leaves its stack and its peers behind.
     await tearDown();
+    await tearDownPeers();
     log('building the images (cached after the first time)');
     await compose(['build'], { timeoutMs: IMAGE_BUILD_TIMEOUT_MS, signal });
 
@@ -191,15 +273,37 @@ async function main(): Promise<number> {
     const proxyUrl = await publishedUrl('proxy', PROXY_PORT);
     const directUrl = await publishedUrl('api', API_PORT);
     const [apiContainer] = await containerIds('api');
+    const [proxyContainer] = await containerIds('proxy');
     await sleep(IDLE_SETTLE_MS, undefined, { signal });
     const idle = await sampleMemory(apiContainer, signal);
 
-    const plan = workloads(await createAccount(proxyUrl, 'bench-a'), await createAccount(proxyUrl, 'bench-b'));
+    log("starting the peers: the talk's Flask app, and a bare node handler behind the stack's nginx");
+    await startPeers(proxyContainer, signal);
+    const peerUrls: PeerUrls = {
+      flask: await peerUrl('flask', FLASK_PORT),
+      bareProxy: await peerUrl('proxy', PROXY_PORT),
+      bareDirect: await peerUrl('api', API_PORT),
+    };
+    peers = await describePeers();
+    // Before the benchmark opens its own accounts, so that the stack too lists the seed's three.
+    await checkPeersAnswerAlike(proxyUrl, peerUrls);
+    load.push(
+      ...(await measure(TALK, [
+        ['nginx, 1 api', proxyUrl],
+        ['direct to api', directUrl],
+        ['nginx, bare node', peerUrls.bareProxy],
+        ['direct to bare node', peerUrls.bareDirect],
+        ["talk's Flask, direct", peerUrls.flask],
+      ])),
+    );
+    await tearDownPeers();
+
+    const plan = keyedWorkloads(await createAccount(proxyUrl, 'bench-a'), await createAccount(proxyUrl, 'bench-b'));
     for (const workload of plan) {
       load.push(...(await measure(workload, [['nginx, 1 api', proxyUrl], ['direct to api', directUrl]])));
     }
 
-    const mixed: Workload = { name: 'all three', requests: plan.flatMap((workload) => workload.requests) };
+    const mixed: Workload = { name: 'all three', requests: [TALK, ...plan].flatMap((workload) => workload.requests) };
     const { peak, result } = await peakMemoryDuring(
       apiContainer,
       fire(directUrl, mixed, {
@@ -216,21 +320,23 @@ async function main(): Promise<number> {
     log('scaling to 2 api replicas');
     await scaleApi(2);
     await waitForSpread(proxyUrl, 2);
-    for (const workload of plan) load.push(...(await measure(workload, [['nginx, 2 api', proxyUrl]])));
+    for (const workload of [TALK, ...plan]) load.push(...(await measure(workload, [['nginx, 2 api', proxyUrl]])));
 
     log('the same stack on PostgreSQL (compose.postgres.yaml), 1 then 3 api replicas');
     await tearDown();
     useStore('postgres');
     await upAndTime();
     const pgUrl = await publishedUrl('proxy', PROXY_PORT);
-    const pgPlan = workloads(await createAccount(pgUrl, 'bench-a'), await createAccount(pgUrl, 'bench-b'));
+    load.push(...(await measure(TALK, [['nginx, 1 api, PostgreSQL', pgUrl]])));
+    const pgPlan = keyedWorkloads(await createAccount(pgUrl, 'bench-a'), await createAccount(pgUrl, 'bench-b'));
     for (const workload of pgPlan) load.push(...(await measure(workload, [['nginx, 1 api, PostgreSQL', pgUrl]])));
     await scaleApi(3);
     await waitForSpread(pgUrl, 3);
-    for (const workload of pgPlan) load.push(...(await measure(workload, [['nginx, 3 api, PostgreSQL', pgUrl]])));
+    for (const workload of [TALK, ...pgPlan]) load.push(...(await measure(workload, [['nginx, 3 api, PostgreSQL', pgUrl]])));
   } finally {
-    log('removing the bench stack');
+    log('removing the bench stack and its peers');
     await tearDown().catch((error: Error) => problems.push(`the bench stack was not removed: ${error.message}`));
+    await tearDownPeers().catch((error: Error) => problems.push(`the bench peers were not removed: ${error.message}`));
   }
 
   let builds: BuildFigures | null = null;
@@ -254,6 +360,7 @@ async function main(): Promise<number> {
     startupSeconds,
     memory,
     image,
+    peers,
     builds,
     targets: judge(load, startupSeconds.median, memory.idle, image, builds),
   } satisfies Omit<Report, 'problems'>;

@@ -6,9 +6,11 @@ import { compose as composeIn, docker as dockerCli, REPO_ROOT, type DockerOption
 import { composeFiles, PROJECTS, type StackStore } from '../test/support/projects.ts';
 
 export { REPO_ROOT };
-/** The only compose project the benchmark creates, removes or reads. */
+/** The stack's compose project; the peers' (below) is the only other one the benchmark touches. */
 export const PROJECT = PROJECTS.bench;
 const BENCH_OVERRIDE = 'docker/bench/compose.bench.yaml';
+const PEERS_PROJECT = PROJECTS.benchPeers;
+const PEERS_FILE = 'docker/bench/compose.peers.yaml';
 
 /** The store the stack runs on, from the next `up` on; the bench measures SQLite, then PostgreSQL. */
 let store: StackStore = 'sqlite';
@@ -59,12 +61,36 @@ export function compose(args: string[], options?: CommandOptions): Promise<strin
   return composeIn(PROJECT, composeFiles(options?.store ?? store, BENCH_OVERRIDE), args, withDefaults(options));
 }
 
-/** The address the engine published for a service's container port, as a loopback URL. */
-export async function publishedUrl(service: string, containerPort: number, index = 1): Promise<string> {
-  const binding = (await compose(['port', '--index', String(index), service, String(containerPort)])).trim();
+/**
+ * `docker compose` on the peers' project. BENCH_PROXY_IMAGE, once set, is the
+ * image ID that the stack's proxy runs, for the peers' proxy to run too.
+ */
+let peersProxyImage: string | undefined;
+export function peersCompose(args: string[], options?: CommandOptions): Promise<string> {
+  const { env, ...rest } = withDefaults(options);
+  return composeIn(PEERS_PROJECT, [PEERS_FILE], args, {
+    ...rest,
+    env: { ...env, ...(peersProxyImage ? { BENCH_PROXY_IMAGE: peersProxyImage } : {}) },
+  });
+}
+
+type Compose = (args: string[], options?: CommandOptions) => Promise<string>;
+
+async function published(run: Compose, service: string, containerPort: number, index: number): Promise<string> {
+  const binding = (await run(['port', '--index', String(index), service, String(containerPort)])).trim();
   const port = /:(\d+)$/.exec(binding)?.[1];
   if (!port) throw new Error(`${service} #${index} publishes no port for ${containerPort} (got '${binding}')`);
   return `http://127.0.0.1:${port}`;
+}
+
+/** The address the engine published for a service's container port, as a loopback URL. */
+export function publishedUrl(service: string, containerPort: number, index = 1): Promise<string> {
+  return published(compose, service, containerPort, index);
+}
+
+/** The same for a service of the peers' project. */
+export function peerUrl(service: string, containerPort: number): Promise<string> {
+  return published(peersCompose, service, containerPort, 1);
 }
 
 export async function containerIds(service: string): Promise<string[]> {
@@ -77,6 +103,25 @@ export async function containerIds(service: string): Promise<string[]> {
  */
 export async function tearDown(): Promise<void> {
   await compose(['down', '--volumes', '--remove-orphans', '--timeout', '5'], { timeoutMs: 60_000, store: 'postgres' });
+}
+
+/**
+ * Builds the talk's Flask app and starts the peers, their proxy on the image
+ * the stack's proxy container runs (so both are the same nginx and config).
+ */
+export async function startPeers(stackProxyContainer: string, signal: AbortSignal): Promise<void> {
+  peersProxyImage = (await docker(['inspect', '--format', '{{.Image}}', stackProxyContainer], { signal })).trim();
+  await peersCompose(['build', 'flask'], { timeoutMs: 15 * 60_000, signal }).catch((error: Error) => {
+    throw new Error(
+      `${error.message}\n(the Flask app's base, accounts-stack/python-flask, is built by docker/offline/build-base-images.sh)`,
+    );
+  });
+  await peersCompose(['up', '--detach', '--wait', '--wait-timeout', '60', '--no-build'], { signal });
+}
+
+/** Removes the peers' containers, networks and volumes; quiet when there is nothing to remove. */
+export async function tearDownPeers(): Promise<void> {
+  await peersCompose(['down', '--volumes', '--remove-orphans', '--timeout', '5'], { timeoutMs: 60_000 });
 }
 
 /** The resolved compose model, for names that compose.yaml owns (image tags). */

@@ -2,11 +2,12 @@
 # Makes every base image the stack names available locally: present already,
 # pulled, or, when no registry answers, built here as a labelled stand-in from
 # Debian packages and the npm registry. The images are the `ARG *_IMAGE=`
-# defaults in docker/*/Dockerfile and the `${*_IMAGE:-default}` defaults in the
+# defaults in docker/*/Dockerfile and docker/bench/*/Dockerfile (the
+# benchmark's peers), the `${*_IMAGE:-default}` defaults in the
 # top-level compose*.yaml files (services that run a published image as is),
 # and the images the test harnesses run themselves: the `_IMAGE ?? 'default'`
-# constants in test/support/projects.ts. Those are named accounts-stack/*,
-# which is no published image: they are always built here, never pulled.
+# constants in test/support/projects.ts. An image named accounts-stack/* is no
+# published image: it is always built here, never pulled.
 #
 # Usage: docker/offline/build-base-images.sh
 #   DEBIAN_MIRROR  mirror for debootstrap (default: the one this machine's apt
@@ -179,6 +180,20 @@ build_swarm_node() {
     --change 'CMD []'
 }
 
+# The base of the talk's Flask app, which the benchmark measures beside the
+# stack (docker/bench/flask-talk/). The talk starts from python:3.8-buster and
+# runs `pip install flask`; with no registry and no PyPI here, this is Debian
+# bookworm with its python3-flask (Flask and Werkzeug 2.2), and
+# python-is-python3 so that the talk's `python /src/app.py` runs as written.
+build_python_flask() {
+  local image=$1 dir
+  dir=$(bootstrap bookworm bookworm python3-flask,python-is-python3)
+  chroot "$dir" python -c 'import flask' || { log "no flask for python in $dir"; exit 1; }
+  import_rootfs "$dir" "$image" \
+    --change "ENV FLASK_VERSION=$(chroot "$dir" dpkg-query -W -f '${Version}' python3-flask)" \
+    --change 'CMD ["python"]'
+}
+
 # Stand-ins built before the proxy needed njs lack its module, and a present
 # image is otherwise never rebuilt, so such a stand-in is replaced. Any other
 # image without it (a mirror's own build, say) is not ours to replace.
@@ -214,6 +229,7 @@ ensure() {
     nginx:*) build_nginx "$image" ;;
     postgres:*) build_postgres "$image" ;;
     accounts-stack/swarm-node:*) build_swarm_node "$image" ;;
+    accounts-stack/python-flask:*) build_python_flask "$image" ;;
     *) log "no stand-in recipe for $image"; exit 1 ;;
   esac
 }
@@ -222,7 +238,7 @@ ensure() {
 # commented lines are skipped, and so are defaults that are variables themselves.
 list_images() {
   local f
-  sed -nE 's/^ARG [A-Z_]+_IMAGE=(.+)$/\1/p' "$repo"/docker/*/Dockerfile
+  sed -nE 's/^ARG [A-Z_]+_IMAGE=(.+)$/\1/p' "$repo"/docker/*/Dockerfile "$repo"/docker/bench/*/Dockerfile
   for f in "$repo"/compose*.yaml "$repo"/compose*.yml; do
     [[ -f $f ]] || continue
     sed -E '/^[[:space:]]*#/d' "$f" \

@@ -12,6 +12,8 @@ export const PROJECTS = {
   watch: 'accounts-stack-watch',
   /** The benchmark's stack. */
   bench: 'accounts-stack-bench',
+  /** The benchmark's peers (docker/bench/compose.peers.yaml): the talk's Flask app, and a bare handler behind the stack's nginx. */
+  benchPeers: 'accounts-stack-bench-peers',
 } as const;
 
 /**
