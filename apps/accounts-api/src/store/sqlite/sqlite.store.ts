@@ -4,7 +4,6 @@ import { migrateToLatest } from '../migrations/migrator';
 import type { StoreSchema } from '../schema';
 import { Store, type Executor } from '../store';
 import { NodeSqliteDialect, openSqlite } from './node-sqlite.dialect';
-import { translateSqliteError } from './sqlite.errors';
 
 /**
  * The embedded store: one file on the `state` volume, shared by the replicas
@@ -52,13 +51,10 @@ export class SqliteStore extends Store {
    */
   async accountsVersion(): Promise<string> {
     this.assertOpen();
-    try {
-      this.versionStatement ??= this.connection.prepare(
-        "SELECT (SELECT data_version FROM pragma_data_version) || '.' || total_changes() AS version",
-      );
-      return (this.versionStatement.get() as { version: string }).version;
-    } catch (error) {
-      throw translateSqliteError(error) ?? error;
-    }
+    // In WAL mode a read waits for no lock, so there is no busy store to translate here.
+    this.versionStatement ??= this.connection.prepare(
+      "SELECT (SELECT data_version FROM pragma_data_version) || '.' || total_changes() AS version",
+    );
+    return (this.versionStatement.get() as { version: string }).version;
   }
 }
