@@ -24,6 +24,11 @@ export const PEER_ENDPOINT = 'POST /';
 export interface LoadRow extends LoadResult {
   readonly endpoint: string;
   readonly way: Way;
+  /**
+   * µs of CPU per request in each container and in Docker's port proxy while
+   * the row ran (bench/cpu.mts); absent where the host cannot tell.
+   */
+  readonly cpuMicrosPerRequest?: Readonly<Record<string, number>>;
 }
 
 export interface Settings {
@@ -151,6 +156,7 @@ export function render(report: Report): string {
       (row) => `| \`${row.endpoint}\` | ${row.way} | ${Math.round(row.requestsPerSecond)} | ${ms(row.latencyMs.p50)} | ${ms(row.latencyMs.p99)} |`,
     ),
     '',
+    ...renderCpu(report.load),
     `| target | measured | limit | ${smoke ? 'smoke: not judged' : 'result'} |`,
     '|---|---:|---:|---|',
     ...report.targets.map(
@@ -172,6 +178,22 @@ export function render(report: Report): string {
     `- revision: ${report.revision.commit ?? 'unknown'}${report.revision.dirty ? ' with uncommitted changes' : ''}`,
   ];
   return lines.join('\n');
+}
+
+/** Where each `POST /` row's CPU went, per request: one column per container or port proxy that worked. */
+function renderCpu(load: readonly LoadRow[]): string[] {
+  const rows = load.filter((row) => row.endpoint === PEER_ENDPOINT && row.cpuMicrosPerRequest);
+  const order = ['docker-proxy', 'nginx', 'api', 'postgres', 'Flask'];
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row.cpuMicrosPerRequest!)))].sort(
+    (a, b) => order.indexOf(a) - order.indexOf(b),
+  );
+  if (columns.length === 0) return [];
+  return [
+    `| CPU µs per \`${PEER_ENDPOINT}\` | ${columns.join(' | ')} |`,
+    `|---|${columns.map(() => '---:').join('|')}|`,
+    ...rows.map((row) => `| ${row.way} | ${columns.map((c) => row.cpuMicrosPerRequest![c]?.toFixed(1) ?? '').join(' | ')} |`),
+    '',
+  ];
 }
 
 /** What nginx alone costs on this machine: the bare handler's throughput behind it over its throughput direct. */

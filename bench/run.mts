@@ -22,6 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { imageFigures, timeBuilds, type BuildFigures } from './builds.mts';
 import { failedStatuses, fire, summarize, type LoadResult, type Run, type Workload } from './load.mts';
+import { metersFor, perRequest, sample, type CpuSample } from './cpu.mts';
 import { describeMachine, describeRevision } from './machine.mts';
 import { MEMORY_METHOD, peakMemoryDuring, sampleMemory } from './memory.mts';
 import {
@@ -60,7 +61,7 @@ const { values: args } = parseArgs({
 });
 const mode = args.smoke ? 'smoke' : 'full';
 const SETTINGS: Settings = args.smoke
-  ? { connections: 4, warmupSeconds: 0, seconds: 1, rounds: 1, startupSamples: 1, memorySeconds: 1 }
+  ? { connections: 4, warmupSeconds: 0, seconds: 2, rounds: 1, startupSamples: 1, memorySeconds: 1 }
   : { connections: 10, warmupSeconds: 2, seconds: 10, rounds: 2, startupSamples: 3, memorySeconds: 6 };
 const outFile = args.out ?? join(REPO_ROOT, 'bench/results', args.smoke ? 'smoke.json' : 'latest.json');
 
@@ -113,6 +114,8 @@ function keyedWorkloads(a: number, b: number): Workload[] {
  */
 async function measure(workload: Workload, ways: ReadonlyArray<readonly [Way, string]>): Promise<LoadRow[]> {
   const options = { connections: SETTINGS.connections, signal };
+  const meters = await Promise.all(ways.map(([, url]) => metersFor(url)));
+  const cpu = ways.map((_, index) => ({ before: [] as CpuSample[], after: [] as CpuSample[], meters: meters[index] }));
   if (SETTINGS.warmupSeconds > 0) {
     for (const [, url] of ways) {
       await fire(url, workload, { ...options, seconds: SETTINGS.warmupSeconds, maxRequests: SETTINGS.warmupSeconds * MAX_REQUESTS_PER_SECOND });
@@ -122,14 +125,24 @@ async function measure(workload: Workload, ways: ReadonlyArray<readonly [Way, st
   const runs = ways.map(() => [] as Run[]);
   for (let round = 0; round < SETTINGS.rounds; round += 1) {
     for (const [index, [, url]] of ways.entries()) {
+      cpu[index].before.push(sample(cpu[index].meters));
       runs[index].push(await fire(url, workload, { ...options, seconds, maxRequests: seconds * MAX_REQUESTS_PER_SECOND }));
+      cpu[index].after.push(sample(cpu[index].meters));
     }
   }
   return ways.map(([way], index) => {
     const result = summarize(runs[index]);
     checkResponses(`${workload.name} (${way})`, result);
     log(`${workload.name.padEnd(18)} ${way.padEnd(24)} ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.latencyMs.p99.toFixed(2)} ms`);
-    return { endpoint: workload.name, way, ...result };
+    const { before, after, meters: used } = cpu[index];
+    // Summed over the rounds: each round's own difference, so the other ways' turns in between are not counted.
+    const spent = used.map((_, m) =>
+      before.some((b, round) => b[m] === null || after[round][m] === null)
+        ? null
+        : before.reduce((sum, b, round) => sum + (after[round][m]! - b[m]!), 0),
+    );
+    const cpuMicrosPerRequest = perRequest(used, used.map(() => 0), spent, result.requests);
+    return { endpoint: workload.name, way, ...result, cpuMicrosPerRequest };
   });
 }
 
