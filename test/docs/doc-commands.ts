@@ -1,7 +1,7 @@
 /**
  * The docs runner's rules, apart from running anything: which commands a
  * Markdown page shows, what its directives say about them, and whether a
- * command's output holds the lines shown under it. docs/README.md
+ * command's output holds the lines shown under it. test/docs/README.md
  * explains them to doc authors; doc-commands.spec.ts pins them.
  *
  * A `.ts` file, not `.mts`: the runner loads it with Node's type stripping and

@@ -2,12 +2,12 @@
  * Runs the commands shown in docs/*.md, then README.md, against a stack the docs start
  * themselves, and checks the output each one shows (`npm run test:docs`).
  *
- * The conventions are written for doc authors in docs/README.md ("Keeping
- * these pages true"). In short: ```console blocks, `$ ` starts a command, the
- * lines under it are output that must appear (in any order, `…` matching any
- * text), and an HTML comment just above a block can say `not run: <reason>`,
- * `teardown` or `timeout: <seconds>`. Variables a command exports are there for
- * the commands after it, as in one terminal.
+ * test/docs/README.md is the note for doc authors and for whoever changes the
+ * runner. Which commands a page holds, what its directives say and how output
+ * is matched live in doc-commands.ts, with specs of their own; this file does
+ * the running: one bash after another from the repository root, exported
+ * variables carried from each command to the next as in one terminal, and the
+ * stack taken down before and after.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
