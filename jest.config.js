@@ -1,12 +1,13 @@
 /**
- * Unit specs: `*.spec.ts` beside the code they test, in every app and lib.
+ * Unit specs: `*.spec.ts` beside the code they test, in every app and lib,
+ * and in test/docs, for the docs runner's rules.
  * Store specs run on SQLite and on a real PostgreSQL, started once for the
  * run from the postgres:17 image.
  * @type {import('jest').Config}
  */
 module.exports = {
   rootDir: '.',
-  roots: ['<rootDir>/apps', '<rootDir>/libs'],
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test/docs'],
   testRegex: '\\.spec\\.ts$',
   // e2e specs live in apps/<app>/test and have their own config.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/[^/]+/test/'],

@@ -2,12 +2,12 @@
  * Runs the commands shown in docs/*.md, then README.md, against a stack the docs start
  * themselves, and checks the output each one shows (`npm run test:docs`).
  *
- * The conventions are written for doc authors in docs/README.md ("Keeping
- * these pages true"). In short: ```console blocks, `$ ` starts a command, the
- * lines under it are output that must appear (in any order, `…` matching any
- * text), and an HTML comment just above a block can say `not run: <reason>`,
- * `teardown` or `timeout: <seconds>`. Variables a command exports are there for
- * the commands after it, as in one terminal.
+ * test/docs/README.md is the note for doc authors and for whoever changes the
+ * runner. Which commands a page holds, what its directives say and how output
+ * is matched live in doc-commands.ts, with specs of their own; this file does
+ * the running: one bash after another from the repository root, exported
+ * variables carried from each command to the next as in one terminal, and the
+ * stack taken down before and after.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,158 +16,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROJECTS } from '../support/projects.ts';
+import { DocError, ELLIPSIS, missingLines, parseDoc, stripAnsi, type Command } from './doc-commands.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DOCS_DIR = join(ROOT, 'docs');
 /** compose.yaml's own `name:` and default PROXY_PORT: the docs show the defaults. */
 const PROJECT = PROJECTS.docs;
 const PROXY_PORT = 5000;
-const DEFAULT_TIMEOUT_S = 120;
 const CLEANUP_TIMEOUT_S = 60;
 const OUTPUT_TAIL_LINES = 40;
-const ELLIPSIS = '…';
-
-interface Command {
-  readonly file: string;
-  readonly line: number;
-  readonly text: string;
-  readonly expected: readonly string[];
-  readonly skipReason?: string;
-  readonly teardown: boolean;
-  readonly timeoutS: number;
-}
-
-interface Directives {
-  skipReason?: string;
-  teardown: boolean;
-  timeoutS: number;
-}
-
-class DocError extends Error {}
-
-function parseDirectives(comments: readonly { text: string; line: number }[], file: string): Directives {
-  const directives: Directives = { teardown: false, timeoutS: DEFAULT_TIMEOUT_S };
-  for (const { text, line } of comments) {
-    const notRun = /^not run:\s*(\S.*)$/.exec(text);
-    const timeout = /^timeout:\s*(\d+)\s*s?$/.exec(text);
-    if (notRun) directives.skipReason = notRun[1].trim();
-    else if (text === 'teardown') directives.teardown = true;
-    else if (timeout) directives.timeoutS = Number(timeout[1]);
-    else
-      throw new DocError(
-        `${file}:${line}: unknown directive <!-- ${text} --> above a console block ` +
-          '(known: "not run: <reason>", "teardown", "timeout: <seconds>")',
-      );
-  }
-  return directives;
-}
-
-/** The commands of one Markdown file, in order. */
-function parseDoc(file: string, markdown: string): Command[] {
-  const lines = markdown.split('\n');
-  const commands: Command[] = [];
-  // HTML comments on the lines right above the next fence (blank lines between them are allowed).
-  let comments: { text: string; line: number }[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    const comment = /^<!--\s*(.*?)\s*-->\s*$/.exec(line);
-    if (comment) {
-      comments.push({ text: comment[1], line: i + 1 });
-      continue;
-    }
-    if (line.trim() === '') continue;
-
-    const fence = /^(`{3,}|~{3,})\s*([\w-]*)/.exec(line);
-    if (!fence) {
-      comments = [];
-      continue;
-    }
-    const [, marker, language] = fence;
-    const start = i;
-    const body: string[] = [];
-    const closing = new RegExp(`^${marker[0]}{${marker.length},}\\s*$`);
-    for (i++; i < lines.length && !closing.test(lines[i]); i++) body.push(lines[i]);
-    if (i >= lines.length) throw new DocError(`${file}:${start + 1}: code block is never closed`);
-
-    if (language === 'console') {
-      const directives = parseDirectives(comments, file);
-      commands.push(...parseConsoleBlock(file, start + 2, body, directives));
-    } else if (comments.some((c) => looksLikeDirective(c.text))) {
-      throw new DocError(`${file}:${start + 1}: a directive is only meaningful above a \`\`\`console block`);
-    }
-    comments = [];
-  }
-  return commands;
-}
-
-function looksLikeDirective(text: string): boolean {
-  return /^(not run:|teardown$|timeout:)/.test(text);
-}
-
-function parseConsoleBlock(file: string, firstLine: number, body: readonly string[], d: Directives): Command[] {
-  const commands: Command[] = [];
-  let current: { line: number; text: string[]; expected: string[]; continued: boolean } | undefined;
-  const flush = () => {
-    if (!current) return;
-    commands.push({
-      file,
-      line: current.line,
-      text: current.text.join('\n'),
-      expected: current.expected,
-      skipReason: d.skipReason,
-      teardown: d.teardown,
-      timeoutS: d.timeoutS,
-    });
-  };
-  body.forEach((raw, index) => {
-    const lineNo = firstLine + index;
-    if (current?.continued) {
-      current.text.push(raw);
-      current.continued = raw.endsWith('\\');
-    } else if (raw.startsWith('$ ')) {
-      flush();
-      current = { line: lineNo, text: [raw.slice(2)], expected: [], continued: raw.endsWith('\\') };
-    } else if (!current) {
-      if (raw.trim() !== '') throw new DocError(`${file}:${lineNo}: a console block must start with a \`$ \` command`);
-    } else {
-      current.expected.push(raw);
-    }
-  });
-  if (current?.continued) throw new DocError(`${file}:${current.line}: the command's last line ends with \\`);
-  flush();
-  return commands;
-}
-
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
-
-/** Whitespace runs become one space, so column alignment never matters. */
-function normalize(line: string): string {
-  return line.replace(ANSI, '').replace(/\s+/g, ' ').trim();
-}
-
-/** `…` stands for any text, the spaces around it included, so a column shown as `…` may be empty. */
-function patternOf(expected: string): RegExp {
-  const parts = normalize(expected)
-    .split(/ ?… ?/)
-    .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${parts.join('.*')}$`);
-}
-
-/** The shown lines that match no line of the output, each output line used at most once. */
-function missingLines(expected: readonly string[], output: string): string[] {
-  const actual = output.split(/\r\n|\r|\n/).map(normalize).filter((l) => l !== '');
-  const used = new Set<number>();
-  const missing: string[] = [];
-  for (const shown of expected) {
-    const wanted = normalize(shown);
-    if (wanted === '' || wanted === ELLIPSIS) continue;
-    const pattern = patternOf(shown);
-    const at = actual.findIndex((line, i) => !used.has(i) && pattern.test(line));
-    if (at === -1) missing.push(shown);
-    else used.add(at);
-  }
-  return missing;
-}
 
 interface Outcome {
   readonly code: number | null;
@@ -267,7 +124,7 @@ function portInUse(port: number): Promise<boolean> {
 const API_KEY = /acckey_[0-9a-f]+/g;
 
 function tail(output: string): string {
-  const lines = output.replace(ANSI, '').replace(API_KEY, `acckey_${ELLIPSIS}`).trimEnd().split(/\r\n|\r|\n/);
+  const lines = stripAnsi(output).replace(API_KEY, `acckey_${ELLIPSIS}`).trimEnd().split(/\r\n|\r|\n/);
   const shown = lines.slice(-OUTPUT_TAIL_LINES);
   const cut = lines.length > shown.length ? [`    … (${lines.length - shown.length} earlier lines)`] : [];
   return [...cut, ...shown.map((l) => `    | ${l}`)].join('\n');
