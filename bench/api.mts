@@ -22,6 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { generateKey } from '../apps/accounts-api/src/auth/api-key.ts';
 import { REPO_ROOT } from '../test/support/docker.ts';
+import { describeMachine, describeRevision } from './machine.mts';
 
 const { values: args } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } } });
 const SETTINGS = args.smoke
@@ -277,6 +278,7 @@ function render(rows: readonly Row[]): string {
 async function main(): Promise<number> {
   if (availableParallelism() < 2) throw new Error('bench:api pins the servers and wrk to different CPUs and needs at least 2');
   if (!existsSync(API_MAIN)) throw new Error(`${API_MAIN} is missing: run \`npm run build\` first (npm run bench:api does)`);
+  const [machine, revision] = await Promise.all([describeMachine(), describeRevision()]);
   for (const layer of LAYERS) if (layer.api) mkdirSync(dirname(layer.env!.STORE_URL.slice('sqlite:'.length)), { recursive: true });
 
   const servers = [];
@@ -292,11 +294,15 @@ async function main(): Promise<number> {
   }
 
   const table = render(rows);
-  process.stdout.write(`\n${table}\n`);
+  process.stdout.write(
+    `\n${table}\n\n- machine: ${machine.cpuModel}, ${machine.cpus} CPUs, Linux ${machine.kernel}, Node ${machine.node}; ` +
+      `load average at start ${machine.loadAverageAtStart.join(' ')}\n- revision: ${revision.commit ?? 'unknown'}` +
+      `${revision.dirty ? ' with uncommitted changes' : ''}\n`,
+  );
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(
     outFile,
-    `${JSON.stringify({ mode: args.smoke ? 'smoke' : 'full', finishedAt: new Date().toISOString(), settings: SETTINGS, rows, problems }, null, 2)}\n`,
+    `${JSON.stringify({ mode: args.smoke ? 'smoke' : 'full', finishedAt: new Date().toISOString(), machine, revision, settings: SETTINGS, rows, problems }, null, 2)}\n`,
   );
   log(`wrote ${outFile}`);
   for (const problem of problems) log(`FAILED: ${problem}`);
