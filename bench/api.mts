@@ -27,7 +27,7 @@ import { describeMachine, describeRevision } from './machine.mts';
 const { values: args } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } } });
 const SETTINGS = args.smoke
   ? { warmupSeconds: 0, seconds: 1, rounds: 1, connections: 20 }
-  : { warmupSeconds: 2, seconds: 10, rounds: 2, connections: 50 };
+  : { warmupSeconds: 2, seconds: 16, rounds: 4, connections: 50 };
 const outFile = args.out ?? join(REPO_ROOT, 'bench/results', args.smoke ? 'api-smoke.json' : 'api-latest.json');
 
 /** The servers share one CPU and wrk has the other: on 2 CPUs, nothing else is left for them to fight over. */

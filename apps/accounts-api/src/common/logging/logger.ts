@@ -5,15 +5,11 @@ import type { LoggingConfig } from '../../config/logging.config';
 /** Nest's injection token for the app's pino logger. */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
-/**
- * The app's one pino logger: the access log writes to it, and Nest's own logs
- * reach it through nestjs-pino. Lines go to stdout asynchronously: a line
- * written while the previous write is still under way joins the next write,
- * so a busy api makes one write for many lines and an idle one writes each
- * line at once. pino flushes what is left when the process exits.
- */
+/** The app's one pino logger: the access log writes to it, and Nest's own logs reach it through nestjs-pino. */
 export function createLogger(logging: LoggingConfig): Logger {
-  return pino({ level: logging.level }, pino.destination({ dest: 1, sync: false }));
+  // pino's own synchronous stdout: an asynchronous destination measured no cheaper per POST / on one core
+  // (79 µs either way, median of 8 rounds), and it can lose lines in a crash.
+  return pino({ level: logging.level });
 }
 
 /**
