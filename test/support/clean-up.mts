@@ -10,7 +10,7 @@
  *   node test/support/clean-up.mts
  */
 import { docker } from './docker.ts';
-import { CLUSTER, NAMED_CONTAINERS, PROJECTS, TESTCONTAINERS_LABEL } from './projects.ts';
+import { CLUSTER, DOCS_LABEL, NAMED_CONTAINERS, PROJECTS, TESTCONTAINERS_LABEL } from './projects.ts';
 import { removeSwarmStack } from './swarm.ts';
 
 const quietly = (args: string[]) => docker(args, { timeoutMs: 60_000 }).catch(() => '');
@@ -19,6 +19,10 @@ for (const project of new Set(Object.values(PROJECTS))) {
   await quietly(['compose', '-p', project, 'down', '--volumes', '--remove-orphans', '--timeout', '5']);
 }
 await quietly(['rm', '--force', '--volumes', ...NAMED_CONTAINERS]);
+for (const kind of ['network', 'volume']) {
+  const made = (await quietly([kind, 'ls', '--quiet', '--filter', `label=${DOCS_LABEL}`])).split('\n').filter(Boolean);
+  if (made.length > 0) await quietly([kind, 'rm', ...made]);
+}
 const leftovers = (await quietly(['ps', '--all', '--quiet', '--filter', `label=${TESTCONTAINERS_LABEL}`])).split('\n').filter(Boolean);
 if (leftovers.length > 0) await quietly(['rm', '--force', '--volumes', ...leftovers]);
 await removeSwarmStack().catch(() => undefined);
