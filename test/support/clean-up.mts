@@ -1,7 +1,8 @@
 /**
  * Takes down whatever the test harnesses may have left running after a run
  * that was killed: every project in projects.ts with its volumes, the named
- * containers, the unit specs' PostgreSQL (testcontainers' reaper is off
+ * containers, the networks and volumes the docs make by hand (DOCS_LABEL),
+ * the unit specs' PostgreSQL (testcontainers' reaper is off
  * here: its image is on a registry), the swarm spec's stack, leaving the
  * swarm if that spec initialised it (swarm.ts), and test/cluster/'s swarm
  * nodes with their engines' volumes and their network. Quiet, and fine when
