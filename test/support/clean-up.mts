@@ -1,7 +1,8 @@
 /**
  * Takes down whatever the test harnesses may have left running after a run
  * that was killed: every project in projects.ts with its volumes, the named
- * containers, the unit specs' PostgreSQL (testcontainers' reaper is off
+ * containers, the networks and volumes the docs make by hand (DOCS_LABEL),
+ * the unit specs' PostgreSQL (testcontainers' reaper is off
  * here: its image is on a registry), the swarm spec's stack, leaving the
  * swarm if that spec initialised it (swarm.ts), and test/cluster/'s swarm
  * nodes with their engines' volumes and their network. Quiet, and fine when
@@ -10,7 +11,7 @@
  *   node test/support/clean-up.mts
  */
 import { docker } from './docker.ts';
-import { CLUSTER, NAMED_CONTAINERS, PROJECTS, TESTCONTAINERS_LABEL } from './projects.ts';
+import { CLUSTER, DOCS_LABEL, NAMED_CONTAINERS, PROJECTS, TESTCONTAINERS_LABEL } from './projects.ts';
 import { removeSwarmStack } from './swarm.ts';
 
 const quietly = (args: string[]) => docker(args, { timeoutMs: 60_000 }).catch(() => '');
@@ -19,6 +20,10 @@ for (const project of new Set(Object.values(PROJECTS))) {
   await quietly(['compose', '-p', project, 'down', '--volumes', '--remove-orphans', '--timeout', '5']);
 }
 await quietly(['rm', '--force', '--volumes', ...NAMED_CONTAINERS]);
+for (const kind of ['network', 'volume']) {
+  const made = (await quietly([kind, 'ls', '--quiet', '--filter', `label=${DOCS_LABEL}`])).split('\n').filter(Boolean);
+  if (made.length > 0) await quietly([kind, 'rm', ...made]);
+}
 const leftovers = (await quietly(['ps', '--all', '--quiet', '--filter', `label=${TESTCONTAINERS_LABEL}`])).split('\n').filter(Boolean);
 if (leftovers.length > 0) await quietly(['rm', '--force', '--volumes', ...leftovers]);
 await removeSwarmStack().catch(() => undefined);

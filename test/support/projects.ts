@@ -42,8 +42,10 @@ export function composeFiles(store: StackStore, ...overrides: string[]): string[
   return ['compose.yaml', ...STORE_OVERRIDES[store], ...overrides];
 }
 
-/** Containers started by name outside compose (docs chapters 1 and 5), and testcontainers' own label. */
-export const NAMED_CONTAINERS = ['accounts-api-demo', 'secrets-demo'] as const;
+/** Containers started by name outside compose (docs chapters 1, 3, 4 and 5), and testcontainers' own label. */
+export const NAMED_CONTAINERS = ['accounts-api-demo', 'talk-demo', 'talk-demo-2', 'docs-logs-local', 'secrets-demo'] as const;
+/** Set on the networks and volumes the docs create by hand (chapters 2 and 3), so that clean-up finds exactly those. */
+export const DOCS_LABEL = 'org.accounts-stack.docs';
 export const TESTCONTAINERS_LABEL = 'org.testcontainers=true';
 
 /**

@@ -103,7 +103,7 @@ export async function startStack({ env = {}, overrides = [] }: StackOptions = {}
     async recreate({ removeVolumes = false, upArgs = [] }: { removeVolumes?: boolean; upArgs?: string[] } = {}) {
       await stack.composeCli('down', '--timeout', '10', ...(removeVolumes ? ['--volumes'] : []));
       await stack.composeCli('up', '-d', '--wait', ...upArgs);
-      // `port` prints 0.0.0.0:PORT; only the port is used, always on loopback.
+      // `port` prints 127.0.0.1:PORT (PROXY_BIND); only the port is used, always on loopback.
       const published = (await stack.composeCli('port', 'proxy', String(PROXY_CONTAINER_PORT))).trim();
       stack.baseUrl = `http://127.0.0.1:${published.split(':').at(-1)}`;
     },
