@@ -62,7 +62,7 @@ const { values: args } = parseArgs({
 const mode = args.smoke ? 'smoke' : 'full';
 const SETTINGS: Settings = args.smoke
   ? { connections: 4, warmupSeconds: 0, seconds: 2, rounds: 1, startupSamples: 1, memorySeconds: 1 }
-  : { connections: 10, warmupSeconds: 2, seconds: 10, rounds: 2, startupSamples: 3, memorySeconds: 6 };
+  : { connections: 50, warmupSeconds: 2, seconds: 10, rounds: 2, startupSamples: 3, memorySeconds: 6 };
 const outFile = args.out ?? join(REPO_ROOT, 'bench/results', args.smoke ? 'smoke.json' : 'latest.json');
 
 const PROXY_PORT = 8080;
