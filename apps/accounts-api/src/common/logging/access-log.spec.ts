@@ -96,6 +96,8 @@ describe('accessLog', () => {
     });
     await settled();
 
-    expect(lines).toEqual([expect.objectContaining({ level: 40, req: expect.objectContaining({ url: '/hang' }), msg: 'request aborted' })]);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 40, req: expect.objectContaining({ url: '/hang', remoteAddress: '127.0.0.1' }), msg: 'request aborted' }),
+    ]);
   });
 });

@@ -22,11 +22,13 @@ export function accessLog(logger: Logger, ignoredPath: string) {
     const started = performance.now();
     req.id = requestId(req, res);
     if (req.url === ignoredPath) return next();
-    // Read now: routers rewrite req.url while the request passes through them.
+    // Read now: routers rewrite req.url on the way, and a socket the client
+    // closed no longer knows its peer.
     const { method, url } = req;
+    const { remoteAddress } = req.socket;
     res.once('close', () => {
       const line = {
-        req: { id: req.id, method, url, remoteAddress: req.socket.remoteAddress },
+        req: { id: req.id, method, url, remoteAddress },
         res: { statusCode: res.statusCode },
         responseTime: Math.round(performance.now() - started),
         apiKey: req.caller?.name,

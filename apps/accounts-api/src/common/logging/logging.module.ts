@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { loggingConfig, type LoggingConfig } from '../../config/logging.config';
+import { loggingConfig } from '../../config/logging.config';
 import { ROOT_LOGGER, createLogger, nestjsPinoParams } from './logger';
 
 const rootLogger = { provide: ROOT_LOGGER, inject: [loggingConfig.KEY], useFactory: createLogger };
