@@ -295,7 +295,7 @@ describe('missingLines', () => {
     expect(missingLines(shown, 'api-1 running')).toEqual([]);
     expect(missingLines(shown, 'api-1running')).toEqual([]);
     expect(missingLines(shown, 'api-2 running')).toEqual(shown);
-    const buildLine = '#9 naming to docker.io/accounts-stack/api:dev done';
+    const buildLine = '#9 naming to local/accounts-stack/api:dev done';
     expect(missingLines(['…naming to …accounts-stack/api:dev…'], buildLine)).toEqual([]);
   });
 
