@@ -13,7 +13,7 @@ import { docker } from './stack.mts';
 const NS_PER_TICK = 10_000_000;
 
 export interface Meter {
-  /** What is measured: `<project>/<service>` for containers, `docker-proxy :<port>` for the port proxy. */
+  /** The column it fills: `docker-proxy`, or the service it measures (`nginx`, `api`, `postgres`, `Flask`). */
   readonly name: string;
   /** CPU time used so far, in ns, or null when it cannot be read here. */
   read(): number | null;
@@ -114,16 +114,16 @@ export type CpuSample = ReadonlyArray<number | null>;
 export const sample = (meters: readonly Meter[]): CpuSample => meters.map((meter) => meter.read());
 
 /**
- * µs of CPU per request for each meter between two samples, leaving out
- * meters that could not be read and those that did not work during the row
- * (under a microsecond per request).
+ * µs of CPU per request for each meter from the ns it spent over a row,
+ * leaving out meters that could not be read and those that did not work
+ * during the row (under a microsecond per request).
  */
-export function perRequest(meters: readonly Meter[], before: CpuSample, after: CpuSample, requests: number): Record<string, number> {
+export function perRequest(meters: readonly Meter[], spent: CpuSample, requests: number): Record<string, number> {
   const figures: Record<string, number> = {};
   meters.forEach((meter, index) => {
-    const [from, to] = [before[index], after[index]];
-    if (from === null || to === null || requests === 0) return;
-    const microseconds = (to - from) / requests / 1000;
+    const nanoseconds = spent[index];
+    if (nanoseconds === null || requests === 0) return;
+    const microseconds = nanoseconds / requests / 1000;
     if (microseconds >= 1) figures[meter.name] = Math.round(microseconds * 10) / 10;
   });
   return figures;

@@ -141,7 +141,7 @@ async function measure(workload: Workload, ways: ReadonlyArray<readonly [Way, st
         ? null
         : before.reduce((sum, b, round) => sum + (after[round][m]! - b[m]!), 0),
     );
-    const cpuMicrosPerRequest = perRequest(used, used.map(() => 0), spent, result.requests);
+    const cpuMicrosPerRequest = perRequest(used, spent, result.requests);
     return { endpoint: workload.name, way, ...result, cpuMicrosPerRequest };
   });
 }
