@@ -24,7 +24,9 @@ import { generateKey } from '../apps/accounts-api/src/auth/api-key.ts';
 import { REPO_ROOT } from '../test/support/docker.ts';
 import { describeMachine, describeRevision } from './machine.mts';
 
-const { values: args } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } },
+});
 const SETTINGS = args.smoke
   ? { warmupSeconds: 0, seconds: 1, rounds: 1, connections: 20 }
   : { warmupSeconds: 2, seconds: 16, rounds: 4, connections: 50 };
@@ -151,7 +153,15 @@ function wrk(url: string, workload: Workload, seconds: number): Promise<WrkResul
       .join('\n'),
     WRK_BODIES: (workload.bodies ?? []).join('\n'),
   };
-  const command = ['--cpu-list', String(LOAD_CPU), 'wrk', '--threads', '1', '--connections', String(SETTINGS.connections)];
+  const command = [
+    '--cpu-list',
+    String(LOAD_CPU),
+    'wrk',
+    '--threads',
+    '1',
+    '--connections',
+    String(SETTINGS.connections),
+  ];
   command.push('--duration', `${seconds}s`, '--timeout', '5s', '--script', 'bench/layers/wrk.lua', url);
   return new Promise((resolve, reject) => {
     const child = spawn('taskset', command, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -161,7 +171,8 @@ function wrk(url: string, workload: Workload, seconds: number): Promise<WrkResul
     child.on('error', reject);
     child.on('close', (code) => {
       const line = out.split('\n').find((l) => l.startsWith('{"requests"'));
-      if (code !== 0 || !line) return reject(new Error(`wrk exited with ${code} for ${workload.name} on ${url}: ${out.trim()}`));
+      if (code !== 0 || !line)
+        return reject(new Error(`wrk exited with ${code} for ${workload.name} on ${url}: ${out.trim()}`));
       resolve(JSON.parse(line) as WrkResult);
     });
   });
@@ -276,10 +287,13 @@ function render(rows: readonly Row[]): string {
 }
 
 async function main(): Promise<number> {
-  if (availableParallelism() < 2) throw new Error('bench:api pins the servers and wrk to different CPUs and needs at least 2');
-  if (!existsSync(API_MAIN)) throw new Error(`${API_MAIN} is missing: run \`npm run build\` first (npm run bench:api does)`);
+  if (availableParallelism() < 2)
+    throw new Error('bench:api pins the servers and wrk to different CPUs and needs at least 2');
+  if (!existsSync(API_MAIN))
+    throw new Error(`${API_MAIN} is missing: run \`npm run build\` first (npm run bench:api does)`);
   const [machine, revision] = await Promise.all([describeMachine(), describeRevision()]);
-  for (const layer of LAYERS) if (layer.api) mkdirSync(dirname(layer.env!.STORE_URL.slice('sqlite:'.length)), { recursive: true });
+  for (const layer of LAYERS)
+    if (layer.api) mkdirSync(dirname(layer.env!.STORE_URL.slice('sqlite:'.length)), { recursive: true });
 
   const servers = [];
   for (const layer of LAYERS) servers.push({ layer, url: await start(layer) });

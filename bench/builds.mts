@@ -42,7 +42,13 @@ export async function imageFigures(image: string, signal: AbortSignal): Promise<
   const inspect = async (name: string) => {
     const [size, description] = (
       await docker(
-        ['image', 'inspect', '--format', '{{.Size}}\t{{index .Config.Labels "org.opencontainers.image.description"}}', name],
+        [
+          'image',
+          'inspect',
+          '--format',
+          '{{.Size}}\t{{index .Config.Labels "org.opencontainers.image.description"}}',
+          name,
+        ],
         { signal },
       )
     )

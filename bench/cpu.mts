@@ -63,7 +63,8 @@ function portProxyMeter(port: number): Meter {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (args[0].endsWith('docker-proxy') && args[args.indexOf('-host-port') + 1] === String(port)) pids.push(Number(entry));
+      if (args[0].endsWith('docker-proxy') && args[args.indexOf('-host-port') + 1] === String(port))
+        pids.push(Number(entry));
     } catch {
       // The process ended while the list was read.
     }
@@ -94,10 +95,22 @@ const SERVICE_NAMES: Record<string, string> = { proxy: 'nginx', api: 'api', post
 export async function metersFor(url: string): Promise<Meter[]> {
   const port = new URL(url).port;
   const format = '{{.ID}} {{.Label "com.docker.compose.project"}} {{.Label "com.docker.compose.service"}}';
-  const [entry] = (await docker(['ps', '--no-trunc', '--filter', `publish=${port}`, '--format', format])).split('\n').filter(Boolean);
+  const [entry] = (await docker(['ps', '--no-trunc', '--filter', `publish=${port}`, '--format', format]))
+    .split('\n')
+    .filter(Boolean);
   if (!entry) throw new Error(`no container publishes port ${port}`);
   const [, project, service] = entry.split(' ');
-  const containers = service === 'proxy' ? await docker(['ps', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`, '--format', format]) : entry;
+  const containers =
+    service === 'proxy'
+      ? await docker([
+          'ps',
+          '--no-trunc',
+          '--filter',
+          `label=com.docker.compose.project=${project}`,
+          '--format',
+          format,
+        ])
+      : entry;
   const byService = new Map<string, string[]>();
   for (const line of containers.split('\n').filter(Boolean)) {
     const [id, , name] = line.split(' ');

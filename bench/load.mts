@@ -57,7 +57,10 @@ export function fire(baseUrl: string, workload: Workload, options: LoadOptions):
       options.signal.removeEventListener('abort', stop);
       if (error) return reject(error instanceof Error ? error : new Error(String(error)));
       if (options.signal.aborted) return reject(options.signal.reason);
-      if (overran) return reject(new Error(`${workload.name} on ${baseUrl} was still running ${GRACE_MS} ms after its ${options.seconds} s`));
+      if (overran)
+        return reject(
+          new Error(`${workload.name} on ${baseUrl} was still running ${GRACE_MS} ms after its ${options.seconds} s`),
+        );
       resolve({
         latencies,
         seconds: result.duration,
@@ -85,10 +88,13 @@ export function fire(baseUrl: string, workload: Workload, options: LoadOptions):
     });
     stop = () => instance.stop();
     options.signal.addEventListener('abort', stop, { once: true });
-    watchdog = setTimeout(() => {
-      overran = true;
-      stop();
-    }, options.seconds * 1000 + GRACE_MS);
+    watchdog = setTimeout(
+      () => {
+        overran = true;
+        stop();
+      },
+      options.seconds * 1000 + GRACE_MS,
+    );
   });
 }
 
@@ -111,7 +117,9 @@ function dropUnansweredOnReconnect(client: autocannon.Client): void {
   const internals = client as unknown as Partial<ClientInternals>;
   const connect = internals._connect;
   if (typeof connect !== 'function' || typeof internals.pipelinedRequests?.clear !== 'function') {
-    throw new Error('autocannon no longer has the client internals bench/load.mts relies on (_connect, pipelinedRequests)');
+    throw new Error(
+      'autocannon no longer has the client internals bench/load.mts relies on (_connect, pipelinedRequests)',
+    );
   }
   internals._connect = function (this: ClientInternals) {
     this.pipelinedRequests.clear();

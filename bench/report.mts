@@ -101,15 +101,34 @@ export function judge(
     const proxy = find(load, endpoint, 'nginx, 1 api');
     const direct = find(load, endpoint, 'direct to api');
     if (!proxy || !direct) continue;
-    target(`${endpoint}: throughput via nginx / direct`, proxy.requestsPerSecond / direct.requestsPerSecond, '×', '>=', 0.75);
+    target(
+      `${endpoint}: throughput via nginx / direct`,
+      proxy.requestsPerSecond / direct.requestsPerSecond,
+      '×',
+      '>=',
+      0.75,
+    );
     target(`${endpoint}: p99 via nginx / direct`, proxy.latencyMs.p99 / direct.latencyMs.p99, '×', '<=', 2);
   }
   // Judged whether or not the rows are there: a missing peer row leaves NaN, which missingFigures reports.
   const throughput = (way: Way) => find(load, PEER_ENDPOINT, way)?.requestsPerSecond ?? Number.NaN;
-  target(`${PEER_ENDPOINT}: throughput, stack via nginx / talk's Flask`, throughput('nginx, 1 api') / throughput("talk's Flask, direct"), '×', '>=', 5);
-  target(`${PEER_ENDPOINT}: throughput, stack / bare node, both via nginx`, throughput('nginx, 1 api') / throughput('nginx, bare node'), '×', '>=', 0.6);
+  target(
+    `${PEER_ENDPOINT}: throughput, stack via nginx / talk's Flask`,
+    throughput('nginx, 1 api') / throughput("talk's Flask, direct"),
+    '×',
+    '>=',
+    5,
+  );
+  target(
+    `${PEER_ENDPOINT}: throughput, stack / bare node, both via nginx`,
+    throughput('nginx, 1 api') / throughput('nginx, bare node'),
+    '×',
+    '>=',
+    0.6,
+  );
   target('api image above its base', image.addedBytes / MB, 'MB', '<=', 40);
-  if (builds) target('source-only rebuild / clean build', builds.sourceOnlySeconds / builds.cleanSeconds, '×', '<=', 0.25);
+  if (builds)
+    target('source-only rebuild / clean build', builds.sourceOnlySeconds / builds.cleanSeconds, '×', '<=', 0.25);
   target('time to healthy (median)', startupMedian, 's', '<=', 5);
   target('api memory, idle (docker stats)', idle.workingSetMiB, 'MiB', '<=', 80);
   return targets;
@@ -127,7 +146,9 @@ export function missingFigures(report: Omit<Report, 'problems'>): string[] {
     'base image bytes': report.image.baseBytes,
     ...Object.fromEntries(Object.entries(report.memory.idle).map(([key, value]) => [`idle ${key}`, value])),
     ...Object.fromEntries(Object.entries(report.memory.underLoad).map(([key, value]) => [`under-load ${key}`, value])),
-    ...(report.builds ? { 'clean build': report.builds.cleanSeconds, 'source-only rebuild': report.builds.sourceOnlySeconds } : {}),
+    ...(report.builds
+      ? { 'clean build': report.builds.cleanSeconds, 'source-only rebuild': report.builds.sourceOnlySeconds }
+      : {}),
   };
   for (const row of report.load) {
     const label = `${row.endpoint} (${row.way})`;
@@ -153,7 +174,8 @@ export function render(report: Report): string {
     '| endpoint | path | req/s | p50 ms | p99 ms |',
     '|---|---|---:|---:|---:|',
     ...report.load.map(
-      (row) => `| \`${row.endpoint}\` | ${row.way} | ${Math.round(row.requestsPerSecond)} | ${ms(row.latencyMs.p50)} | ${ms(row.latencyMs.p99)} |`,
+      (row) =>
+        `| \`${row.endpoint}\` | ${row.way} | ${Math.round(row.requestsPerSecond)} | ${ms(row.latencyMs.p50)} | ${ms(row.latencyMs.p99)} |`,
     ),
     '',
     ...renderCpu(report.load),
@@ -191,7 +213,9 @@ function renderCpu(load: readonly LoadRow[]): string[] {
   return [
     `| CPU µs per \`${PEER_ENDPOINT}\` | ${columns.join(' | ')} |`,
     `|---|${columns.map(() => '---:').join('|')}|`,
-    ...rows.map((row) => `| ${row.way} | ${columns.map((c) => row.cpuMicrosPerRequest![c]?.toFixed(1) ?? '').join(' | ')} |`),
+    ...rows.map(
+      (row) => `| ${row.way} | ${columns.map((c) => row.cpuMicrosPerRequest![c]?.toFixed(1) ?? '').join(' | ')} |`,
+    ),
     '',
   ];
 }

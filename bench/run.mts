@@ -118,7 +118,11 @@ async function measure(workload: Workload, ways: ReadonlyArray<readonly [Way, st
   const cpu = ways.map((_, index) => ({ before: [] as CpuSample[], after: [] as CpuSample[], meters: meters[index] }));
   if (SETTINGS.warmupSeconds > 0) {
     for (const [, url] of ways) {
-      await fire(url, workload, { ...options, seconds: SETTINGS.warmupSeconds, maxRequests: SETTINGS.warmupSeconds * MAX_REQUESTS_PER_SECOND });
+      await fire(url, workload, {
+        ...options,
+        seconds: SETTINGS.warmupSeconds,
+        maxRequests: SETTINGS.warmupSeconds * MAX_REQUESTS_PER_SECOND,
+      });
     }
   }
   const seconds = SETTINGS.seconds / SETTINGS.rounds;
@@ -126,14 +130,18 @@ async function measure(workload: Workload, ways: ReadonlyArray<readonly [Way, st
   for (let round = 0; round < SETTINGS.rounds; round += 1) {
     for (const [index, [, url]] of ways.entries()) {
       cpu[index].before.push(sample(cpu[index].meters));
-      runs[index].push(await fire(url, workload, { ...options, seconds, maxRequests: seconds * MAX_REQUESTS_PER_SECOND }));
+      runs[index].push(
+        await fire(url, workload, { ...options, seconds, maxRequests: seconds * MAX_REQUESTS_PER_SECOND }),
+      );
       cpu[index].after.push(sample(cpu[index].meters));
     }
   }
   return ways.map(([way], index) => {
     const result = summarize(runs[index]);
     checkResponses(`${workload.name} (${way})`, result);
-    log(`${workload.name.padEnd(18)} ${way.padEnd(24)} ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.latencyMs.p99.toFixed(2)} ms`);
+    log(
+      `${workload.name.padEnd(18)} ${way.padEnd(24)} ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.latencyMs.p99.toFixed(2)} ms`,
+    );
     const { before, after, meters: used } = cpu[index];
     // Summed over the rounds: each round's own difference, so the other ways' turns in between are not counted.
     const spent = used.map((_, m) =>
@@ -157,7 +165,8 @@ function checkResponses(label: string, result: LoadResult): void {
       );
     }
   }
-  if (result.errors > 0) problems.push(`${label}: ${result.errors} requests got no response (${result.timeouts} timed out)`);
+  if (result.errors > 0)
+    problems.push(`${label}: ${result.errors} requests got no response (${result.timeouts} timed out)`);
 }
 
 interface PeerUrls {
@@ -167,7 +176,10 @@ interface PeerUrls {
 }
 
 async function answerToPost(url: string): Promise<string> {
-  const response = await fetch(`${url}/`, { method: 'POST', signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) });
+  const response = await fetch(`${url}/`, {
+    method: 'POST',
+    signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
+  });
   const body = await response.text();
   if (response.status !== 200) throw new Error(`POST / on ${url} answered ${response.status}: ${body}`);
   return body;
@@ -180,7 +192,10 @@ async function answerToPost(url: string): Promise<string> {
  */
 async function checkPeersAnswerAlike(stackUrl: string, peers: PeerUrls): Promise<void> {
   const stack = await answerToPost(stackUrl);
-  for (const [name, url] of [['the bare handler via nginx', peers.bareProxy], ['the bare handler direct', peers.bareDirect]] as const) {
+  for (const [name, url] of [
+    ['the bare handler via nginx', peers.bareProxy],
+    ['the bare handler direct', peers.bareDirect],
+  ] as const) {
     const body = await answerToPost(url);
     if (body !== stack) problems.push(`POST /: ${name} answered ${body}, the stack ${stack}`);
   }
@@ -196,14 +211,23 @@ async function describePeers(): Promise<Peers> {
     services: Record<string, { image?: string }>;
   };
   const versions = await peersCompose(
-    ['exec', '-T', 'flask', 'python', '-c', 'from importlib.metadata import version; print(version("flask"), version("werkzeug"))'],
+    [
+      'exec',
+      '-T',
+      'flask',
+      'python',
+      '-c',
+      'from importlib.metadata import version; print(version("flask"), version("werkzeug"))',
+    ],
     { signal },
   );
   const [flaskVersion, werkzeugVersion] = versions.trim().split(' ');
   const flaskImage = model.services.flask?.image;
   const bareImage = model.services.api?.image;
   if (!flaskImage || !bareImage || !flaskVersion || !werkzeugVersion) {
-    throw new Error(`docker/bench/compose.peers.yaml's images or the Flask app's versions are unreadable ('${versions.trim()}')`);
+    throw new Error(
+      `docker/bench/compose.peers.yaml's images or the Flask app's versions are unreadable ('${versions.trim()}')`,
+    );
   }
   return { flask: { image: flaskImage, flaskVersion, werkzeugVersion }, bare: { image: bareImage } };
 }
@@ -228,7 +252,10 @@ async function waitForSpread(baseUrl: string, replicas: number): Promise<void> {
   const since = new Date().toISOString();
   for (let round = 0; round < 40; round += 1) {
     for (let i = 0; i < 10; i += 1) {
-      const response = await fetch(`${baseUrl}/`, { method: 'POST', signal: AbortSignal.any([signal, AbortSignal.timeout(5_000)]) });
+      const response = await fetch(`${baseUrl}/`, {
+        method: 'POST',
+        signal: AbortSignal.any([signal, AbortSignal.timeout(5_000)]),
+      });
       await response.arrayBuffer();
     }
     const upstreams = new Set(
@@ -255,7 +282,17 @@ async function upAndTime(): Promise<number> {
  */
 async function scaleApi(replicas: number): Promise<void> {
   await compose(
-    ['up', '--detach', '--wait', '--wait-timeout', String(WAIT_TIMEOUT_SECONDS), '--no-build', '--no-recreate', '--scale', `api=${replicas}`],
+    [
+      'up',
+      '--detach',
+      '--wait',
+      '--wait-timeout',
+      String(WAIT_TIMEOUT_SECONDS),
+      '--no-build',
+      '--no-recreate',
+      '--scale',
+      `api=${replicas}`,
+    ],
     { signal },
   );
 }
@@ -313,7 +350,12 @@ async function main(): Promise<number> {
 
     const plan = keyedWorkloads(await createAccount(proxyUrl, 'bench-a'), await createAccount(proxyUrl, 'bench-b'));
     for (const workload of plan) {
-      load.push(...(await measure(workload, [['nginx, 1 api', proxyUrl], ['direct to api', directUrl]])));
+      load.push(
+        ...(await measure(workload, [
+          ['nginx, 1 api', proxyUrl],
+          ['direct to api', directUrl],
+        ])),
+      );
     }
 
     const mixed: Workload = { name: 'all three', requests: [TALK, ...plan].flatMap((workload) => workload.requests) };
@@ -345,7 +387,8 @@ async function main(): Promise<number> {
     for (const workload of pgPlan) load.push(...(await measure(workload, [['nginx, 1 api, PostgreSQL', pgUrl]])));
     await scaleApi(3);
     await waitForSpread(pgUrl, 3);
-    for (const workload of [TALK, ...pgPlan]) load.push(...(await measure(workload, [['nginx, 3 api, PostgreSQL', pgUrl]])));
+    for (const workload of [TALK, ...pgPlan])
+      load.push(...(await measure(workload, [['nginx, 3 api, PostgreSQL', pgUrl]])));
   } finally {
     log('removing the bench stack and its peers');
     await tearDown().catch((error: Error) => problems.push(`the bench stack was not removed: ${error.message}`));

@@ -60,13 +60,24 @@ afterAll(async () => {
 }, 300_000);
 
 /** Loads, until `fault` resolves and nginx has seen its outcome, then retries what was left unacknowledged. */
-async function underLoad(label: string, fault: () => Promise<void>): Promise<{ load: TransferLoad; opening: number; from: number; to: number }> {
+async function underLoad(
+  label: string,
+  fault: () => Promise<void>,
+): Promise<{ load: TransferLoad; opening: number; from: number; to: number }> {
   const opening = 1_000_000;
   const from = await openAccount(api, `${label}-from`, opening);
   const to = await openAccount(api, `${label}-to`, 0);
   let over = false;
   const [load] = await Promise.all([
-    transferLoad({ api, from, to, concurrency: CLIENTS, maxAttempts: 200_000, maxDurationMs: 240_000, stop: () => over }),
+    transferLoad({
+      api,
+      from,
+      to,
+      concurrency: CLIENTS,
+      maxAttempts: 200_000,
+      maxDurationMs: 240_000,
+      stop: () => over,
+    }),
     (async () => {
       try {
         // Writes in flight on every replica before the fault.
@@ -121,7 +132,9 @@ describe('the stack on a three-node swarm', () => {
     expect(stored.fromBalance + stored.toBalance).toBe(opening);
     const servedBy = new Set(
       (await apiLogLines())
-        .filter(({ lines }) => lines.some((l) => l.req?.method === 'POST' && l.req?.url === '/transfers' && l.res?.statusCode === 201))
+        .filter(({ lines }) =>
+          lines.some((l) => l.req?.method === 'POST' && l.req?.url === '/transfers' && l.res?.statusCode === 201),
+        )
         .map(({ node }) => node),
     );
     expect(servedBy.size).toBeGreaterThanOrEqual(2);
@@ -166,7 +179,10 @@ describe('the stack on a three-node swarm', () => {
     destroyed = true;
 
     const gone = async (kind: 'container' | 'volume' | 'network', name: string) =>
-      docker([kind, 'inspect', name]).then(() => false, () => true);
+      docker([kind, 'inspect', name]).then(
+        () => false,
+        () => true,
+      );
     for (const container of containers) expect(await gone('container', container)).toBe(true);
     for (const volume of volumes) expect(await gone('volume', volume)).toBe(true);
     expect(await gone('network', network)).toBe(true);

@@ -266,7 +266,8 @@ describe('parseDoc', () => {
 
 describe('missingLines', () => {
   it('finds every shown line in the output, whatever the spacing of columns', () => {
-    const output = 'NAME           IMAGE                    STATUS\naccounts-api-1 accounts-stack/api:dev   Up 3 seconds\n';
+    const output =
+      'NAME           IMAGE                    STATUS\naccounts-api-1 accounts-stack/api:dev   Up 3 seconds\n';
     const shown = ['NAME IMAGE STATUS', '  accounts-api-1   accounts-stack/api:dev  Up 3 seconds  '];
     expect(missingLines(shown, output)).toEqual([]);
   });

@@ -101,10 +101,7 @@ function isClosed(markdown: string, code: Code): boolean {
   // The last line may carry a quote's `>` or a list's indentation before the fence.
   const closing = /^[\s>]*(`{3,}|~{3,})\s*$/.exec(lines[lines.length - 1]);
   return (
-    lines.length > 1 &&
-    closing !== null &&
-    closing[1][0] === opening[1][0] &&
-    closing[1].length >= opening[1].length
+    lines.length > 1 && closing !== null && closing[1][0] === opening[1][0] && closing[1].length >= opening[1].length
   );
 }
 
@@ -186,7 +183,10 @@ function patternOf(expected: string): RegExp {
 
 /** The shown lines that match no line of the output, each output line used at most once. */
 export function missingLines(expected: readonly string[], output: string): string[] {
-  const actual = output.split(/\r\n|\r|\n/).map(normalize).filter((l) => l !== '');
+  const actual = output
+    .split(/\r\n|\r|\n/)
+    .map(normalize)
+    .filter((l) => l !== '');
   const used = new Set<number>();
   const missing: string[] = [];
   for (const shown of expected) {

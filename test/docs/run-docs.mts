@@ -36,7 +36,14 @@ interface Outcome {
 /** Same defaults for every reader: no inherited project, file, port or seed folder. */
 function docsEnvironment(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const name of ['COMPOSE_PROJECT_NAME', 'COMPOSE_FILE', 'COMPOSE_PROFILES', 'PROXY_PORT', 'SEED_DIR', 'LOG_LEVEL']) {
+  for (const name of [
+    'COMPOSE_PROJECT_NAME',
+    'COMPOSE_FILE',
+    'COMPOSE_PROFILES',
+    'PROXY_PORT',
+    'SEED_DIR',
+    'LOG_LEVEL',
+  ]) {
     delete env[name];
   }
   return env;
@@ -100,7 +107,12 @@ function sh(text: string, timeoutS: number): Promise<Outcome> {
     child.on('close', (code) => {
       clearTimeout(timer);
       running = undefined;
-      resolve({ code, output: Buffer.concat(chunks).toString('utf8'), timedOut, seconds: (Date.now() - started) / 1000 });
+      resolve({
+        code,
+        output: Buffer.concat(chunks).toString('utf8'),
+        timedOut,
+        seconds: (Date.now() - started) / 1000,
+      });
     });
   });
 }
@@ -124,7 +136,10 @@ function portInUse(port: number): Promise<boolean> {
 const API_KEY = /acckey_[0-9a-f]+/g;
 
 function tail(output: string): string {
-  const lines = stripAnsi(output).replace(API_KEY, `acckey_${ELLIPSIS}`).trimEnd().split(/\r\n|\r|\n/);
+  const lines = stripAnsi(output)
+    .replace(API_KEY, `acckey_${ELLIPSIS}`)
+    .trimEnd()
+    .split(/\r\n|\r|\n/);
   const shown = lines.slice(-OUTPUT_TAIL_LINES);
   const cut = lines.length > shown.length ? [`    … (${lines.length - shown.length} earlier lines)`] : [];
   return [...cut, ...shown.map((l) => `    | ${l}`)].join('\n');
@@ -240,7 +255,9 @@ async function runAll(commands: readonly Command[], stoppedBy: () => NodeJS.Sign
         log(`     ok (${result.seconds.toFixed(1)} s)`);
       } else {
         failed++;
-        log(`     FAILED (${result.seconds.toFixed(1)} s): ${problems.join('; ')}\n    output:\n${tail(result.output)}`);
+        log(
+          `     FAILED (${result.seconds.toFixed(1)} s): ${problems.join('; ')}\n    output:\n${tail(result.output)}`,
+        );
       }
     }
   } finally {

@@ -98,7 +98,18 @@ describe('API keys, through the proxy', () => {
     // Enough requests for nginx to send some to each replica, each of which then holds the key's row.
     for (let i = 0; i < 30; i++) expect((await call(as(key), 'GET', '/accounts/1')).status).toBe(200);
 
-    await stack().composeCli('exec', '-T', '--index', '3', 'api', 'node', 'dist/cli/keys.js', 'revoke', '--name', 'short-lived');
+    await stack().composeCli(
+      'exec',
+      '-T',
+      '--index',
+      '3',
+      'api',
+      'node',
+      'dist/cli/keys.js',
+      'revoke',
+      '--name',
+      'short-lived',
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
 
     const statuses = new Set<number>();

@@ -24,7 +24,10 @@ describe(`answers kept in memory on ${REPLICAS} replicas`, () => {
     const answers = [];
     for (let i = 0; i < READS; i++) {
       const list = await call(stack(), 'POST', '/', undefined, { 'X-Request-Id': `${label}-list-${i}` });
-      const one = await call(stack(), 'GET', '/accounts/1', undefined, { 'X-Request-Id': `${label}-one-${i}`, 'If-None-Match': etag });
+      const one = await call(stack(), 'GET', '/accounts/1', undefined, {
+        'X-Request-Id': `${label}-one-${i}`,
+        'If-None-Match': etag,
+      });
       answers.push({ list, one });
     }
     return answers;

@@ -102,7 +102,8 @@ describe(`${CLIENTS} concurrent clients over ${REPLICAS} api replicas sharing on
       );
       const account = await call(stack(), 'GET', `/accounts/${id}`);
       expect(account.body.balance).toBe(OPENING[i] + entries.reduce((sum, e) => sum + e.amount, 0));
-      for (const entry of entries) ledgerTransfers.set(entry.transferId, (ledgerTransfers.get(entry.transferId) ?? 0) + 1);
+      for (const entry of entries)
+        ledgerTransfers.set(entry.transferId, (ledgerTransfers.get(entry.transferId) ?? 0) + 1);
     }
 
     expect([...ledgerTransfers.keys()].sort((a, b) => a - b)).toEqual(

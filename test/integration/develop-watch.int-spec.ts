@@ -1,5 +1,15 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -48,7 +58,11 @@ async function copyWorkingTree(): Promise<string> {
 function fileContaining(root: string, text: string): string {
   const walk = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') ? [join(dir, e.name)] : [],
+      e.isDirectory()
+        ? walk(join(dir, e.name))
+        : e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts')
+          ? [join(dir, e.name)]
+          : [],
     );
   const hits = walk(join(root, SOURCE_DIR)).filter((f) => readFileSync(f, 'utf8').includes(text));
   if (hits.length !== 1) throw new Error(`expected one file under ${SOURCE_DIR} with "${text}", found ${hits.length}`);
@@ -66,7 +80,16 @@ describe('docker compose watch', () => {
     for (const name of ['COMPOSE_PROJECT_NAME', 'COMPOSE_FILE', 'SEED_DIR']) delete e[name];
     return e;
   };
-  const composeArgs = (...args: string[]) => ['compose', '-p', PROJECT, '-f', 'compose.yaml', '-f', 'compose.watch-test.yaml', ...args];
+  const composeArgs = (...args: string[]) => [
+    'compose',
+    '-p',
+    PROJECT,
+    '-f',
+    'compose.yaml',
+    '-f',
+    'compose.watch-test.yaml',
+    ...args,
+  ];
   const compose = async (...args: string[]) =>
     (await run('docker', composeArgs(...args), { cwd: dir, env: env(), maxBuffer: 16 * 1024 * 1024 })).stdout;
 
@@ -103,51 +126,62 @@ describe('docker compose watch', () => {
     }
   }, 120_000);
 
-  it('serves an edited source file after the rebuild it triggers, through the proxy', async () => {
-    const before = await getRoot();
-    expect(before.status).toBe(405);
-    expect(before.body.message).toBe('GET / is not allowed; use POST or OPTIONS');
+  it(
+    'serves an edited source file after the rebuild it triggers, through the proxy',
+    async () => {
+      const before = await getRoot();
+      expect(before.status).toBe(405);
+      expect(before.body.message).toBe('GET / is not allowed; use POST or OPTIONS');
 
-    watch = spawn('docker', composeArgs('watch'), { cwd: dir, env: env(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    const ready = new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 120_000);
-      const onData = (chunk: Buffer) => {
-        watchOutput += chunk.toString();
-        if (WATCH_READY.test(watchOutput)) {
-          clearTimeout(timer);
-          resolve(true);
-        }
-      };
-      watch?.stdout?.on('data', onData);
-      watch?.stderr?.on('data', onData);
-      watch?.once('exit', () => {
-        clearTimeout(timer);
-        resolve(false);
+      watch = spawn('docker', composeArgs('watch'), {
+        cwd: dir,
+        env: env(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
       });
-    });
-    if (!(await ready)) throw new Error(`docker compose watch never reported that it was watching:\n${watchOutput}`);
+      const ready = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 120_000);
+        const onData = (chunk: Buffer) => {
+          watchOutput += chunk.toString();
+          if (WATCH_READY.test(watchOutput)) {
+            clearTimeout(timer);
+            resolve(true);
+          }
+        };
+        watch?.stdout?.on('data', onData);
+        watch?.stderr?.on('data', onData);
+        watch?.once('exit', () => {
+          clearTimeout(timer);
+          resolve(false);
+        });
+      });
+      if (!(await ready)) throw new Error(`docker compose watch never reported that it was watching:\n${watchOutput}`);
 
-    const marker = `watch-${Date.now()}`;
-    const source = fileContaining(dir, MESSAGE_PART);
-    writeFileSync(source, readFileSync(source, 'utf8').replace(MESSAGE_PART, `is not allowed (${marker}); use`));
+      const marker = `watch-${Date.now()}`;
+      const source = fileContaining(dir, MESSAGE_PART);
+      writeFileSync(source, readFileSync(source, 'utf8').replace(MESSAGE_PART, `is not allowed (${marker}); use`));
 
-    // Until the rebuilt container answers, requests get the old text, a 502 or no answer at all.
-    let last: { status: number; body: { message?: string } } | string = 'no request yet';
-    const deadline = Date.now() + SERVED_WITHIN_MS;
-    for (let attempt = 0; attempt < SERVED_WITHIN_MS / POLL_EVERY_MS && Date.now() < deadline; attempt++) {
-      last = await getRoot().catch((error: Error) => error.message);
-      if (typeof last !== 'string' && last.body.message?.includes(marker)) break;
-      await new Promise((r) => setTimeout(r, POLL_EVERY_MS));
-    }
+      // Until the rebuilt container answers, requests get the old text, a 502 or no answer at all.
+      let last: { status: number; body: { message?: string } } | string = 'no request yet';
+      const deadline = Date.now() + SERVED_WITHIN_MS;
+      for (let attempt = 0; attempt < SERVED_WITHIN_MS / POLL_EVERY_MS && Date.now() < deadline; attempt++) {
+        last = await getRoot().catch((error: Error) => error.message);
+        if (typeof last !== 'string' && last.body.message?.includes(marker)) break;
+        await new Promise((r) => setTimeout(r, POLL_EVERY_MS));
+      }
 
-    if (typeof last === 'string' || !last.body.message?.includes(marker)) {
-      const watchTail = watchOutput.trimEnd().split('\n').slice(-30).join('\n');
-      throw new Error(`the edit was not served within ${SERVED_WITHIN_MS} ms; last answer: ${JSON.stringify(last)}\n` +
-        `docker compose watch said:\n${watchTail}`);
-    }
-    expect(last).toEqual({
-      status: 405,
-      body: expect.objectContaining({ message: `GET / is not allowed (${marker}); use POST or OPTIONS` }),
-    });
-  }, SERVED_WITHIN_MS + 180_000);
+      if (typeof last === 'string' || !last.body.message?.includes(marker)) {
+        const watchTail = watchOutput.trimEnd().split('\n').slice(-30).join('\n');
+        throw new Error(
+          `the edit was not served within ${SERVED_WITHIN_MS} ms; last answer: ${JSON.stringify(last)}\n` +
+            `docker compose watch said:\n${watchTail}`,
+        );
+      }
+      expect(last).toEqual({
+        status: 405,
+        body: expect.objectContaining({ message: `GET / is not allowed (${marker}); use POST or OPTIONS` }),
+      });
+    },
+    SERVED_WITHIN_MS + 180_000,
+  );
 });

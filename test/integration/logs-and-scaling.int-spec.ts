@@ -71,7 +71,10 @@ describe('scaling', () => {
     const reader = async () => {
       const deadline = Date.now() + 90_000;
       for (let i = 0; !stop && i < 5_000 && Date.now() < deadline; i++) {
-        const res = await fetch(`${stack().baseUrl}/accounts/1`, { headers: stack().headers, signal: AbortSignal.timeout(15_000) });
+        const res = await fetch(`${stack().baseUrl}/accounts/1`, {
+          headers: stack().headers,
+          signal: AbortSignal.timeout(15_000),
+        });
         await res.arrayBuffer();
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         await new Promise((r) => setTimeout(r, 20));
@@ -89,10 +92,18 @@ describe('scaling', () => {
     if ([...statuses.keys()].some((status) => status !== 200)) {
       // nginx's error log says why (refused, timed out, reset) before the stack comes down.
       const proxyLog = await stack().composeCli('logs', '--no-log-prefix', 'proxy');
-      console.info(proxyLog.split('\n').filter((line) => / \[(error|warn)\] /.test(line)).slice(-20).join('\n'));
+      console.info(
+        proxyLog
+          .split('\n')
+          .filter((line) => / \[(error|warn)\] /.test(line))
+          .slice(-20)
+          .join('\n'),
+      );
     }
     const answered = [...statuses.values()].reduce((a, b) => a + b, 0);
-    console.log(`replicas 3 -> 1 -> 3: ${answered} GET /accounts/1, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+    console.log(
+      `replicas 3 -> 1 -> 3: ${answered} GET /accounts/1, statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+    );
     expect(Object.fromEntries(statuses)).toEqual({ 200: answered });
     expect(answered).toBeGreaterThan(100);
   }, 180_000);

@@ -14,7 +14,9 @@ describe('OpenAPI through the proxy', () => {
 
     expect(res.status).toBe(200);
     const doc = (await res.json()) as OpenAPIV3.Document;
-    await expect(SwaggerParser.validate(structuredClone(doc))).resolves.toMatchObject({ openapi: expect.stringMatching(/^3\./) });
+    await expect(SwaggerParser.validate(structuredClone(doc))).resolves.toMatchObject({
+      openapi: expect.stringMatching(/^3\./),
+    });
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/', '/accounts', '/accounts/{id}', '/transfers']));
   });
 
@@ -58,9 +60,9 @@ describe('OpenAPI through the proxy', () => {
       await body.waitFor({ timeout: 15_000 });
       const shown = JSON.parse((await body.textContent()) ?? '');
       expect(shown.data.map((a: { name: string }) => a.name)).toEqual(['joe', 'bob', 'fred']);
-      expect(await operation.locator('.live-responses-table .response .response-col_status').first().textContent()).toBe(
-        '200',
-      );
+      expect(
+        await operation.locator('.live-responses-table .response .response-col_status').first().textContent(),
+      ).toBe('200');
       expect(sent).toEqual([`Bearer ${key}`]);
       expect(failed).toEqual([]);
     });

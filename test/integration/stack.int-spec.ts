@@ -81,7 +81,10 @@ describe('network isolation', () => {
       const proxy = await inspect('container', stack().compose.getContainer('proxy-1').getId());
       const edge = Object.keys(proxy.NetworkSettings.Networks).find((n) => n.endsWith('_edge'));
       expect(edge).toBeDefined();
-      probe = await new GenericContainer(proxy.Config.Image).withNetworkMode(edge!).withCommand(['sleep', 'infinity']).start();
+      probe = await new GenericContainer(proxy.Config.Image)
+        .withNetworkMode(edge!)
+        .withCommand(['sleep', 'infinity'])
+        .start();
     });
 
     afterAll(async () => {
@@ -106,5 +109,5 @@ function inIPv4Subnet(address: string, cidr: string): boolean {
   if (!base.includes('.')) return false;
   const toInt = (ip: string) => ip.split('.').reduce((n, part) => (n << 8) + Number(part), 0) >>> 0;
   const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
-  return ((toInt(address) & mask) >>> 0) === ((toInt(base) & mask) >>> 0);
+  return (toInt(address) & mask) >>> 0 === (toInt(base) & mask) >>> 0;
 }

@@ -10,27 +10,47 @@ describe('state on the named volume', () => {
   /** Where each store keeps its data, and who owns it. */
   const STATE = {
     sqlite: { service: 'api', volume: 'state', dir: '/var/lib/accounts-api', file: 'accounts.db', owner: 'node' },
-    postgres: { service: 'postgres', volume: 'pgdata', dir: '/var/lib/postgresql/data', file: 'PG_VERSION', owner: 'postgres' },
+    postgres: {
+      service: 'postgres',
+      volume: 'pgdata',
+      dir: '/var/lib/postgresql/data',
+      file: 'PG_VERSION',
+      owner: 'postgres',
+    },
   } as const;
   /** What the re-seed command names as the store it wrote. */
-  const STORE_NAME = { sqlite: '/var/lib/accounts-api/accounts.db', postgres: 'postgres://accounts@postgres:5432/accounts' };
+  const STORE_NAME = {
+    sqlite: '/var/lib/accounts-api/accounts.db',
+    postgres: 'postgres://accounts@postgres:5432/accounts',
+  };
 
   it('is a named volume that the store, running as a non-root user, writes to with no chown step', async () => {
     const state = STATE[stack().store];
     const id = (await stack().composeCli('ps', '-q', state.service)).trim();
-    const mounts: { Type: string; Name?: string; Destination: string; RW: boolean }[] = (await inspect('container', id)).Mounts;
+    const mounts: { Type: string; Name?: string; Destination: string; RW: boolean }[] = (await inspect('container', id))
+      .Mounts;
     expect(mounts.find((m) => m.Destination === state.dir)).toMatchObject({
       Type: 'volume',
       Name: `${stack().project}_${state.volume}`,
       RW: true,
     });
     const apiId = (await stack().composeCli('ps', '-q', 'api')).trim();
-    expect((await inspect('container', apiId)).Mounts.find((m: { Destination: string }) => m.Destination === '/data/seed')).toMatchObject({
+    expect(
+      (await inspect('container', apiId)).Mounts.find((m: { Destination: string }) => m.Destination === '/data/seed'),
+    ).toMatchObject({
       Type: 'bind',
       RW: false,
     });
 
-    const owner = await stack().composeCli('exec', '-T', state.service, 'stat', '-c', '%U %a', `${state.dir}/${state.file}`);
+    const owner = await stack().composeCli(
+      'exec',
+      '-T',
+      state.service,
+      'stat',
+      '-c',
+      '%U %a',
+      `${state.dir}/${state.file}`,
+    );
     expect(owner.trim()).toMatch(new RegExp(`^${state.owner} 6\\d\\d$`));
     for (const service of new Set(['api', state.service])) {
       expect((await stack().composeCli('exec', '-T', service, 'id', '-u')).trim()).not.toBe('0');

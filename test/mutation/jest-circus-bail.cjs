@@ -9,7 +9,14 @@
 const circus = require('jest-circus/runner').default;
 
 /** @type {typeof circus} */
-module.exports = async function jestCircusBail(globalConfig, config, environment, runtime, testPath, sendMessageToJest) {
+module.exports = async function jestCircusBail(
+  globalConfig,
+  config,
+  environment,
+  runtime,
+  testPath,
+  sendMessageToJest,
+) {
   const mutant = process.env.__STRYKER_ACTIVE_MUTANT__;
   if (mutant === undefined || process.env.__MUTATION_RUN_KILLED__ !== mutant) {
     return circus(globalConfig, config, environment, runtime, testPath, sendMessageToJest);

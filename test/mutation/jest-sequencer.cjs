@@ -27,7 +27,9 @@ const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A test whose full name matches would be in this file; undefined when the file's titles cannot be read. */
 function titleMatcher(file) {
-  const titles = [...readFileSync(file, 'utf8').matchAll(/^(?:describe|it|test)(?:\.each\([^)]*\))?\(\s*(['"`])(.*?)\1/gm)].map(
+  const titles = [
+    ...readFileSync(file, 'utf8').matchAll(/^(?:describe|it|test)(?:\.each\([^)]*\))?\(\s*(['"`])(.*?)\1/gm),
+  ].map(
     // describe.each's %s (and the other printf placeholders) may be anything.
     ([, , title]) => escape(title).replace(/%[sdifjop#]/g, '.*'),
   );
@@ -60,7 +62,8 @@ class MutationSequencer extends Sequencer {
 
     // store.ts -> store.contract.spec.ts, seed-file.ts -> seed-file.spec.ts
     const mutated = (this.globalConfig.nonFlagArgs ?? []).map((file) => basename(file).replace(/[cm]?[jt]s$/, ''));
-    const beside = (test) => mutated.some((stem) => basename(test.path).startsWith(stem) && test.path.endsWith('.spec.ts'));
+    const beside = (test) =>
+      mutated.some((stem) => basename(test.path).startsWith(stem) && test.path.endsWith('.spec.ts'));
     for (const test of chosen) test.duration = this.time(test);
     return chosen.sort(
       (a, b) =>

@@ -25,7 +25,11 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 function runStryker(env: NodeJS.ProcessEnv): Promise<number> {
   // The package's exports do not include its bin; package.json names it there.
   const stryker = join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js');
-  const child = spawn(process.execPath, [stryker, 'run', ...process.argv.slice(2)], { cwd: ROOT, env, stdio: 'inherit' });
+  const child = spawn(process.execPath, [stryker, 'run', ...process.argv.slice(2)], {
+    cwd: ROOT,
+    env,
+    stdio: 'inherit',
+  });
   // Ctrl-C reaches Stryker too (same process group); wait for it to end, then clean up.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
   return new Promise((resolve, reject) => {

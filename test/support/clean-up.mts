@@ -24,10 +24,16 @@ for (const kind of ['network', 'volume']) {
   const made = (await quietly([kind, 'ls', '--quiet', '--filter', `label=${DOCS_LABEL}`])).split('\n').filter(Boolean);
   if (made.length > 0) await quietly([kind, 'rm', ...made]);
 }
-const leftovers = (await quietly(['ps', '--all', '--quiet', '--filter', `label=${TESTCONTAINERS_LABEL}`])).split('\n').filter(Boolean);
+const leftovers = (await quietly(['ps', '--all', '--quiet', '--filter', `label=${TESTCONTAINERS_LABEL}`]))
+  .split('\n')
+  .filter(Boolean);
 if (leftovers.length > 0) await quietly(['rm', '--force', '--volumes', ...leftovers]);
 await removeSwarmStack().catch(() => undefined);
-const nodes = (await quietly(['ps', '--all', '--quiet', '--filter', `label=${CLUSTER.label}`])).split('\n').filter(Boolean);
+const nodes = (await quietly(['ps', '--all', '--quiet', '--filter', `label=${CLUSTER.label}`]))
+  .split('\n')
+  .filter(Boolean);
 if (nodes.length > 0) await quietly(['rm', '--force', '--volumes', ...nodes]);
-const networks = (await quietly(['network', 'ls', '--quiet', '--filter', `label=${CLUSTER.label}`])).split('\n').filter(Boolean);
+const networks = (await quietly(['network', 'ls', '--quiet', '--filter', `label=${CLUSTER.label}`]))
+  .split('\n')
+  .filter(Boolean);
 if (networks.length > 0) await quietly(['network', 'rm', ...networks]);

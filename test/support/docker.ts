@@ -35,7 +35,10 @@ const DEFAULT_TIMEOUT_MS = 300_000;
  * failure throws an error that names the command and ends with its stderr;
  * the error keeps the exit `code`, `stdout` and `stderr` for specs that expect a refusal.
  */
-export async function docker(args: readonly string[], { env, timeoutMs = DEFAULT_TIMEOUT_MS, signal }: DockerOptions = {}): Promise<string> {
+export async function docker(
+  args: readonly string[],
+  { env, timeoutMs = DEFAULT_TIMEOUT_MS, signal }: DockerOptions = {},
+): Promise<string> {
   try {
     const { stdout } = await run('docker', [...args], {
       cwd: REPO_ROOT,
@@ -48,8 +51,16 @@ export async function docker(args: readonly string[], { env, timeoutMs = DEFAULT
     return stdout;
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
-    const failure = error as { code?: number | string; stdout?: string; stderr?: string; killed?: boolean; message: string };
-    const why = failure.killed ? `stopped after ${timeoutMs} ms` : (failure.stderr ?? '').trim().split('\n').slice(-40).join('\n');
+    const failure = error as {
+      code?: number | string;
+      stdout?: string;
+      stderr?: string;
+      killed?: boolean;
+      message: string;
+    };
+    const why = failure.killed
+      ? `stopped after ${timeoutMs} ms`
+      : (failure.stderr ?? '').trim().split('\n').slice(-40).join('\n');
     throw Object.assign(new Error(`docker ${args.join(' ')} failed: ${why || failure.message}`), {
       code: failure.code,
       stdout: failure.stdout ?? '',
@@ -59,8 +70,16 @@ export async function docker(args: readonly string[], { env, timeoutMs = DEFAULT
 }
 
 /** `docker compose -p PROJECT -f FILE…` with `args`; files are relative to the repository root. */
-export function compose(project: string, files: readonly string[], args: readonly string[], options?: DockerOptions): Promise<string> {
-  return docker(['compose', '-p', project, ...files.flatMap((file) => ['-f', join(REPO_ROOT, file)]), ...args], options);
+export function compose(
+  project: string,
+  files: readonly string[],
+  args: readonly string[],
+  options?: DockerOptions,
+): Promise<string> {
+  return docker(
+    ['compose', '-p', project, ...files.flatMap((file) => ['-f', join(REPO_ROOT, file)]), ...args],
+    options,
+  );
 }
 
 export async function inspect<T = any>(kind: 'container' | 'network' | 'volume', name: string): Promise<T> {
@@ -82,7 +101,11 @@ export async function containerLogs(container: string): Promise<string> {
 }
 
 /** Calls `read` until it returns something other than undefined, or the time is up (then undefined). */
-export async function eventually<T>(read: () => Promise<T | undefined>, timeoutMs = 10_000, intervalMs = 250): Promise<T | undefined> {
+export async function eventually<T>(
+  read: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+  intervalMs = 250,
+): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();

@@ -43,7 +43,13 @@ export function composeFiles(store: StackStore, ...overrides: string[]): string[
 }
 
 /** Containers started by name outside compose (docs chapters 1, 3, 4 and 5), and testcontainers' own label. */
-export const NAMED_CONTAINERS = ['accounts-api-demo', 'talk-demo', 'talk-demo-2', 'docs-logs-local', 'secrets-demo'] as const;
+export const NAMED_CONTAINERS = [
+  'accounts-api-demo',
+  'talk-demo',
+  'talk-demo-2',
+  'docs-logs-local',
+  'secrets-demo',
+] as const;
 /** Set on the networks and volumes the docs create by hand (chapters 2 and 3), so that clean-up finds exactly those. */
 export const DOCS_LABEL = 'org.accounts-stack.docs';
 export const TESTCONTAINERS_LABEL = 'org.testcontainers=true';

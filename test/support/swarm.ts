@@ -29,9 +29,11 @@ interface SwarmInfo {
   readonly NodeID: string;
 }
 
-const swarmInfo = async (): Promise<SwarmInfo> => JSON.parse(await docker(['info', '--format', '{{json .Swarm}}'])) as SwarmInfo;
+const swarmInfo = async (): Promise<SwarmInfo> =>
+  JSON.parse(await docker(['info', '--format', '{{json .Swarm}}'])) as SwarmInfo;
 
-const readMarker = (): Marker => (existsSync(MARKER_FILE) ? (JSON.parse(readFileSync(MARKER_FILE, 'utf8')) as Marker) : { leaveSwarm: false });
+const readMarker = (): Marker =>
+  existsSync(MARKER_FILE) ? (JSON.parse(readFileSync(MARKER_FILE, 'utf8')) as Marker) : { leaveSwarm: false };
 const writeMarker = (marker: Marker) => writeFileSync(MARKER_FILE, JSON.stringify(marker));
 
 /**
@@ -47,8 +49,14 @@ export async function prepareSwarm(): Promise<void> {
     await docker(['swarm', 'init', '--advertise-addr', '127.0.0.1']);
     info = await swarmInfo();
   }
-  if (!info.ControlAvailable) throw new Error(`this engine is in a swarm (${info.LocalNodeState}) but not a manager: the swarm spec cannot deploy`);
-  const labels = JSON.parse(await docker(['node', 'inspect', '--format', '{{json .Spec.Labels}}', 'self'])) as Record<string, string> | null;
+  if (!info.ControlAvailable)
+    throw new Error(
+      `this engine is in a swarm (${info.LocalNodeState}) but not a manager: the swarm spec cannot deploy`,
+    );
+  const labels = JSON.parse(await docker(['node', 'inspect', '--format', '{{json .Spec.Labels}}', 'self'])) as Record<
+    string,
+    string
+  > | null;
   if (labels?.[POSTGRES_LABEL] !== 'true') {
     if (!marker.leaveSwarm) marker.labelledNode = info.NodeID;
     writeMarker(marker);
@@ -68,7 +76,12 @@ export async function removeSwarmStack(): Promise<void> {
     await quietly(['stack', 'rm', '--detach=false', SWARM.stack]);
     // The volume and the secrets are in use until the last container is gone.
     await eventually(
-      async () => ((await quietly(['ps', '--all', '--quiet', '--filter', `label=com.docker.stack.namespace=${SWARM.stack}`])).trim() === '' ? true : undefined),
+      async () =>
+        (
+          await quietly(['ps', '--all', '--quiet', '--filter', `label=com.docker.stack.namespace=${SWARM.stack}`])
+        ).trim() === ''
+          ? true
+          : undefined,
       60_000,
       500,
     );
@@ -77,7 +90,8 @@ export async function removeSwarmStack(): Promise<void> {
   }
   await quietly(['image', 'rm', ...SWARM.images]);
   const marker = readMarker();
-  if (marker.labelledNode && info?.ControlAvailable) await quietly(['node', 'update', '--label-rm', POSTGRES_LABEL, marker.labelledNode]);
+  if (marker.labelledNode && info?.ControlAvailable)
+    await quietly(['node', 'update', '--label-rm', POSTGRES_LABEL, marker.labelledNode]);
   if (marker.leaveSwarm && info?.LocalNodeState === 'active') {
     await quietly(['swarm', 'leave', '--force']);
     // Made by `docker swarm init`, and kept by `leave`.

@@ -40,15 +40,36 @@ function dockerWithInput(input: string, ...args: string[]): void {
 /** Builds an image from one of docker/'s Dockerfiles, passing a base-image override such as NODE_IMAGE on. */
 async function build(tag: string, dockerfile: string, baseImageArg: string): Promise<void> {
   const baseImage = process.env[baseImageArg];
-  await docker('build', '--quiet', '--tag', tag, '--file', dockerfile, ...(baseImage ? ['--build-arg', `${baseImageArg}=${baseImage}`] : []), '.');
+  await docker(
+    'build',
+    '--quiet',
+    '--tag',
+    tag,
+    '--file',
+    dockerfile,
+    ...(baseImage ? ['--build-arg', `${baseImageArg}=${baseImage}`] : []),
+    '.',
+  );
 }
 
 const containersOf = async (service: string) =>
-  (await docker('ps', '--quiet', '--filter', `label=com.docker.swarm.service.name=${service}`)).split('\n').filter(Boolean).sort();
+  (await docker('ps', '--quiet', '--filter', `label=com.docker.swarm.service.name=${service}`))
+    .split('\n')
+    .filter(Boolean)
+    .sort();
 
 /** The api's tasks that swarm reports running, with their images. */
 async function runningApiTasks(): Promise<{ id: string; image: string }[]> {
-  const lines = await docker('service', 'ps', '--no-trunc', '--filter', 'desired-state=running', '--format', '{{.ID}} {{.Image}} {{.CurrentState}}', API_SERVICE);
+  const lines = await docker(
+    'service',
+    'ps',
+    '--no-trunc',
+    '--filter',
+    'desired-state=running',
+    '--format',
+    '{{.ID}} {{.Image}} {{.CurrentState}}',
+    API_SERVICE,
+  );
   return lines
     .split('\n')
     .filter((line) => / Running /.test(line))
@@ -63,14 +84,21 @@ interface UpdateStatus {
   readonly Message: string;
 }
 
-const updateStatus = async () => JSON.parse(await docker('service', 'inspect', '--format', '{{json .UpdateStatus}}', API_SERVICE)) as UpdateStatus | null;
+const updateStatus = async () =>
+  JSON.parse(
+    await docker('service', 'inspect', '--format', '{{json .UpdateStatus}}', API_SERVICE),
+  ) as UpdateStatus | null;
 
 /** Waits for the api's update to end in one of `states`, through update_config's monitor window; the last status otherwise. */
 async function updateEnded(states: RegExp): Promise<UpdateStatus | null> {
-  const ended = await eventually(async () => {
-    const status = await updateStatus();
-    return status && states.test(status.State) ? status : undefined;
-  }, 300_000, 1_000);
+  const ended = await eventually(
+    async () => {
+      const status = await updateStatus();
+      return status && states.test(status.State) ? status : undefined;
+    },
+    300_000,
+    1_000,
+  );
   return ended ?? updateStatus();
 }
 
@@ -95,22 +123,32 @@ beforeAll(async () => {
     // Every request of the load comes from one address.
     PROXY_RATE_LIMIT: 'off',
   };
-  const initSecrets = spawnSync('docker/swarm/init-secrets.sh', { cwd: REPO_ROOT, env: { ...process.env, ...deployEnv }, encoding: 'utf8' });
+  const initSecrets = spawnSync('docker/swarm/init-secrets.sh', {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...deployEnv },
+    encoding: 'utf8',
+  });
   if (initSecrets.status !== 0) throw new Error(`init-secrets.sh failed: ${initSecrets.stderr}`);
   expect(initSecrets.stdout).toBe(`${STACK}_postgres_password: created\n${STACK}_bootstrap_admin_key: exists, kept\n`);
 
   // No registry to ask for digests: every node of this swarm has the images.
-  await dockerCli(['stack', 'deploy', '--resolve-image', 'never', '--compose-file', 'compose.swarm.yaml', STACK], { env: deployEnv });
+  await dockerCli(['stack', 'deploy', '--resolve-image', 'never', '--compose-file', 'compose.swarm.yaml', STACK], {
+    env: deployEnv,
+  });
   api = { baseUrl: `http://127.0.0.1:${port}`, headers: bearer(adminKey) };
   const ready = await eventually(
     async () => {
-      const [tasks, answer] = await Promise.all([runningApiTasks(), timedFetch(`${api.baseUrl}/accounts`, { headers: api.headers })]);
+      const [tasks, answer] = await Promise.all([
+        runningApiTasks(),
+        timedFetch(`${api.baseUrl}/accounts`, { headers: api.headers }),
+      ]);
       return tasks.length === 3 && answer.status === 200 ? true : undefined;
     },
     180_000,
     1_000,
   );
-  if (!ready) throw new Error(`the stack did not serve within 180 s:\n${await docker('stack', 'ps', '--no-trunc', STACK)}`);
+  if (!ready)
+    throw new Error(`the stack did not serve within 180 s:\n${await docker('stack', 'ps', '--no-trunc', STACK)}`);
   await sleep(DNS_REFRESH_MS);
 }, 900_000);
 
@@ -120,7 +158,9 @@ afterAll(async () => {
 
 /** nginx's warnings and errors, which say why a request through it failed. */
 async function proxyErrors(): Promise<string> {
-  const logs = await dockerCli(['service', 'logs', '--raw', `${STACK}_proxy`], { timeoutMs: 60_000 }).catch((error: Error) => error.message);
+  const logs = await dockerCli(['service', 'logs', '--raw', `${STACK}_proxy`], { timeoutMs: 60_000 }).catch(
+    (error: Error) => error.message,
+  );
   return logs
     .split('\n')
     .filter((line) => / \[(error|warn)\] /.test(line))
@@ -158,9 +198,15 @@ async function underLoad(label: string, change: () => Promise<void>) {
   return { writes, reads, failedReads, failedWrites, stored, opening };
 }
 
-const kinds = (failed: FetchOutcome[]) => (failed.length ? ` (${[...new Set(failed.map((r) => r.error ?? r.status))].join(', ')})` : '');
+const kinds = (failed: FetchOutcome[]) =>
+  failed.length ? ` (${[...new Set(failed.map((r) => r.error ?? r.status))].join(', ')})` : '';
 
-function expectNoFailure(load: { writes: TransferLoad; reads: FetchOutcome[]; failedReads: FetchOutcome[]; failedWrites: FetchOutcome[] }) {
+function expectNoFailure(load: {
+  writes: TransferLoad;
+  reads: FetchOutcome[];
+  failedReads: FetchOutcome[];
+  failedWrites: FetchOutcome[];
+}) {
   expect(load.reads.length).toBeGreaterThan(100);
   expect(load.writes.acknowledged.size).toBeGreaterThan(100);
   expect(load.failedReads.map(({ status, error }) => ({ status, error }))).toEqual([]);
@@ -184,12 +230,21 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
     const adminKey = api.headers.Authorization.replace(/^Bearer /, '');
     expect(password.length).toBeGreaterThanOrEqual(40);
     expect((await docker('exec', apiContainer, 'cat', '/run/secrets/bootstrap_admin_key')).trim()).toBe(adminKey);
-    const containers = (await docker('ps', '--quiet', '--filter', `label=com.docker.stack.namespace=${STACK}`)).split('\n').filter(Boolean);
+    const containers = (await docker('ps', '--quiet', '--filter', `label=com.docker.stack.namespace=${STACK}`))
+      .split('\n')
+      .filter(Boolean);
     expect(containers.length).toBe(5);
     for (const id of containers) {
-      const [container] = JSON.parse(await docker('inspect', id)) as { Name: string; Config: { Env: string[]; Labels: Record<string, string> } }[];
+      const [container] = JSON.parse(await docker('inspect', id)) as {
+        Name: string;
+        Config: { Env: string[]; Labels: Record<string, string> };
+      }[];
       const text = JSON.stringify(container);
-      expect({ container: container.Name, password: text.includes(password), adminKey: text.includes(adminKey) }).toEqual({
+      expect({
+        container: container.Name,
+        password: text.includes(password),
+        adminKey: text.includes(adminKey),
+      }).toEqual({
         container: container.Name,
         password: false,
         adminKey: false,
@@ -205,7 +260,9 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
       await docker('service', 'update', '--force', '--detach', API_SERVICE);
       status = await updateEnded(/^(completed|paused|rollback_.*)$/);
     });
-    console.info(`rolling update of 3 replicas, monitor window included, took ${Math.round((Date.now() - started) / 1000)} s`);
+    console.info(
+      `rolling update of 3 replicas, monitor window included, took ${Math.round((Date.now() - started) / 1000)} s`,
+    );
     expect(status).toMatchObject({ State: 'completed' });
     const after = await containersOf(API_SERVICE);
     expect(after).toHaveLength(3);
@@ -215,7 +272,17 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
   }, 600_000);
 
   it('rolls an update to a release that crashes at boot back by itself, the old replicas serving throughout', async () => {
-    await docker('build', '--quiet', '--tag', BROKEN_IMAGE, '--build-arg', `API_IMAGE=${API_IMAGE}`, '--file', 'test/swarm/broken-api.Dockerfile', '.');
+    await docker(
+      'build',
+      '--quiet',
+      '--tag',
+      BROKEN_IMAGE,
+      '--build-arg',
+      `API_IMAGE=${API_IMAGE}`,
+      '--file',
+      'test/swarm/broken-api.Dockerfile',
+      '.',
+    );
     const before = await containersOf(API_SERVICE);
     const started = Date.now();
     let status: UpdateStatus | null = null;
@@ -225,13 +292,26 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
       // After the rollback, as long again as it took nginx to see any change.
       await sleep(DNS_REFRESH_MS);
     });
-    console.info(`update to a broken image: ${JSON.stringify(status)} after ${Math.round((Date.now() - started) / 1000)} s`);
+    console.info(
+      `update to a broken image: ${JSON.stringify(status)} after ${Math.round((Date.now() - started) / 1000)} s`,
+    );
     expect(status).toMatchObject({ State: 'rollback_completed' });
-    const spec = (await docker('service', 'inspect', '--format', '{{.Spec.TaskTemplate.ContainerSpec.Image}}', API_SERVICE)).trim();
+    const spec = (
+      await docker('service', 'inspect', '--format', '{{.Spec.TaskTemplate.ContainerSpec.Image}}', API_SERVICE)
+    ).trim();
     expect(spec).toBe(API_IMAGE);
     const tasks = await runningApiTasks();
     expect(tasks.map((task) => task.image)).toEqual([API_IMAGE, API_IMAGE, API_IMAGE]);
-    const failedBroken = await docker('service', 'ps', '--no-trunc', '--filter', 'desired-state=shutdown', '--format', '{{.Image}} {{.Error}}', API_SERVICE);
+    const failedBroken = await docker(
+      'service',
+      'ps',
+      '--no-trunc',
+      '--filter',
+      'desired-state=shutdown',
+      '--format',
+      '{{.Image}} {{.Error}}',
+      API_SERVICE,
+    );
     expect(failedBroken).toMatch(new RegExp(`${BROKEN_IMAGE} "?task: non-zero exit \\(1\\)`));
     // start-first: the new replica had to be healthy before an old one stopped, and none was.
     expect((await containersOf(API_SERVICE)).filter((id) => before.includes(id))).toHaveLength(3);

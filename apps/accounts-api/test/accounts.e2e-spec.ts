@@ -79,7 +79,14 @@ describe('accounts api (e2e)', () => {
 
       expect(res.headers.location).toBe('/accounts/4');
       expect(res.headers.etag).toBe('"1"');
-      expect(res.body).toMatchObject({ id: 4, name: 'amy', balance: 25, openingBalance: 25, overdraftLimit: 0, status: 'open' });
+      expect(res.body).toMatchObject({
+        id: 4,
+        name: 'amy',
+        balance: 25,
+        openingBalance: 25,
+        overdraftLimit: 0,
+        status: 'open',
+      });
       await t.api.get('/accounts/4').expect(200, res.body);
     });
 
@@ -136,7 +143,9 @@ describe('accounts api (e2e)', () => {
 
     it('closes only at a zero balance (409 otherwise) and keeps the history', async () => {
       const refused = await t.api.delete('/accounts/3').expect(409);
-      expect(refused.body.message).toBe('Account 3 has a balance of 40; transfer it to zero before closing the account');
+      expect(refused.body.message).toBe(
+        'Account 3 has a balance of 40; transfer it to zero before closing the account',
+      );
 
       await t.api.post('/transfers').send({ from: 3, to: 1, amount: 40 }).expect(201);
       await t.api.delete('/accounts/3').expect(204);
@@ -164,10 +173,22 @@ describe('accounts api (e2e)', () => {
     });
 
     it.each([
-      ['nesting deeper than 32 levels', '{"name":' + '['.repeat(3000) + ']'.repeat(3000) + '}', 'nests deeper than 32 levels'],
+      [
+        'nesting deeper than 32 levels',
+        '{"name":' + '['.repeat(3000) + ']'.repeat(3000) + '}',
+        'nests deeper than 32 levels',
+      ],
       ['a __proto__ key', '{"name":"amy","__proto__":{"admin":true}}', 'property __proto__ should not exist'],
-      ['invalid UTF-8', Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]), 'not valid UTF-8'],
-      ['an overlong UTF-8 encoding', Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]), 'not valid UTF-8'],
+      [
+        'invalid UTF-8',
+        Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]),
+        'not valid UTF-8',
+      ],
+      [
+        'an overlong UTF-8 encoding',
+        Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]),
+        'not valid UTF-8',
+      ],
     ])('refuses a body with %s with 400 and stores nothing', async (_case, body, message) => {
       const res = await t.api
         .post('/accounts')
@@ -181,10 +202,13 @@ describe('accounts api (e2e)', () => {
       expect((await t.api.get('/accounts')).body.data).toHaveLength(3);
     });
 
-    it.each(['1e3', '0x1', '01', '1.0', ' 1'])('refuses the id %j with 400 rather than reading it as a number', async (id) => {
-      await t.api.get(`/accounts/${encodeURIComponent(id)}`).expect(400);
-      await t.api.get(`/accounts/${encodeURIComponent(id)}/transactions`).expect(400);
-    });
+    it.each(['1e3', '0x1', '01', '1.0', ' 1'])(
+      'refuses the id %j with 400 rather than reading it as a number',
+      async (id) => {
+        await t.api.get(`/accounts/${encodeURIComponent(id)}`).expect(400);
+        await t.api.get(`/accounts/${encodeURIComponent(id)}/transactions`).expect(400);
+      },
+    );
 
     it('answers a non-JSON body with 415', async () => {
       const res = await t.api.post('/accounts').set('Content-Type', 'text/plain').send('name=amy').expect(415);

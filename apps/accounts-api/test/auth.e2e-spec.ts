@@ -103,21 +103,28 @@ describe('access control (e2e)', () => {
       }
     });
 
-    it.each(SCOPES)('lets a %s key through exactly where its scope covers the rule, and answers 403 naming the scope elsewhere', async (scope) => {
-      const key = await t.key(scope);
-      for (const route of appRoutes(t)) {
-        const needed = ruleFor(route);
-        const res = await call(t, route, key);
-        const seen = `${route.method} ${route.path} with ${scope}: ${res.status}`;
-        if (needed === 'public' || grants(scope, needed)) {
-          expect(seen).not.toMatch(/: 40[13]$/);
-        } else {
-          expect(seen).toMatch(/: 403$/);
-          expect(res.body.message).toMatch(new RegExp(`^This route needs a key with scope ${needed}; key "[^"]+" has scope ${scope}$`));
-          expect(res.headers['www-authenticate']).toBe(`Bearer realm="accounts", error="insufficient_scope", scope="${needed}"`);
+    it.each(SCOPES)(
+      'lets a %s key through exactly where its scope covers the rule, and answers 403 naming the scope elsewhere',
+      async (scope) => {
+        const key = await t.key(scope);
+        for (const route of appRoutes(t)) {
+          const needed = ruleFor(route);
+          const res = await call(t, route, key);
+          const seen = `${route.method} ${route.path} with ${scope}: ${res.status}`;
+          if (needed === 'public' || grants(scope, needed)) {
+            expect(seen).not.toMatch(/: 40[13]$/);
+          } else {
+            expect(seen).toMatch(/: 403$/);
+            expect(res.body.message).toMatch(
+              new RegExp(`^This route needs a key with scope ${needed}; key "[^"]+" has scope ${scope}$`),
+            );
+            expect(res.headers['www-authenticate']).toBe(
+              `Bearer realm="accounts", error="insufficient_scope", scope="${needed}"`,
+            );
+          }
         }
-      }
-    });
+      },
+    );
   });
 
   it.each([
@@ -147,10 +154,18 @@ describe('access control (e2e)', () => {
   });
 
   it("answers a header Node's parser refuses (a control character) in the error shape, with the proxy's request id", async () => {
-    const answer = await rawRequest(t, 'GET /accounts/1 HTTP/1.1\r\nHost: test\r\nX-Request-Id: proxy-7\r\nAuthorization: Bearer a\x01b\r\n');
+    const answer = await rawRequest(
+      t,
+      'GET /accounts/1 HTTP/1.1\r\nHost: test\r\nX-Request-Id: proxy-7\r\nAuthorization: Bearer a\x01b\r\n',
+    );
     expect(answer.head).toMatch(/^HTTP\/1.1 400 /);
     expect(answer.head).toMatch(/\r\nx-request-id: proxy-7\r\n/i);
-    expect(answer.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(/^The request is not valid HTTP/), requestId: 'proxy-7' });
+    expect(answer.body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: expect.stringMatching(/^The request is not valid HTTP/),
+      requestId: 'proxy-7',
+    });
   });
 
   it('takes the scheme in any case and a key between spaces', async () => {
@@ -186,7 +201,9 @@ describe('access control (e2e)', () => {
     it('refuses a taken name, an unknown scope, a bad name and an unknown key, each saying what to fix', async () => {
       await t.api.post('/keys').send({ name: 'ci', scope: 'read' }).expect(201);
       const taken = await t.api.post('/keys').send({ name: 'ci', scope: 'read' }).expect(409);
-      expect(taken.body.message).toBe('A key named "ci" already exists (names of revoked keys stay taken); choose another name');
+      expect(taken.body.message).toBe(
+        'A key named "ci" already exists (names of revoked keys stay taken); choose another name',
+      );
       const scope = await t.api.post('/keys').send({ name: 'x', scope: 'root' }).expect(400);
       expect(scope.body.message).toBe('scope must be one of read, write, admin');
       const name = await t.api.post('/keys').send({ name: '../x', scope: 'read' }).expect(400);

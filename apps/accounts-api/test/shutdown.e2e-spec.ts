@@ -4,7 +4,11 @@ import { DrainService } from '../src/health/drain.service';
 import { TestApp } from './support/app';
 
 /** One request over `agent`, which keeps its one connection open between requests, as nginx's upstream pool does. */
-function send(agent: Agent, url: string, method: string): Promise<{ status: number; connection?: string; socket: unknown }> {
+function send(
+  agent: Agent,
+  url: string,
+  method: string,
+): Promise<{ status: number; connection?: string; socket: unknown }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method, agent }, (res) => {
       res.resume();
@@ -56,7 +60,10 @@ describe('shutting down (e2e)', () => {
     const health = await request(t.server).get('/health').expect(503);
     await drained;
 
-    expect(health.body).toMatchObject({ statusCode: 503, message: 'Not ready: api is down (draining before shutdown)' });
+    expect(health.body).toMatchObject({
+      statusCode: 503,
+      message: 'Not ready: api is down (draining before shutdown)',
+    });
   });
 
   it('closes at once when the app is closed by code, or the drain is 0', async () => {

@@ -37,9 +37,14 @@ describe('the store (e2e)', () => {
   });
 
   it('refuses to start on a bad seed file when the store is empty, naming the file and the record, and writes nothing', async () => {
-    t.writeSeed([{ id: 1, name: 'joe', balance: 10 }, { id: 2, name: 'bob', balance: 'lots' }]);
+    t.writeSeed([
+      { id: 1, name: 'joe', balance: 10 },
+      { id: 2, name: 'bob', balance: 'lots' },
+    ]);
 
-    await expect(t.boot()).rejects.toThrow(`Seed file ${t.seedFile}: record 2 (id 2): balance must be an integer number`);
+    await expect(t.boot()).rejects.toThrow(
+      `Seed file ${t.seedFile}: record 2 (id 2): balance must be an integer number`,
+    );
 
     t.writeSeed(SEED);
     await t.boot();
@@ -58,7 +63,11 @@ describe('the store (e2e)', () => {
 
     const res = await t.api.get('/accounts/1').expect(503);
     expect(res.headers['retry-after']).toBe('1');
-    expect(res.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable', message: expect.stringMatching(/store/) });
+    expect(res.body).toMatchObject({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: expect.stringMatching(/store/),
+    });
     await t.api.post('/transfers').send({ from: 3, to: 1, amount: 1 }).expect(503);
     const health = await t.api.get('/health').expect(503);
     expect(health.body).toMatchObject({

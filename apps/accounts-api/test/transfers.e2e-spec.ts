@@ -27,7 +27,11 @@ describe('transfers (e2e)', () => {
   });
 
   it.each([
-    [{ from: 2, to: 1, amount: 1 }, 409, 'Account 2 has a balance of -1 and an overdraft limit of 0: it can send at most 0, not 1'],
+    [
+      { from: 2, to: 1, amount: 1 },
+      409,
+      'Account 2 has a balance of -1 and an overdraft limit of 0: it can send at most 0, not 1',
+    ],
     [{ from: 1, to: 3, amount: 11 }, 409, 'it can send at most 10, not 11'],
     [{ from: 1, to: 9, amount: 1 }, 404, 'Account 9 does not exist'],
     [{ from: 1, to: 1, amount: 1 }, 400, 'from and to must be different accounts'],
@@ -47,8 +51,7 @@ describe('transfers (e2e)', () => {
   });
 
   it('applies a retried transfer once and replays the first answer', async () => {
-    const send = () =>
-      t.api.post('/transfers').set('Idempotency-Key', 'order-17').send({ from: 3, to: 1, amount: 5 });
+    const send = () => t.api.post('/transfers').set('Idempotency-Key', 'order-17').send({ from: 3, to: 1, amount: 5 });
 
     const first = await send().expect(201);
     const retry = await send().expect(201);

@@ -27,7 +27,11 @@ const STACK_DIR = '/stack';
 /** Repository paths the stack file may name (configs, secrets' files, the seed), copied to the manager. */
 const STACK_FILES = ['compose.swarm.yaml', 'docker', 'data'];
 const TAG = process.env.IMAGE_TAG ?? 'dev';
-const IMAGES = { api: `accounts-stack/api:${TAG}`, proxy: `accounts-stack/proxy:${TAG}`, postgres: process.env.POSTGRES_IMAGE ?? 'postgres:17' };
+const IMAGES = {
+  api: `accounts-stack/api:${TAG}`,
+  proxy: `accounts-stack/proxy:${TAG}`,
+  postgres: process.env.POSTGRES_IMAGE ?? 'postgres:17',
+};
 
 /** compose.swarm.yaml's tunables for this run: the nginx rate limit would refuse one test client's 24 connections. */
 const DEPLOY_ENV: Record<string, string> = {
@@ -56,13 +60,21 @@ export async function timed<T>(step: string, work: () => Promise<T>): Promise<T>
 }
 
 /** The docker CLI of a node's own engine, run inside the node container. */
-export function onNode(node: string, args: readonly string[], options: { env?: Record<string, string>; workdir?: string; timeoutMs?: number } = {}) {
+export function onNode(
+  node: string,
+  args: readonly string[],
+  options: { env?: Record<string, string>; workdir?: string; timeoutMs?: number } = {},
+) {
   const env = Object.entries(options.env ?? {}).flatMap(([name, value]) => ['--env', `${name}=${value}`]);
   const workdir = options.workdir ? ['--workdir', options.workdir] : [];
   return docker(['exec', ...env, ...workdir, node, ...args], { timeoutMs: options.timeoutMs });
 }
 
-const lines = (text: string) => text.split('\n').map((line) => line.trim()).filter(Boolean);
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
 
 /** Runs `command`, its stdin fed from `input`; rejects with its stderr on a non-zero exit. */
 function runWithInput(command: string, args: readonly string[], input: NodeJS.ReadableStream): Promise<void> {
@@ -71,7 +83,9 @@ function runWithInput(command: string, args: readonly string[], input: NodeJS.Re
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim()}`)),
+    );
     pipeline(input, child.stdin).catch(reject);
   });
 }
@@ -102,25 +116,47 @@ export interface Cluster {
 
 async function waitForEngine(node: string): Promise<void> {
   const up = await eventually(
-    () => onNode(node, ['docker', 'version', '--format', '{{.Server.Version}}'], { timeoutMs: 10_000 }).then(() => true, () => undefined),
+    () =>
+      onNode(node, ['docker', 'version', '--format', '{{.Server.Version}}'], { timeoutMs: 10_000 }).then(
+        () => true,
+        () => undefined,
+      ),
     60_000,
     250,
   );
-  if (!up) throw new Error(`the engine in ${node} did not answer within 60 s:\n${(await docker(['logs', '--tail', '30', node]).catch((e) => String(e)))}`);
+  if (!up)
+    throw new Error(
+      `the engine in ${node} did not answer within 60 s:\n${await docker(['logs', '--tail', '30', node]).catch((e) => String(e))}`,
+    );
 }
 
 const addressOn = async (node: string) =>
-  (await docker(['inspect', '--format', `{{ (index .NetworkSettings.Networks "${CLUSTER.network}").IPAddress }}`, node])).trim();
+  (
+    await docker([
+      'inspect',
+      '--format',
+      `{{ (index .NetworkSettings.Networks "${CLUSTER.network}").IPAddress }}`,
+      node,
+    ])
+  ).trim();
 
 async function startNodes(): Promise<ClusterResources> {
   await docker(['network', 'create', '--label', CLUSTER.label, CLUSTER.network]);
   await Promise.all(
     NODES.map((node) =>
       docker([
-        'run', '--detach', '--privileged', '--init',
-        '--name', node, '--hostname', node,
-        '--label', CLUSTER.label,
-        '--network', CLUSTER.network,
+        'run',
+        '--detach',
+        '--privileged',
+        '--init',
+        '--name',
+        node,
+        '--hostname',
+        node,
+        '--label',
+        CLUSTER.label,
+        '--network',
+        CLUSTER.network,
         // The edge: its proxy port on the host's loopback, at a port the engine picks.
         ...(node === MANAGER ? ['--publish', `127.0.0.1::${NODE_PROXY_PORT}`] : []),
         SWARM_NODE_IMAGE,
@@ -128,7 +164,16 @@ async function startNodes(): Promise<ClusterResources> {
     ),
   );
   const volumes = await Promise.all(
-    NODES.map(async (node) => (await docker(['inspect', '--format', '{{ range .Mounts }}{{ if eq .Type "volume" }}{{ .Name }} {{ end }}{{ end }}', node])).trim()),
+    NODES.map(async (node) =>
+      (
+        await docker([
+          'inspect',
+          '--format',
+          '{{ range .Mounts }}{{ if eq .Type "volume" }}{{ .Name }} {{ end }}{{ end }}',
+          node,
+        ])
+      ).trim(),
+    ),
   );
   await Promise.all(NODES.map(waitForEngine));
   return { containers: [...NODES], volumes: volumes.flatMap((names) => names.split(' ')), network: CLUSTER.network };
@@ -138,17 +183,38 @@ async function formSwarm(): Promise<void> {
   const managerAddress = await addressOn(MANAGER);
   // Heartbeats every 2 s rather than 5 s: a killed node is marked down, and its
   // tasks replaced, within seconds rather than a quarter of a minute.
-  await onNode(MANAGER, ['docker', 'swarm', 'init', '--advertise-addr', managerAddress, '--dispatcher-heartbeat', '2s']);
+  await onNode(MANAGER, [
+    'docker',
+    'swarm',
+    'init',
+    '--advertise-addr',
+    managerAddress,
+    '--dispatcher-heartbeat',
+    '2s',
+  ]);
   const token = (await onNode(MANAGER, ['docker', 'swarm', 'join-token', '--quiet', 'worker'])).trim();
   await Promise.all(
     WORKERS.map(async (worker) =>
-      onNode(worker, ['docker', 'swarm', 'join', '--advertise-addr', await addressOn(worker), '--token', token, `${managerAddress}:2377`]),
+      onNode(worker, [
+        'docker',
+        'swarm',
+        'join',
+        '--advertise-addr',
+        await addressOn(worker),
+        '--token',
+        token,
+        `${managerAddress}:2377`,
+      ]),
     ),
   );
-  const ready = await eventually(async () => {
-    const states = lines(await onNode(MANAGER, ['docker', 'node', 'ls', '--format', '{{.Hostname}} {{.Status}}']));
-    return states.length === NODES.length && states.every((line) => line.endsWith(' Ready')) ? true : undefined;
-  }, 30_000, 250);
+  const ready = await eventually(
+    async () => {
+      const states = lines(await onNode(MANAGER, ['docker', 'node', 'ls', '--format', '{{.Hostname}} {{.Status}}']));
+      return states.length === NODES.length && states.every((line) => line.endsWith(' Ready')) ? true : undefined;
+    },
+    30_000,
+    250,
+  );
   if (!ready) throw new Error(`the nodes did not all become Ready: ${await onNode(MANAGER, ['docker', 'node', 'ls'])}`);
   await onNode(MANAGER, ['docker', 'node', 'update', '--label-add', `${POSTGRES_LABEL}=true`, MANAGER]);
 }
@@ -167,7 +233,8 @@ async function copyImages(): Promise<void> {
       docker(['save', '--output', everywhere, IMAGES.api, IMAGES.proxy], { timeoutMs: 600_000 }),
       docker(['save', '--output', postgres, IMAGES.postgres], { timeoutMs: 600_000 }),
     ]);
-    const load = (node: string, file: string) => runWithInput('docker', ['exec', '--interactive', node, 'docker', 'load', '--quiet'], createReadStream(file));
+    const load = (node: string, file: string) =>
+      runWithInput('docker', ['exec', '--interactive', node, 'docker', 'load', '--quiet'], createReadStream(file));
     await Promise.all([...NODES.map((node) => load(node, everywhere)), load(MANAGER, postgres)]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -191,15 +258,31 @@ export interface Task {
 export async function runningTasks(service: string): Promise<Task[]> {
   // A task of a node that is down still shows as Running: callers filter by node.
   const out = await onNode(MANAGER, [
-    'docker', 'service', 'ps', service, '--no-trunc', '--filter', 'desired-state=running',
-    '--format', '{{.Node}} {{.ID}} {{.CurrentState}}',
+    'docker',
+    'service',
+    'ps',
+    service,
+    '--no-trunc',
+    '--filter',
+    'desired-state=running',
+    '--format',
+    '{{.Node}} {{.ID}} {{.CurrentState}}',
   ]);
   const tasks = await Promise.all(
     lines(out).map(async (line) => {
       const [node, taskId, ...state] = line.split(' ');
-      const container = state[0] === 'Running'
-        ? (await onNode(MANAGER, ['docker', 'inspect', '--format', '{{.Status.ContainerStatus.ContainerID}}', taskId])).trim()
-        : '';
+      const container =
+        state[0] === 'Running'
+          ? (
+              await onNode(MANAGER, [
+                'docker',
+                'inspect',
+                '--format',
+                '{{.Status.ContainerStatus.ContainerID}}',
+                taskId,
+              ])
+            ).trim()
+          : '';
       return { node, container, state: state.join(' ') };
     }),
   );
@@ -208,8 +291,18 @@ export async function runningTasks(service: string): Promise<Task[]> {
 
 /** The nodes that can run tasks: up, and not drained. */
 async function liveNodes(): Promise<Set<string>> {
-  const out = await onNode(MANAGER, ['docker', 'node', 'ls', '--format', '{{.Hostname}} {{.Status}} {{.Availability}}']);
-  return new Set(lines(out).filter((line) => line.endsWith(' Ready Active')).map((line) => line.split(' ')[0]));
+  const out = await onNode(MANAGER, [
+    'docker',
+    'node',
+    'ls',
+    '--format',
+    '{{.Hostname}} {{.Status}} {{.Availability}}',
+  ]);
+  return new Set(
+    lines(out)
+      .filter((line) => line.endsWith(' Ready Active'))
+      .map((line) => line.split(' ')[0]),
+  );
 }
 
 /**
@@ -219,16 +312,26 @@ async function liveNodes(): Promise<Set<string>> {
  * what it saw, when `timeoutMs` is up. `docker service ls` would not do: it
  * counts the tasks of a node that is down as running until they are removed.
  */
-export async function waitConverged(timeoutMs: number, accept: (apiTasks: Task[]) => boolean = () => true): Promise<void> {
+export async function waitConverged(
+  timeoutMs: number,
+  accept: (apiTasks: Task[]) => boolean = () => true,
+): Promise<void> {
   let last = '';
   const done = await eventually(
     async () => {
       const live = await liveNodes();
       const want: Record<string, number> = { [API_SERVICE]: 3, [POSTGRES_SERVICE]: 1, [PROXY_SERVICE]: live.size };
       const running = await Promise.all(
-        Object.keys(want).map(async (service) => (await runningTasks(service)).filter((t) => live.has(t.node) && t.container)),
+        Object.keys(want).map(async (service) =>
+          (await runningTasks(service)).filter((t) => live.has(t.node) && t.container),
+        ),
       );
-      last = Object.keys(want).map((service, i) => `${service} ${running[i].length}/${want[service]} on ${running[i].map((t) => t.node).join(' ')}`).join('; ');
+      last = Object.keys(want)
+        .map(
+          (service, i) =>
+            `${service} ${running[i].length}/${want[service]} on ${running[i].map((t) => t.node).join(' ')}`,
+        )
+        .join('; ');
       return Object.values(want).every((n, i) => running[i].length === n) && accept(running[0]) ? true : undefined;
     },
     timeoutMs,
@@ -239,13 +342,20 @@ export async function waitConverged(timeoutMs: number, accept: (apiTasks: Task[]
 
 async function deploy(): Promise<void> {
   await onNode(MANAGER, ['docker/swarm/init-secrets.sh'], { workdir: STACK_DIR, env: DEPLOY_ENV });
-  await onNode(MANAGER, ['docker', 'stack', 'deploy', '--compose-file', 'compose.swarm.yaml', STACK], { workdir: STACK_DIR, env: DEPLOY_ENV });
+  await onNode(MANAGER, ['docker', 'stack', 'deploy', '--compose-file', 'compose.swarm.yaml', STACK], {
+    workdir: STACK_DIR,
+    env: DEPLOY_ENV,
+  });
 }
 
 /** Until the published proxy port answers through to an api replica. */
 async function waitAnswering(baseUrl: string): Promise<void> {
   const answered = await eventually(
-    () => fetch(`${baseUrl}/`, { method: 'POST', signal: AbortSignal.timeout(2_000) }).then((res) => (res.status === 200 ? true : undefined), () => undefined),
+    () =>
+      fetch(`${baseUrl}/`, { method: 'POST', signal: AbortSignal.timeout(2_000) }).then(
+        (res) => (res.status === 200 ? true : undefined),
+        () => undefined,
+      ),
     60_000,
     250,
   );
@@ -256,14 +366,22 @@ export async function createCluster(): Promise<Cluster> {
   await destroyCluster();
   const [resources] = await Promise.all([
     timed('cluster up (3 engines, network)', startNodes),
-    timed('docker compose build', () => docker(['compose', '-f', 'compose.yaml', 'build', 'api', 'proxy'], { timeoutMs: 900_000 })),
+    timed('docker compose build', () =>
+      docker(['compose', '-f', 'compose.yaml', 'build', 'api', 'proxy'], { timeoutMs: 900_000 }),
+    ),
   ]);
-  await Promise.all([timed('swarm init and join', formSwarm), timed('images into the nodes', copyImages), copyStackFiles()]);
+  await Promise.all([
+    timed('swarm init and join', formSwarm),
+    timed('images into the nodes', copyImages),
+    copyStackFiles(),
+  ]);
   await timed('stack deploy until converged', async () => {
     await deploy();
     await waitConverged(180_000);
   });
-  const published = lines(await docker(['port', MANAGER, `${NODE_PROXY_PORT}/tcp`])).find((line) => line.startsWith('127.0.0.1:'));
+  const published = lines(await docker(['port', MANAGER, `${NODE_PROXY_PORT}/tcp`])).find((line) =>
+    line.startsWith('127.0.0.1:'),
+  );
   if (!published) throw new Error(`${MANAGER} publishes ${NODE_PROXY_PORT} on no loopback address`);
   const baseUrl = `http://${published}`;
   await timed('proxy answering', () => waitAnswering(baseUrl));
@@ -274,7 +392,18 @@ export async function createCluster(): Promise<Cluster> {
 export async function createAdminKey(name: string): Promise<string> {
   const [task] = (await runningTasks(API_SERVICE)).filter((t) => t.container);
   if (!task) throw new Error('no running api task to make a key in');
-  const out = await onNode(task.node, ['docker', 'exec', task.container, 'node', 'dist/cli/keys.js', 'create', '--name', name, '--scope', 'admin']);
+  const out = await onNode(task.node, [
+    'docker',
+    'exec',
+    task.container,
+    'node',
+    'dist/cli/keys.js',
+    'create',
+    '--name',
+    name,
+    '--scope',
+    'admin',
+  ]);
   return lines(out).at(-1)!;
 }
 
@@ -282,7 +411,10 @@ export async function createAdminKey(name: string): Promise<string> {
 export async function apiLogLines(): Promise<{ node: string; lines: Record<string, any>[] }[]> {
   const tasks = (await runningTasks(API_SERVICE)).filter((t) => t.container);
   return Promise.all(
-    tasks.map(async (task) => ({ node: task.node, lines: jsonLines(await onNode(task.node, ['docker', 'logs', task.container])) })),
+    tasks.map(async (task) => ({
+      node: task.node,
+      lines: jsonLines(await onNode(task.node, ['docker', 'logs', task.container])),
+    })),
   );
 }
 
@@ -298,7 +430,18 @@ export async function postgresSessions(): Promise<string> {
   const [task] = (await runningTasks(POSTGRES_SERVICE)).filter((t) => t.container);
   if (!task) return 'no running postgres task';
   const query =
-    "select pid, client_addr, state, now() - xact_start as in_transaction_for, wait_event_type, left(query, 60) as query " +
+    'select pid, client_addr, state, now() - xact_start as in_transaction_for, wait_event_type, left(query, 60) as query ' +
     "from pg_stat_activity where backend_type = 'client backend' and state <> 'idle' order by xact_start";
-  return onNode(task.node, ['docker', 'exec', task.container, 'psql', '-U', 'accounts', '-d', 'accounts', '-c', query]).catch((error) => String(error));
+  return onNode(task.node, [
+    'docker',
+    'exec',
+    task.container,
+    'psql',
+    '-U',
+    'accounts',
+    '-d',
+    'accounts',
+    '-c',
+    query,
+  ]).catch((error) => String(error));
 }

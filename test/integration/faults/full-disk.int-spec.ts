@@ -82,9 +82,13 @@ describe('a full disk under the store', () => {
     expect(stored.toTransferIds).toEqual([...acknowledged].sort((a, b) => a - b));
     expect(stored.fromBalance).toBe(opening - acknowledged.length);
     expect(stored.toBalance).toBe(acknowledged.length);
-    for (const id of createdWhileFull) expect((await fetch(`${baseUrl}/accounts/${id}`, { headers: api.headers })).status).toBe(200);
+    for (const id of createdWhileFull)
+      expect((await fetch(`${baseUrl}/accounts/${id}`, { headers: api.headers })).status).toBe(200);
     expect(await integrityCheck(apiId())).toBe('ok');
     const container = await inspect('container', apiId());
-    expect({ running: container.State.Running, restarts: container.RestartCount }).toEqual({ running: true, restarts: 0 });
+    expect({ running: container.State.Running, restarts: container.RestartCount }).toEqual({
+      running: true,
+      restarts: 0,
+    });
   }, 90_000);
 });

@@ -76,7 +76,13 @@ describe('a rolling replacement of the api replicas under load', () => {
     if (failedReads.length + failedWrites.length > 0) {
       // nginx's error log says why (reset, refused, timed out) before the stack comes down.
       const proxyLog = await stack().composeCli('logs', '--no-log-prefix', 'proxy');
-      console.info(proxyLog.split('\n').filter((line) => / \[(error|warn)\] /.test(line)).slice(-20).join('\n'));
+      console.info(
+        proxyLog
+          .split('\n')
+          .filter((line) => / \[(error|warn)\] /.test(line))
+          .slice(-20)
+          .join('\n'),
+      );
     }
     const replacements = await apiReplicas();
     expect(replacements).toHaveLength(REPLICAS);

@@ -48,7 +48,11 @@ describe('slow clients', () => {
       ...Array.from({ length: 200 }, () => openSlowClient(port, SLOW_HEADERS, `X-Slow: ${'a'.repeat(30)}\r\n`)),
       // Complete headers, then half a body and silence.
       ...Array.from({ length: 20 }, () =>
-        openSlowClient(port, `${SLOW_HEADERS}Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"na`, undefined),
+        openSlowClient(
+          port,
+          `${SLOW_HEADERS}Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"na`,
+          undefined,
+        ),
       ),
     ];
     const allClosed = () => clients.every((c) => c.closedAt !== undefined);

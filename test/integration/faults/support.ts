@@ -298,7 +298,8 @@ export interface StoredTransfers {
 
 /** What the store holds for the two accounts of a transfer load, read through the api. */
 export async function storedTransfers(api: Api, from: number, to: number): Promise<StoredTransfers> {
-  const ledgerOf = (id: number) => allPages<{ transferId: number; amount: number }>(api, `/accounts/${id}/transactions?limit=100`);
+  const ledgerOf = (id: number) =>
+    allPages<{ transferId: number; amount: number }>(api, `/accounts/${id}/transactions?limit=100`);
   const fromLedger = (await ledgerOf(from)).filter((e) => e.amount < 0);
   const toLedger = (await ledgerOf(to)).filter((e) => e.amount > 0);
   return {

@@ -39,7 +39,9 @@ describe('the database password, a Docker secret', () => {
       );
 
     expect((await connect(PASSWORD)).trim()).toBe('1');
-    await expect(connect('wrong')).rejects.toMatchObject({ stdout: expect.stringMatching(/password authentication failed/) });
+    await expect(connect('wrong')).rejects.toMatchObject({
+      stdout: expect.stringMatching(/password authentication failed/),
+    });
   });
 
   it('runs postgres hardened: its own user, read-only root, no capabilities, on the backend network only', async () => {

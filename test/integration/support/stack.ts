@@ -2,7 +2,13 @@ import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DockerComposeEnvironment, type StartedDockerComposeEnvironment } from 'testcontainers';
-import { compose as composeIn, containerLogs, docker as dockerCli, jsonLines, REPO_ROOT } from '../../support/docker.ts';
+import {
+  compose as composeIn,
+  containerLogs,
+  docker as dockerCli,
+  jsonLines,
+  REPO_ROOT,
+} from '../../support/docker.ts';
 import { composeFiles, PROJECTS, type StackStore } from '../../support/projects.ts';
 import { generateKey } from '../../../apps/accounts-api/src/auth/api-key.ts';
 import { bearer, type Api } from './http.ts';
@@ -97,7 +103,18 @@ export async function startStack({ env = {}, overrides = [] }: StackOptions = {}
       return composeIn(PROJECT, files, args, { env: environment });
     },
     async createKey(name: string, scope: string) {
-      const out = await stack.composeCli('exec', '-T', 'api', 'node', 'dist/cli/keys.js', 'create', '--name', name, '--scope', scope);
+      const out = await stack.composeCli(
+        'exec',
+        '-T',
+        'api',
+        'node',
+        'dist/cli/keys.js',
+        'create',
+        '--name',
+        name,
+        '--scope',
+        scope,
+      );
       return out.trimEnd().split('\n').at(-1)!;
     },
     async recreate({ removeVolumes = false, upArgs = [] }: { removeVolumes?: boolean; upArgs?: string[] } = {}) {

@@ -45,7 +45,8 @@ export class Account extends AccountSummary {
     example: 'billing-batch',
     nullable: true,
     type: String,
-    description: 'The API key behind the latest rename or close; null if neither happened (transfers are in the ledger)',
+    description:
+      'The API key behind the latest rename or close; null if neither happened (transfers are in the ledger)',
   })
   readonly updatedBy!: string | null;
 }

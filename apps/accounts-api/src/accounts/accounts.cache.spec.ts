@@ -14,9 +14,17 @@ describe.each(STORE_DIALECTS)('AccountsCache on %s', (dialect) => {
   afterEach(() => temp.dispose());
 
   const names = (store: Store) => () =>
-    store.db.selectFrom('accounts').select('name').orderBy('id').execute().then((rows) => rows.map((r) => r.name));
+    store.db
+      .selectFrom('accounts')
+      .select('name')
+      .orderBy('id')
+      .execute()
+      .then((rows) => rows.map((r) => r.name));
   const open = (store: Store, name: string) =>
-    store.db.insertInto('accounts').values({ name, opening_balance: 0, balance: 0, created_at: NOW, updated_at: NOW }).execute();
+    store.db
+      .insertInto('accounts')
+      .values({ name, opening_balance: 0, balance: 0, created_at: NOW, updated_at: NOW })
+      .execute();
 
   it('answers from memory while the accounts are unchanged', async () => {
     await open(temp.store, 'amy');

@@ -40,7 +40,11 @@ import { CreateAccountDto } from './dto/create-account.dto';
 import { RenameAccountDto } from './dto/rename-account.dto';
 
 const IF_MATCH_HEADER = { name: 'If-Match', required: false, description: 'The ETag from GET; 412 if it is stale' };
-const IF_NONE_MATCH_HEADER = { name: 'If-None-Match', required: false, description: 'An ETag from GET; 304 if it is current' };
+const IF_NONE_MATCH_HEADER = {
+  name: 'If-None-Match',
+  required: false,
+  description: 'An ETag from GET; 304 if it is current',
+};
 
 @ApiTags('accounts')
 @Controller('accounts')

@@ -23,6 +23,8 @@ export class BalanceNotZeroError extends DomainError {
 export class StaleVersionError extends DomainError {
   readonly code = 'stale_version';
   constructor(ifMatch: string, current: string) {
-    super(`If-Match ${ifMatch} does not match the current ETag ${current}; GET the resource again and retry with its ETag`);
+    super(
+      `If-Match ${ifMatch} does not match the current ETag ${current}; GET the resource again and retry with its ETag`,
+    );
   }
 }

@@ -104,7 +104,13 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
 
     const renamed = await accounts.rename(body.id, 'amelia', etagOf(1), 'renamer');
 
-    expect(renamed).toMatchObject({ name: 'amelia', version: 2, createdAt: body.createdAt, createdBy: 'tester', updatedBy: 'renamer' });
+    expect(renamed).toMatchObject({
+      name: 'amelia',
+      version: 2,
+      createdAt: body.createdAt,
+      createdBy: 'tester',
+      updatedBy: 'renamer',
+    });
     expect(renamed.updatedAt >= body.updatedAt).toBe(true);
     expect(await accounts.get(body.id)).toEqual(renamed);
   });
@@ -120,7 +126,9 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
 
     const stale = accounts.rename(body.id, 'bea', '"1"', 'tester');
     await expect(stale).rejects.toBeInstanceOf(StaleVersionError);
-    await expect(stale).rejects.toThrow('If-Match "1" does not match the current ETag "2"; GET the resource again and retry with its ETag');
+    await expect(stale).rejects.toThrow(
+      'If-Match "1" does not match the current ETag "2"; GET the resource again and retry with its ETag',
+    );
     await expect(accounts.close(body.id, '"1"', 'tester')).rejects.toBeInstanceOf(StaleVersionError);
     expect(await accounts.get(body.id)).toMatchObject({ name: 'amelia', version: 2, status: 'open' });
   });
@@ -153,11 +161,19 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
     /** The service on a connection that waits up to 5 s for a lock. */
     const patientService = () => {
       const store: Store = temp.open(5_000);
-      return new AccountsService(store, new IdempotencyService(store, storeConfigFor(temp.url)), new AccountsCache(store));
+      return new AccountsService(
+        store,
+        new IdempotencyService(store, storeConfigFor(temp.url)),
+        new AccountsCache(store),
+      );
     };
     const moment = () => new Promise((resolve) => setTimeout(resolve, 100));
     /** What `write` fails with, or undefined if it succeeds; handled at once, so an early failure is not an unhandled rejection. */
-    const failureOf = (write: Promise<unknown>) => write.then(() => undefined, (error: unknown) => error);
+    const failureOf = (write: Promise<unknown>) =>
+      write.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
 
     it('renames under the row lock: a rename committed meanwhile makes the If-Match stale', async () => {
       const { body } = await create('amy');

@@ -23,7 +23,11 @@ const COLUMNS = [
   'updated_by',
 ] as const;
 
-const stateOf = (row: AccountRow): AccountState => ({ id: row.id, balance: row.balance, closed: row.closed_at !== null });
+const stateOf = (row: AccountRow): AccountState => ({
+  id: row.id,
+  balance: row.balance,
+  closed: row.closed_at !== null,
+});
 
 @Injectable()
 export class AccountsService {
@@ -82,7 +86,11 @@ export class AccountsService {
           })
           .returning('id')
           .executeTakeFirstOrThrow();
-        return { status: HttpStatus.CREATED, location: `/accounts/${id}`, body: toAccount(await this.findRow(id, trx)) };
+        return {
+          status: HttpStatus.CREATED,
+          location: `/accounts/${id}`,
+          body: toAccount(await this.findRow(id, trx)),
+        };
       }),
     );
   }

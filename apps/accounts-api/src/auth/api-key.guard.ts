@@ -59,7 +59,9 @@ export class ApiKeyGuard implements CanActivate {
  * so that a request carrying two keys is refused rather than half-read.
  */
 function bearerToken(req: Request): string {
-  const headers = req.rawHeaders.filter((_value, i) => i % 2 === 0 && req.rawHeaders[i].toLowerCase() === 'authorization');
+  const headers = req.rawHeaders.filter(
+    (_value, i) => i % 2 === 0 && req.rawHeaders[i].toLowerCase() === 'authorization',
+  );
   if (headers.length === 0) throw new UnauthenticatedError('no Authorization header');
   if (headers.length > 1) throw new UnauthenticatedError('more than one Authorization header');
   const value = req.headers.authorization ?? '';

@@ -13,7 +13,10 @@ describe('API keys', () => {
   it('are the prefix and 76 hex digits: a 48-bit lookup id and 256 random bits', () => {
     const key = generateKey();
     expect(key).toMatch(/^acckey_[0-9a-f]{76}$/);
-    expect(parseKey(key)).toEqual({ lookupId: key.slice(KEY_PREFIX.length, KEY_PREFIX.length + 12), sha256: sha256(key) });
+    expect(parseKey(key)).toEqual({
+      lookupId: key.slice(KEY_PREFIX.length, KEY_PREFIX.length + 12),
+      sha256: sha256(key),
+    });
     expect(new Set(Array.from({ length: 100 }, generateKey)).size).toBe(100);
   });
 

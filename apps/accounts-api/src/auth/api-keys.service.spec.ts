@@ -69,7 +69,9 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
     const messages = await Promise.all(
       ['not a key', generateKey(), wrongSecret].map((k) => keys.authenticate(k).catch((e: Error) => e.message)),
     );
-    expect(new Set(messages)).toEqual(new Set(['A valid API key is required: send it as "Authorization: Bearer <key>"']));
+    expect(new Set(messages)).toEqual(
+      new Set(['A valid API key is required: send it as "Authorization: Bearer <key>"']),
+    );
   });
 
   it('lets a revocation on one replica reach another within the cache time', async () => {
@@ -86,7 +88,10 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
   });
 
   it('trusts a key row it read for KEY_CACHE_MS, and reads it again after', async () => {
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'setTimeout'], now: new Date('2026-01-01T00:00:00Z') });
+    jest.useFakeTimers({
+      doNotFake: ['nextTick', 'setImmediate', 'setTimeout'],
+      now: new Date('2026-01-01T00:00:00Z'),
+    });
     const { key } = await keys.create('ci', 'read');
     await keys.authenticate(key);
     // Revoked through another replica: this one has not read the row since.
@@ -121,7 +126,10 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
   });
 
   it('records the last use at most once a minute per replica', async () => {
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'setTimeout'], now: new Date('2026-01-01T00:00:00Z') });
+    jest.useFakeTimers({
+      doNotFake: ['nextTick', 'setImmediate', 'setTimeout'],
+      now: new Date('2026-01-01T00:00:00Z'),
+    });
     const { key } = await keys.create('ci', 'read');
     const lastUsed = async () => {
       await new Promise((resolve) => setTimeout(resolve, 50));

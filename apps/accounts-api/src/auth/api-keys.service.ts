@@ -62,7 +62,12 @@ export class ApiKeysService {
   }
 
   list(): Promise<ApiKeyInfo[]> {
-    return this.store.db.selectFrom('api_keys').select(COLUMNS).orderBy('id').execute().then((rows) => rows.map(toApiKeyInfo));
+    return this.store.db
+      .selectFrom('api_keys')
+      .select(COLUMNS)
+      .orderBy('id')
+      .execute()
+      .then((rows) => rows.map(toApiKeyInfo));
   }
 
   /** Revokes a key; revoking a revoked key changes nothing and succeeds, as DELETE does. */
@@ -92,7 +97,8 @@ export class ApiKeysService {
     if (!parsed) throw new UnauthenticatedError('malformed key');
     const record = await this.find(parsed.lookupId);
     if (!record) throw new UnauthenticatedError('unknown key');
-    if (!hashesMatch(parsed.sha256, record.secretSha256)) throw new UnauthenticatedError(`wrong secret for key "${record.name}"`);
+    if (!hashesMatch(parsed.sha256, record.secretSha256))
+      throw new UnauthenticatedError(`wrong secret for key "${record.name}"`);
     if (record.revoked) throw new UnauthenticatedError(`key "${record.name}" is revoked`);
     this.touch(record);
     return { name: record.name, scope: record.scope };
@@ -146,6 +152,8 @@ export class ApiKeysService {
       .set({ last_used_at: new Date(now).toISOString() })
       .where('id', '=', record.id)
       .execute()
-      .catch((error: unknown) => this.logger.warn(`Recording the use of key "${record.name}" failed: ${String(error)}`));
+      .catch((error: unknown) =>
+        this.logger.warn(`Recording the use of key "${record.name}" failed: ${String(error)}`),
+      );
   }
 }

@@ -60,7 +60,12 @@ function table(keys: ApiKeyInfo[]): string[] {
     ...keys.map((k) => [k.name, k.scope, k.createdAt, k.lastUsedAt ?? '-', k.revokedAt ?? '-']),
   ];
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -19,7 +19,9 @@ async function reseed(): Promise<void> {
   const store = await openMigratedStore(storeConfig());
   try {
     const outcome = await importSeed(store, seed.file, accounts, { replace: true });
-    process.stdout.write(`Re-seeded ${store.location} with ${accounts.length} accounts from ${seed.file} (${outcome.sha256})\n`);
+    process.stdout.write(
+      `Re-seeded ${store.location} with ${accounts.length} accounts from ${seed.file} (${outcome.sha256})\n`,
+    );
   } finally {
     await store.close();
   }

@@ -9,7 +9,9 @@ class AuthEnv {
    * under the name `bootstrap` when no key has that name yet: automation can
    * start with a key it made itself. An empty file means no bootstrap key.
    */
-  @IsOptional() @IsString() @IsNotEmpty()
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
   readonly BOOTSTRAP_ADMIN_KEY_FILE?: string;
 }
 

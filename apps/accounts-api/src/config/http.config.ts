@@ -3,7 +3,10 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { validateEnv } from './validate-env';
 
 class HttpEnv {
-  @IsOptional() @IsInt() @Min(1) @Max(65535)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   readonly PORT?: number;
 
   /**
@@ -11,7 +14,9 @@ class HttpEnv {
    * docker/proxy/nginx.conf), or Node closes a pooled connection just as nginx
    * reuses it and the client sees a 502.
    */
-  @IsOptional() @IsInt() @Min(61_000)
+  @IsOptional()
+  @IsInt()
+  @Min(61_000)
   readonly HTTP_KEEP_ALIVE_TIMEOUT_MS?: number;
 
   /**
@@ -20,7 +25,10 @@ class HttpEnv {
    * docker/proxy/nginx.conf), so that nginx stops choosing this replica
    * before it goes. 0 closes at once.
    */
-  @IsOptional() @IsInt() @Min(0) @Max(60_000)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
   readonly SHUTDOWN_DRAIN_MS?: number;
 }
 

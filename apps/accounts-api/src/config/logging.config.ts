@@ -5,7 +5,8 @@ import { validateEnv } from './validate-env';
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 class LoggingEnv {
-  @IsOptional() @IsIn(LEVELS)
+  @IsOptional()
+  @IsIn(LEVELS)
   readonly LOG_LEVEL?: (typeof LEVELS)[number];
 }
 

@@ -11,7 +11,9 @@ export function readSecretFile(variable: string, file: string, { allowEmpty = fa
   try {
     value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   } catch (error) {
-    throw new Error(`Invalid environment: ${variable}=${file} cannot be read (${(error as NodeJS.ErrnoException).code})`);
+    throw new Error(
+      `Invalid environment: ${variable}=${file} cannot be read (${(error as NodeJS.ErrnoException).code})`,
+    );
   }
   if (value === '' && !allowEmpty) throw new Error(`Invalid environment: ${variable}=${file} is empty`);
   return value;

@@ -4,7 +4,8 @@ import { validateEnv } from './validate-env';
 
 class SeedEnv {
   /** Path of the seed accounts file; in the container it sits on a read-only bind mount. */
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   readonly SEED_FILE!: string;
 }
 

@@ -1,7 +1,6 @@
 /** Where the store is, parsed from STORE_URL. */
 export type StoreLocation =
-  | { readonly dialect: 'sqlite'; readonly file: string }
-  | { readonly dialect: 'postgres'; readonly url: URL };
+  { readonly dialect: 'sqlite'; readonly file: string } | { readonly dialect: 'postgres'; readonly url: URL };
 
 export const STORE_URL_FORMS = 'sqlite:/path/to/file.db or postgres://user@host:5432/database';
 

@@ -10,11 +10,14 @@ class StoreEnv {
    * default stack, a file on the `state` volume) or
    * `postgres://accounts@postgres:5432/accounts`.
    */
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   readonly STORE_URL!: string;
 
   /** A file holding the PostgreSQL password (a Docker secret), so that it is never in the environment. */
-  @IsOptional() @IsString() @IsNotEmpty()
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
   readonly STORE_PASSWORD_FILE?: string;
 
   /**
@@ -22,15 +25,24 @@ class StoreEnv {
    * a row lock on PostgreSQL) or for a PostgreSQL connection before it is
    * answered 503.
    */
-  @IsOptional() @IsInt() @Min(100) @Max(60_000)
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
   readonly STORE_BUSY_TIMEOUT_MS?: number;
 
   /** PostgreSQL connections each replica may open; the server's max_connections is shared by all replicas. */
-  @IsOptional() @IsInt() @Min(1) @Max(100)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
   readonly STORE_POOL_SIZE?: number;
 
   /** How long a stored Idempotency-Key answers retries (default one day). */
-  @IsOptional() @IsInt() @Min(60) @Max(30 * 24 * 3600)
+  @IsOptional()
+  @IsInt()
+  @Min(60)
+  @Max(30 * 24 * 3600)
   readonly IDEMPOTENCY_KEY_TTL_SECONDS?: number;
 }
 
@@ -44,7 +56,10 @@ export const storeConfig = registerAs('store', () => {
   }
   return {
     location,
-    password: env.STORE_PASSWORD_FILE === undefined ? undefined : readSecretFile('STORE_PASSWORD_FILE', env.STORE_PASSWORD_FILE),
+    password:
+      env.STORE_PASSWORD_FILE === undefined
+        ? undefined
+        : readSecretFile('STORE_PASSWORD_FILE', env.STORE_PASSWORD_FILE),
     busyTimeoutMs: env.STORE_BUSY_TIMEOUT_MS ?? 2_000,
     poolSize: env.STORE_POOL_SIZE ?? 10,
     idempotencyKeyTtlSeconds: env.IDEMPOTENCY_KEY_TTL_SECONDS ?? 24 * 3600,

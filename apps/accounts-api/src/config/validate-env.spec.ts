@@ -2,10 +2,14 @@ import { IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validat
 import { validateEnv } from './validate-env';
 
 class ExampleEnv {
-  @IsOptional() @IsInt() @Min(1) @Max(65535)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   readonly PORT?: number;
 
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   readonly SEED_FILE!: string;
 }
 

@@ -26,7 +26,11 @@ describe.each(STORE_DIALECTS)('IdempotencyService on %s', (dialect) => {
   const TTL_SECONDS = 60;
   const serviceOn = (store: Store) =>
     new IdempotencyService(store, { ...storeConfigFor(temp.url), idempotencyKeyTtlSeconds: TTL_SECONDS });
-  const write = async (): Promise<WriteResult<{ n: number }>> => ({ status: 201, location: `/things/${++writes}`, body: { n: writes } });
+  const write = async (): Promise<WriteResult<{ n: number }>> => ({
+    status: 201,
+    location: `/things/${++writes}`,
+    body: { n: writes },
+  });
   const THINGS = { route: 'POST /things', by: 'ann' };
   const run = (key: string | undefined, request: unknown, store = temp.store, scope = THINGS, work = write) =>
     store.transaction((trx) => serviceOn(store).run(trx, scope, key, request, work));
@@ -125,16 +129,35 @@ describe.each(STORE_DIALECTS)('IdempotencyService on %s', (dialect) => {
     // Only the sweep's interval is faked: the stores' I/O runs on the real clock and queues.
     beforeEach(() =>
       jest.useFakeTimers({
-        doNotFake: ['Date', 'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout'],
+        doNotFake: [
+          'Date',
+          'hrtime',
+          'nextTick',
+          'performance',
+          'queueMicrotask',
+          'setImmediate',
+          'clearImmediate',
+          'setTimeout',
+          'clearTimeout',
+        ],
       }),
     );
     afterEach(() => jest.useRealTimers());
 
-    const keys = async () => (await temp.store.db.selectFrom('idempotency_keys').select('key').execute()).map((row) => row.key);
+    const keys = async () =>
+      (await temp.store.db.selectFrom('idempotency_keys').select('key').execute()).map((row) => row.key);
     const expired = (key: string) =>
       temp.store.db
         .insertInto('idempotency_keys')
-        .values({ scope: 'POST /things by ann', key, fingerprint: '-', status: 201, location: null, body: '{}', created_at: 0 })
+        .values({
+          scope: 'POST /things by ann',
+          key,
+          fingerprint: '-',
+          status: 201,
+          location: null,
+          body: '{}',
+          created_at: 0,
+        })
         .execute();
     /** The sweep runs on real I/O after the fake timer fires it. */
     const eventually = async (done: () => Promise<boolean> | boolean) => {

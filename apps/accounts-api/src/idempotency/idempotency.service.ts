@@ -49,7 +49,9 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
   /** Expired keys are deleted once a minute, away from requests, so no write waits on the sweep. */
   onModuleInit(): void {
     this.sweeper = setInterval(() => {
-      this.sweep().catch((error: unknown) => this.logger.warn(`Sweeping expired Idempotency-Keys failed: ${String(error)}`));
+      this.sweep().catch((error: unknown) =>
+        this.logger.warn(`Sweeping expired Idempotency-Keys failed: ${String(error)}`),
+      );
     }, 60_000).unref();
   }
 

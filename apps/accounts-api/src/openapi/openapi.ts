@@ -14,7 +14,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setDescription(
       'Accounts, atomic transfers and their ledger. Money is in whole units (integers). ' +
         'Every error has the ErrorBody shape; X-Request-Id ties an answer to its log lines. ' +
-        'Routes other than the talk\'s POST /, OPTIONS / and /health need an API key with the scope each names ' +
+        "Routes other than the talk's POST /, OPTIONS / and /health need an API key with the scope each names " +
         '(admin includes write, write includes read): "Authorize" takes one for "Try it out".',
     )
     .addBearerAuth(

@@ -39,8 +39,19 @@ describe('readSeedFile', () => {
     ['a record that is not an object', [1], /record 1 must be an object with id, name and balance$/],
     ['a null record', [null], /record 1 must be an object with id, name and balance$/],
     ['a record that is an array', [[1, 'a', 0]], /record 1 must be an object with id, name and balance$/],
-    ['a record with no id', [{ id: 1, name: 'a', balance: 1 }, { name: 'b', balance: 1 }], /: record 2: id must be an integer number$/],
-    ['an id given as a string', [{ id: '7', name: 'a', balance: 1 }], /: record 1 \(id "7"\): id must be an integer number$/],
+    [
+      'a record with no id',
+      [
+        { id: 1, name: 'a', balance: 1 },
+        { name: 'b', balance: 1 },
+      ],
+      /: record 2: id must be an integer number$/,
+    ],
+    [
+      'an id given as a string',
+      [{ id: '7', name: 'a', balance: 1 }],
+      /: record 1 \(id "7"\): id must be an integer number$/,
+    ],
     [
       'a record with several problems, naming each',
       [{ id: 1, balance: 'x' }],
@@ -49,8 +60,16 @@ describe('readSeedFile', () => {
     ['a missing name', [{ id: 1, balance: 0 }], /record 1 \(id 1\): name must be a string$/],
     ['an empty name', [{ id: 1, name: '', balance: 0 }], /record 1 \(id 1\): name should not be empty$/],
     ['a fractional balance', [{ id: 1, name: 'a', balance: 1.5 }], /record 1 \(id 1\): balance must be an integer/],
-    ['a balance given as a string', [{ id: 1, name: 'a', balance: '10' }], /record 1 \(id 1\): balance must be an integer number$/],
-    ['an id that is not a positive integer', [{ id: 0, name: 'a', balance: 1 }], /record 1 \(id 0\): id must not be less than 1/],
+    [
+      'a balance given as a string',
+      [{ id: 1, name: 'a', balance: '10' }],
+      /record 1 \(id 1\): balance must be an integer number$/,
+    ],
+    [
+      'an id that is not a positive integer',
+      [{ id: 0, name: 'a', balance: 1 }],
+      /record 1 \(id 0\): id must not be less than 1/,
+    ],
     ['an unknown field', [{ id: 1, name: 'a', balance: 1, balanse: 2 }], /property balanse should not exist/],
     [
       'a duplicate id',
@@ -79,6 +98,10 @@ describe('readSeedFile', () => {
       error = thrown;
     }
     expect(error).toBeInstanceOf(SeedFileError);
-    expect(error).toMatchObject({ name: 'SeedFileError', file, message: `Seed file ${file}: must hold a JSON array of accounts` });
+    expect(error).toMatchObject({
+      name: 'SeedFileError',
+      file,
+      message: `Seed file ${file}: must hold a JSON array of accounts`,
+    });
   });
 });

@@ -6,16 +6,19 @@ import { NAME_MAX_LENGTH } from '../accounts/account';
 // Decorators run bottom-up and validation stops at a property's first error,
 // so the type check sits lowest: "lots" reads "must be an integer", not "too large".
 class SeedRecord {
-  @Min(1) @Max(Number.MAX_SAFE_INTEGER)
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
   @IsInt()
   readonly id!: number;
 
-  @IsNotEmpty() @MaxLength(NAME_MAX_LENGTH)
+  @IsNotEmpty()
+  @MaxLength(NAME_MAX_LENGTH)
   @IsString()
   readonly name!: string;
 
   // Seed balances may be negative (the talk's bob has -1).
-  @Min(Number.MIN_SAFE_INTEGER) @Max(Number.MAX_SAFE_INTEGER)
+  @Min(Number.MIN_SAFE_INTEGER)
+  @Max(Number.MAX_SAFE_INTEGER)
   @IsInt()
   readonly balance!: number;
 }

@@ -97,10 +97,19 @@ describe.each(STORE_DIALECTS)('importSeed on %s', (dialect) => {
       .executeTakeFirstOrThrow();
     await temp.store.db
       .insertInto('ledger_entries')
-      .values({ account_id: 1, transfer_id: transferId, amount: -5, balance_after: 5, created_at: now, created_by: 'tester' })
+      .values({
+        account_id: 1,
+        transfer_id: transferId,
+        amount: -5,
+        balance_after: 5,
+        created_at: now,
+        created_by: 'tester',
+      })
       .execute();
 
-    expect(await importSeed(temp.store, 'seed.json', SEED.slice(0, 1), { replace: true })).toMatchObject({ kind: 'imported' });
+    expect(await importSeed(temp.store, 'seed.json', SEED.slice(0, 1), { replace: true })).toMatchObject({
+      kind: 'imported',
+    });
     expect(await accounts()).toEqual([{ id: 1, name: 'joe', balance: 10, opening_balance: 10 }]);
     expect(await temp.store.db.selectFrom('transfers').selectAll().execute()).toEqual([]);
     expect(await temp.store.db.selectFrom('ledger_entries').selectAll().execute()).toEqual([]);

@@ -14,9 +14,7 @@ export type SeedOutcome =
  * reordering the file does not make it "differ".
  */
 export function seedDigest(accounts: readonly SeedAccount[]): string {
-  const canonical = [...accounts]
-    .sort((a, b) => a.id - b.id)
-    .map(({ id, name, balance }) => [id, name, balance]);
+  const canonical = [...accounts].sort((a, b) => a.id - b.id).map(({ id, name, balance }) => [id, name, balance]);
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 

@@ -41,7 +41,7 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
     expect(await names()).toEqual([]);
   });
 
-  it("moves its accounts version when this replica or another commits a change to the accounts, and only then", async () => {
+  it('moves its accounts version when this replica or another commits a change to the accounts, and only then', async () => {
     const other = temp.open();
     const start = await temp.store.accountsVersion();
     expect(await temp.store.accountsVersion()).toBe(start);
@@ -84,7 +84,9 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
       const second = await back.savepoint('second').execute();
       await second.releaseSavepoint('second').execute();
       // Released, it is gone: Kysely's types know it, and the database says so too.
-      await expect(second.rollbackToSavepoint('second').execute()).rejects.toThrow(/no such savepoint|savepoint "second" does not exist/);
+      await expect(second.rollbackToSavepoint('second').execute()).rejects.toThrow(
+        /no such savepoint|savepoint "second" does not exist/,
+      );
     } finally {
       await trx.rollback().execute();
     }
@@ -93,7 +95,9 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
 
   it('records its migrations and applies none the second time', async () => {
     expect(await temp.store.migrate()).toEqual([]);
-    const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(temp.store.db);
+    const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(
+      temp.store.db,
+    );
     expect(rows.map((row) => row.name)).toEqual(MIGRATION_NAMES);
   });
 
@@ -134,7 +138,9 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
       },
       (error: Error) => error,
     );
-    expect(failure.message).toMatch(/^Migrating the store test failed at 999-broken: .*(syntax error|incomplete input)/);
+    expect(failure.message).toMatch(
+      /^Migrating the store test failed at 999-broken: .*(syntax error|incomplete input)/,
+    );
     expect(failure.message).not.toMatch(/newer/);
     expect(failure.cause).toMatchObject({ message: expect.stringMatching(/syntax error|incomplete input/) });
     const { rows } = await sql`SELECT name FROM kysely_migration`.execute(temp.store.db);
@@ -146,17 +152,27 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
     const fresh = await tempStore(dialect, { migrate: false });
     try {
       const all = {
-        '001-fine': { up: async (db: Parameters<typeof migrateToLatest>[0]) => void (await sql`CREATE TABLE fine (id integer)`.execute(db)) },
-        '999-broken': { up: async (db: Parameters<typeof migrateToLatest>[0]) => void (await sql`CREATE TABLE bad (`.execute(db)) },
+        '001-fine': {
+          up: async (db: Parameters<typeof migrateToLatest>[0]) =>
+            void (await sql`CREATE TABLE fine (id integer)`.execute(db)),
+        },
+        '999-broken': {
+          up: async (db: Parameters<typeof migrateToLatest>[0]) => void (await sql`CREATE TABLE bad (`.execute(db)),
+        },
       };
-      await expect(migrateToLatest(fresh.store.db, dialect, 'fresh', all)).rejects.toThrow(/^Migrating the store fresh failed at 999-broken: /);
+      await expect(migrateToLatest(fresh.store.db, dialect, 'fresh', all)).rejects.toThrow(
+        /^Migrating the store fresh failed at 999-broken: /,
+      );
     } finally {
       await fresh.dispose();
     }
   });
 
   it('refuses a store migrated by a newer api', async () => {
-    await temp.store.db.insertInto('kysely_migration' as never).values({ name: '999-future', timestamp: new Date().toISOString() } as never).execute();
+    await temp.store.db
+      .insertInto('kysely_migration' as never)
+      .values({ name: '999-future', timestamp: new Date().toISOString() } as never)
+      .execute();
 
     await expect(temp.store.migrate()).rejects.toThrow(
       `Migrating the store ${temp.store.location} failed: corrupted migrations: previously executed migration 999-future is missing; ` +
@@ -237,13 +253,16 @@ describe('the sqlite store', () => {
       db.close();
     }
     // synchronous is per connection: read it on the store's own.
-    return expect(sql`PRAGMA synchronous`.execute(temp.store.db)).resolves.toMatchObject({ rows: [{ synchronous: 2 }] });
+    return expect(sql`PRAGMA synchronous`.execute(temp.store.db)).resolves.toMatchObject({
+      rows: [{ synchronous: 2 }],
+    });
   });
 
   it('streams rows', async () => {
     for (const name of ['a', 'b', 'c']) await insertAccount(name, temp.store.db);
     const streamed: string[] = [];
-    for await (const row of temp.store.db.selectFrom('accounts').select('name').orderBy('id').stream()) streamed.push(row.name);
+    for await (const row of temp.store.db.selectFrom('accounts').select('name').orderBy('id').stream())
+      streamed.push(row.name);
     expect(streamed).toEqual(['a', 'b', 'c']);
   });
 
@@ -251,7 +270,14 @@ describe('the sqlite store', () => {
     await expect(
       temp.store.db
         .insertInto('ledger_entries')
-        .values({ account_id: 404, transfer_id: 404, amount: 1, balance_after: 1, created_at: NOW, created_by: 'tester' })
+        .values({
+          account_id: 404,
+          transfer_id: 404,
+          amount: 1,
+          balance_after: 1,
+          created_at: NOW,
+          created_by: 'tester',
+        })
         .execute(),
     ).rejects.toThrow(/FOREIGN KEY constraint failed/);
   });
@@ -288,7 +314,9 @@ describe('the sqlite store', () => {
       const store = old.open();
 
       expect(await store.migrate()).toEqual(MIGRATION_NAMES);
-      expect(await store.db.selectFrom('accounts').select(['name', 'balance']).execute()).toEqual([{ name: 'old', balance: 5 }]);
+      expect(await store.db.selectFrom('accounts').select(['name', 'balance']).execute()).toEqual([
+        { name: 'old', balance: 5 },
+      ]);
     } finally {
       await old.dispose();
     }

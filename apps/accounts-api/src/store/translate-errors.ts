@@ -36,13 +36,16 @@ export function translateErrors(driver: Driver, translate: ErrorTranslator): Dri
     commitTransaction: (connection) => driver.commitTransaction(unwrap(connection)).catch(rethrow),
     rollbackTransaction: (connection) => driver.rollbackTransaction(unwrap(connection)).catch(rethrow),
     // Stryker disable next-line LogicalOperator: Kysely's drivers run savepoints through the connection they are given, which translates errors already
-    savepoint: driver.savepoint && ((connection, name, compile) => driver.savepoint!(unwrap(connection), name, compile)),
+    savepoint:
+      driver.savepoint && ((connection, name, compile) => driver.savepoint!(unwrap(connection), name, compile)),
     rollbackToSavepoint:
       // Stryker disable next-line LogicalOperator: as for savepoint
-      driver.rollbackToSavepoint && ((connection, name, compile) => driver.rollbackToSavepoint!(unwrap(connection), name, compile)),
+      driver.rollbackToSavepoint &&
+      ((connection, name, compile) => driver.rollbackToSavepoint!(unwrap(connection), name, compile)),
     releaseSavepoint:
       // Stryker disable next-line LogicalOperator: as for savepoint
-      driver.releaseSavepoint && ((connection, name, compile) => driver.releaseSavepoint!(unwrap(connection), name, compile)),
+      driver.releaseSavepoint &&
+      ((connection, name, compile) => driver.releaseSavepoint!(unwrap(connection), name, compile)),
     destroy: () => driver.destroy(),
   };
 }

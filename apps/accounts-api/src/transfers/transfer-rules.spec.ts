@@ -20,7 +20,9 @@ describe('transferRefusal', () => {
   it('refuses going below zero without an overdraft limit, saying how much could be sent', () => {
     const refusal = transferRefusal(party(), to, 11);
     expect(refusal).toBeInstanceOf(OverdraftRefusedError);
-    expect(refusal?.message).toBe('Account 1 has a balance of 10 and an overdraft limit of 0: it can send at most 10, not 11');
+    expect(refusal?.message).toBe(
+      'Account 1 has a balance of 10 and an overdraft limit of 0: it can send at most 10, not 11',
+    );
   });
 
   it('allows going down to exactly minus the overdraft limit, not one unit further', () => {
@@ -47,7 +49,9 @@ describe('transferRefusal', () => {
     const rich = party({ id: 2, balance: Number.MAX_SAFE_INTEGER - 1 });
     const refusal = transferRefusal(party(), rich, 2);
     expect(refusal).toBeInstanceOf(BalanceLimitError);
-    expect(refusal?.message).toMatch(/Account 2 would exceed the largest balance this api can hold \(9007199254740991\)/);
+    expect(refusal?.message).toMatch(
+      /Account 2 would exceed the largest balance this api can hold \(9007199254740991\)/,
+    );
     expect(transferRefusal(party(), rich, 1)).toBeUndefined();
   });
 
@@ -58,7 +62,9 @@ describe('transferRefusal', () => {
   });
 
   it('says how much could be sent as zero, never negative, for an account already past its limit', () => {
-    expect(transferRefusal(party({ balance: -8, overdraftLimit: 5 }), to, 1)?.message).toMatch(/can send at most 0, not 1$/);
+    expect(transferRefusal(party({ balance: -8, overdraftLimit: 5 }), to, 1)?.message).toMatch(
+      /can send at most 0, not 1$/,
+    );
   });
 });
 

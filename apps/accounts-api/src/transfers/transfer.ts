@@ -11,7 +11,12 @@ export class Transfer {
   readonly amount!: number;
   @ApiProperty({ format: 'date-time' })
   readonly createdAt!: string;
-  @ApiProperty({ example: 'billing-batch', nullable: true, type: String, description: 'The API key that made the transfer' })
+  @ApiProperty({
+    example: 'billing-batch',
+    nullable: true,
+    type: String,
+    description: 'The API key that made the transfer',
+  })
   readonly createdBy!: string | null;
 }
 
@@ -29,7 +34,12 @@ export class LedgerEntry {
   readonly balanceAfter!: number;
   @ApiProperty({ format: 'date-time' })
   readonly createdAt!: string;
-  @ApiProperty({ example: 'billing-batch', nullable: true, type: String, description: 'The API key that made the transfer' })
+  @ApiProperty({
+    example: 'billing-batch',
+    nullable: true,
+    type: String,
+    description: 'The API key that made the transfer',
+  })
   readonly createdBy!: string | null;
 }
 

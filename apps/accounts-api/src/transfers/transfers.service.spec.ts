@@ -35,7 +35,14 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
     const { status, location, body } = await transfers.create({ from: a, to: b, amount: 4 }, undefined, 'tester');
 
     expect({ status, location }).toEqual({ status: 201, location: `/transfers/${body.id}` });
-    expect(body).toEqual({ id: body.id, from: a, to: b, amount: 4, createdAt: expect.stringMatching(/Z$/), createdBy: 'tester' });
+    expect(body).toEqual({
+      id: body.id,
+      from: a,
+      to: b,
+      amount: 4,
+      createdAt: expect.stringMatching(/Z$/),
+      createdBy: 'tester',
+    });
     expect(await transfers.get(body.id)).toEqual(body);
     expect(await accounts.get(a)).toMatchObject({ balance: 6, version: 2 });
     expect(await accounts.get(b)).toMatchObject({ balance: 4, version: 2 });
@@ -81,10 +88,18 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
     const a = await open(3);
     const b = await open(0);
 
-    await expect(transfers.create({ from: a, to: b, amount: 4 }, undefined, 'tester')).rejects.toBeInstanceOf(OverdraftRefusedError);
-    await expect(transfers.create({ from: a, to: 999, amount: 1 }, undefined, 'tester')).rejects.toEqual(new AccountNotFoundError(999));
-    await expect(transfers.create({ from: 998, to: a, amount: 1 }, undefined, 'tester')).rejects.toEqual(new AccountNotFoundError(998));
-    await expect(transfers.create({ from: a, to: a, amount: 1 }, undefined, 'tester')).rejects.toBeInstanceOf(SameAccountError);
+    await expect(transfers.create({ from: a, to: b, amount: 4 }, undefined, 'tester')).rejects.toBeInstanceOf(
+      OverdraftRefusedError,
+    );
+    await expect(transfers.create({ from: a, to: 999, amount: 1 }, undefined, 'tester')).rejects.toEqual(
+      new AccountNotFoundError(999),
+    );
+    await expect(transfers.create({ from: 998, to: a, amount: 1 }, undefined, 'tester')).rejects.toEqual(
+      new AccountNotFoundError(998),
+    );
+    await expect(transfers.create({ from: a, to: a, amount: 1 }, undefined, 'tester')).rejects.toBeInstanceOf(
+      SameAccountError,
+    );
     expect(await temp.store.db.selectFrom('transfers').selectAll().execute()).toEqual([]);
     expect(await accounts.get(a)).toMatchObject({ balance: 3, version: 1 });
   });
@@ -141,7 +156,9 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
 
     expect(await accounts.get(a)).toMatchObject({ status: 'closed', balance: 0 });
     expect((await transfers.ledger(a, {})).data).toHaveLength(1);
-    await expect(transfers.create({ from: b, to: a, amount: 1 }, undefined, 'tester')).rejects.toBeInstanceOf(AccountClosedError);
+    await expect(transfers.create({ from: b, to: a, amount: 1 }, undefined, 'tester')).rejects.toBeInstanceOf(
+      AccountClosedError,
+    );
   });
 
   // Separate processes share a SQLite file by taking turns for its write lock,
@@ -156,7 +173,10 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
 
       const transfer = servicesOn(temp.open(5_000))
         .transfers.create({ from: a, to: b, amount: 10 }, undefined, 'tester')
-        .then(() => undefined, (error: unknown) => error);
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
       await new Promise((resolve) => setTimeout(resolve, 100));
       await release();
 

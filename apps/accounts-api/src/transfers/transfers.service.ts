@@ -63,7 +63,12 @@ export class TransfersService {
           .returning(TRANSFER_COLUMNS)
           .executeTakeFirstOrThrow();
         const posting = { transfer: transfer.id, now, by };
-        await this.post(trx, { ...posting, account: from.id, amount: -dto.amount, balanceAfter: from.balance - dto.amount });
+        await this.post(trx, {
+          ...posting,
+          account: from.id,
+          amount: -dto.amount,
+          balanceAfter: from.balance - dto.amount,
+        });
         await this.post(trx, { ...posting, account: to.id, amount: dto.amount, balanceAfter: to.balance + dto.amount });
         return { status: HttpStatus.CREATED, location: `/transfers/${transfer.id}`, body: toTransfer(transfer) };
       }),

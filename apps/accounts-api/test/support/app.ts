@@ -45,7 +45,12 @@ export class TestApp {
   async boot(env: Record<string, string> = {}): Promise<NestExpressApplication> {
     Object.assign(
       process.env,
-      { SEED_FILE: this.seedFile, STORE_URL: this.storeUrl, LOG_LEVEL: 'silent', BOOTSTRAP_ADMIN_KEY_FILE: this.adminKeyFile },
+      {
+        SEED_FILE: this.seedFile,
+        STORE_URL: this.storeUrl,
+        LOG_LEVEL: 'silent',
+        BOOTSTRAP_ADMIN_KEY_FILE: this.adminKeyFile,
+      },
       env,
     );
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
@@ -84,4 +89,3 @@ export class TestApp {
     }
   }
 }
-

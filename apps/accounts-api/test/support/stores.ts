@@ -59,7 +59,8 @@ export async function tempStore(
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
   } else {
     const admin = process.env.TEST_POSTGRES_URL;
-    if (!admin) throw new Error('TEST_POSTGRES_URL is not set: run the specs through their jest config, which starts PostgreSQL');
+    if (!admin)
+      throw new Error('TEST_POSTGRES_URL is not set: run the specs through their jest config, which starts PostgreSQL');
     const name = `accounts_${randomBytes(6).toString('hex')}`;
     await adminQuery(admin, `CREATE DATABASE ${name}`);
     const target = new URL(admin);

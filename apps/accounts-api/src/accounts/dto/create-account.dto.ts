@@ -4,14 +4,22 @@ import { MAX_MONEY, NAME_MAX_LENGTH } from '../account';
 
 export class CreateAccountDto {
   @ApiProperty({ example: 'alice', minLength: 1, maxLength: NAME_MAX_LENGTH })
-  @IsString() @IsNotEmpty() @MaxLength(NAME_MAX_LENGTH)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(NAME_MAX_LENGTH)
   readonly name!: string;
 
   @ApiPropertyOptional({ example: 100, minimum: 0, default: 0, description: 'Whole units' })
-  @IsOptional() @IsInt() @Min(0) @Max(MAX_MONEY)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_MONEY)
   readonly openingBalance?: number;
 
   @ApiPropertyOptional({ example: 0, minimum: 0, default: 0, description: 'How far below zero transfers may go' })
-  @IsOptional() @IsInt() @Min(0) @Max(MAX_MONEY)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_MONEY)
   readonly overdraftLimit?: number;
 }

@@ -34,4 +34,3 @@ export abstract class DomainError extends Error {
     this.name = new.target.name;
   }
 }
-

@@ -35,7 +35,11 @@ describe('HttpErrorFilter', () => {
       headers: {},
       body: { statusCode: 404, error: 'Not Found', message: 'Account 9 does not exist', requestId: 'req-1' },
     });
-    expect(respond(new StoreFullError('disk full'))).toMatchObject({ status: 507, headers: {}, body: { error: 'Insufficient Storage' } });
+    expect(respond(new StoreFullError('disk full'))).toMatchObject({
+      status: 507,
+      headers: {},
+      body: { error: 'Insufficient Storage' },
+    });
   });
 
   it('tells the client when to retry a store that is down', () => {

@@ -84,7 +84,8 @@ export class HttpErrorFilter implements ExceptionFilter {
  */
 function unhealthy(response: unknown): string | undefined {
   const error = (response as { status?: unknown; error?: unknown } | null)?.error;
-  if ((response as { status?: unknown }).status !== 'error' || typeof error !== 'object' || error === null) return undefined;
+  if ((response as { status?: unknown }).status !== 'error' || typeof error !== 'object' || error === null)
+    return undefined;
   const down = Object.entries(error as Record<string, { status?: string; message?: string }>).map(
     ([name, { status, message }]) => `${name} is ${status ?? 'down'}${message ? ` (${message})` : ''}`,
   );

@@ -10,12 +10,19 @@ export class ErrorBody {
   readonly error!: string;
   @ApiProperty({ example: 'Account 2 has a balance of -1 and an overdraft limit of 0: it can send at most 0, not 5' })
   readonly message!: string;
-  @ApiProperty({ example: 'c7bb8fb9659329c7452156db04d9ad73', description: 'Also in the X-Request-Id header and the logs' })
+  @ApiProperty({
+    example: 'c7bb8fb9659329c7452156db04d9ad73',
+    description: 'Also in the X-Request-Id header and the logs',
+  })
   readonly requestId!: string;
 }
 
 /** What any write may meet in the store. */
-export const STORE_WRITE_ERRORS = ['store_busy', 'store_unavailable', 'store_full'] as const satisfies DocumentedErrorCode[];
+export const STORE_WRITE_ERRORS = [
+  'store_busy',
+  'store_unavailable',
+  'store_full',
+] as const satisfies DocumentedErrorCode[];
 
 /**
  * Documents the error answers a route can give, all with the ErrorBody

@@ -12,7 +12,7 @@ function readmeRow(code: string): string {
 }
 
 describe('the error table', () => {
-  it('is the README\'s table of error codes, row for row and in order', () => {
+  it("is the README's table of error codes, row for row and in order", () => {
     const readme = readFileSync(README, 'utf8').split('\n');
     const rows = readme.filter((line) => /^\| `[a-z_]+` \| \d{3} \|/.test(line));
 

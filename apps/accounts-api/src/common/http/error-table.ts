@@ -26,7 +26,10 @@ export type HttpErrorCode = 'invalid_request' | 'body_too_large' | 'not_json';
  * table to it. A new domain error code fails to compile until it has a row.
  */
 export const ERROR_TABLE: Readonly<Record<ErrorCode | HttpErrorCode, ErrorEntry>> = {
-  invalid_request: { status: 400, why: 'Malformed JSON, a wrong type, an unknown field, or a bad id, cursor or header' },
+  invalid_request: {
+    status: 400,
+    why: 'Malformed JSON, a wrong type, an unknown field, or a bad id, cursor or header',
+  },
   same_account: { status: 400, why: 'A transfer names one account as both `from` and `to`' },
   invalid_cursor: { status: 400, why: 'A `cursor` that is not from a `next` link of this api' },
   unauthenticated: {
@@ -34,14 +37,21 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode | HttpErrorCode, ErrorEntry>
     why: 'No API key, or one that is malformed, unknown or revoked (the answer never says which)',
     headers: challenge,
   },
-  insufficient_scope: { status: 403, why: "The key's scope is too narrow for the route; the message names the scope needed", headers: challenge },
+  insufficient_scope: {
+    status: 403,
+    why: "The key's scope is too narrow for the route; the message names the scope needed",
+    headers: challenge,
+  },
   key_not_found: { status: 404, why: 'No API key has that name' },
   account_not_found: { status: 404, why: 'No such account' },
   transfer_not_found: { status: 404, why: 'No such transfer' },
   account_closed: { status: 409, why: 'The account is closed: it cannot send, receive or be renamed' },
   balance_not_zero: { status: 409, why: 'Only an account with a zero balance may be closed' },
-  overdraft_refused: { status: 409, why: "The transfer would take the sender below its overdraft limit" },
-  balance_limit_exceeded: { status: 409, why: 'The transfer would take the receiver past the largest balance the api holds' },
+  overdraft_refused: { status: 409, why: 'The transfer would take the sender below its overdraft limit' },
+  balance_limit_exceeded: {
+    status: 409,
+    why: 'The transfer would take the receiver past the largest balance the api holds',
+  },
   key_name_taken: { status: 409, why: 'An API key of that name exists, or existed and was revoked' },
   stale_version: { status: 412, why: '`If-Match` does not match the current `ETag`' },
   body_too_large: { status: 413, why: 'The body is too large' },

@@ -24,7 +24,8 @@ export function verifyJsonBody(_req: IncomingMessage, _res: unknown, raw: Buffer
   for (let i = 0; i < raw.length; i++) {
     const byte = raw[i];
     if (inString) {
-      if (byte === 0x5c) i++; // a backslash escapes the next byte
+      if (byte === 0x5c)
+        i++; // a backslash escapes the next byte
       else if (byte === 0x22) inString = false;
     } else if (byte === 0x22) {
       inString = true;

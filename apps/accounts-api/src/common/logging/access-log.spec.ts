@@ -34,7 +34,9 @@ describe('accessLog', () => {
   const send = (path: string, headers: Record<string, string> = {}) =>
     new Promise<{ status: number; requestId: string }>((resolve, reject) => {
       request({ port, path, method: 'POST', headers }, (res) => {
-        res.resume().on('end', () => resolve({ status: res.statusCode!, requestId: String(res.headers['x-request-id']) }));
+        res
+          .resume()
+          .on('end', () => resolve({ status: res.statusCode!, requestId: String(res.headers['x-request-id']) }));
       })
         .on('error', reject)
         .end();
@@ -97,7 +99,11 @@ describe('accessLog', () => {
     await settled();
 
     expect(lines).toEqual([
-      expect.objectContaining({ level: 40, req: expect.objectContaining({ url: '/hang', remoteAddress: '127.0.0.1' }), msg: 'request aborted' }),
+      expect.objectContaining({
+        level: 40,
+        req: expect.objectContaining({ url: '/hang', remoteAddress: '127.0.0.1' }),
+        msg: 'request aborted',
+      }),
     ]);
   });
 });

@@ -9,7 +9,11 @@ import * as accountsVersion from './003-accounts-version';
  * Every schema version, in order, never edited once released: a change is a
  * new entry. Kysely's migrator records the applied ones in `kysely_migration`.
  */
-const MIGRATIONS = { '001-initial': initial, '002-api-keys': apiKeys, '003-accounts-version': accountsVersion } as const;
+const MIGRATIONS = {
+  '001-initial': initial,
+  '002-api-keys': apiKeys,
+  '003-accounts-version': accountsVersion,
+} as const;
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
 

@@ -31,7 +31,9 @@ describe('translatePostgresError', () => {
   ])('answers %s (%s) as StoreUnavailableError, with the server message', (code) => {
     const error = translatePostgresError(failure(code, 'the database system is shutting down'));
     expect(error).toBeInstanceOf(StoreUnavailableError);
-    expect(error?.message).toBe('The accounts store is unavailable (the database system is shutting down); retry shortly');
+    expect(error?.message).toBe(
+      'The accounts store is unavailable (the database system is shutting down); retry shortly',
+    );
   });
 
   it.each([

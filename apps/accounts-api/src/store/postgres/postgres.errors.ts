@@ -37,7 +37,11 @@ export function translatePostgresError(error: unknown): DomainError | undefined 
     }
   }
   // pg's own words when the server goes away mid-query or a connection cannot be had in time.
-  if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)) {
+  if (
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+      message,
+    )
+  ) {
     return unavailable(message);
   }
   return undefined;

@@ -22,7 +22,8 @@ describe('PostgresStore', () => {
       ...(onConnectionError ? { onConnectionError } : {}),
     });
   };
-  const pidOf = async (db: PostgresStore['db']) => (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(db)).rows[0].pid;
+  const pidOf = async (db: PostgresStore['db']) =>
+    (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(db)).rows[0].pid;
   /** What a restart or a fast shutdown does to a session: from another connection. */
   const terminate = (pid: number) => sql`SELECT pg_terminate_backend(${pid})`.execute(temp.store.db);
   /** pg hears of it on the socket's close, a moment later. */
@@ -41,7 +42,10 @@ describe('PostgresStore', () => {
   it('frees the row locks of a transaction its client left open, as a replica on a dead node does', async () => {
     const other = temp.open(5_000);
     try {
-      await temp.store.db.insertInto('accounts').values({ name: 'a', opening_balance: 0, balance: 0, created_at: NOW, updated_at: NOW }).execute();
+      await temp.store.db
+        .insertInto('accounts')
+        .values({ name: 'a', opening_balance: 0, balance: 0, created_at: NOW, updated_at: NOW })
+        .execute();
       const held = await temp.store.db.connection().execute(async (connection) => {
         await sql`BEGIN`.execute(connection);
         await sql`SELECT id FROM accounts FOR UPDATE`.execute(connection);
@@ -60,7 +64,11 @@ describe('PostgresStore', () => {
   });
 
   it('names its dialect, and where it is without the password', async () => {
-    const store = new PostgresStore({ url: new URL('postgres://accounts:secret@127.0.0.1:9/accounts'), busyTimeoutMs: 100, poolSize: 1 });
+    const store = new PostgresStore({
+      url: new URL('postgres://accounts:secret@127.0.0.1:9/accounts'),
+      busyTimeoutMs: 100,
+      poolSize: 1,
+    });
     try {
       expect(store.dialect).toBe('postgres');
       expect(store.location).toBe('postgres://accounts:***@127.0.0.1:9/accounts');
@@ -69,7 +77,7 @@ describe('PostgresStore', () => {
     }
   });
 
-  it('connects with the password in the URL when no password file is given, and with the file\'s when it is', async () => {
+  it("connects with the password in the URL when no password file is given, and with the file's when it is", async () => {
     const withUrlPassword = new PostgresStore({ url: new URL(temp.url), busyTimeoutMs: 1_000, poolSize: 1 });
     const wrongInUrl = new URL(temp.url);
     wrongInUrl.password = 'wrong';
@@ -93,7 +101,9 @@ describe('PostgresStore', () => {
       await terminate(pid);
       await until(() => onConnectionError.mock.calls.length > 0, 2_000);
 
-      expect(onConnectionError).toHaveBeenCalledWith(expect.objectContaining({ message: expect.stringMatching(/terminat/) }));
+      expect(onConnectionError).toHaveBeenCalledWith(
+        expect.objectContaining({ message: expect.stringMatching(/terminat/) }),
+      );
       expect(await pidOf(store.db)).not.toBe(pid);
     } finally {
       await store.close();
@@ -111,7 +121,9 @@ describe('PostgresStore', () => {
       });
 
       await expect(failure).rejects.toBeInstanceOf(StoreUnavailableError);
-      expect(onConnectionError).toHaveBeenCalledWith(expect.objectContaining({ message: expect.stringMatching(/terminat/) }));
+      expect(onConnectionError).toHaveBeenCalledWith(
+        expect.objectContaining({ message: expect.stringMatching(/terminat/) }),
+      );
     } finally {
       await store.close();
     }

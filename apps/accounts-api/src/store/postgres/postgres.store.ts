@@ -116,7 +116,9 @@ export class PostgresStore extends Store {
    * concurrent writers seldom wait for one another's.
    */
   async accountsVersion(): Promise<string> {
-    const { rows } = await sql<{ version: string }>`SELECT sum(changes)::text AS version FROM accounts_version`.execute(this.db);
+    const { rows } = await sql<{ version: string }>`SELECT sum(changes)::text AS version FROM accounts_version`.execute(
+      this.db,
+    );
     return rows[0].version;
   }
 

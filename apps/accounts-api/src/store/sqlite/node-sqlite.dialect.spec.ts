@@ -32,7 +32,9 @@ describe('openSqlite', () => {
   it('turns foreign keys on', () => {
     const db = openSqlite(join(dir, 'accounts.db'), 100);
     try {
-      db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (parent INTEGER REFERENCES parent (id))');
+      db.exec(
+        'CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (parent INTEGER REFERENCES parent (id))',
+      );
       expect(() => db.exec('INSERT INTO child VALUES (1)')).toThrow(/FOREIGN KEY constraint failed/);
     } finally {
       db.close();
@@ -79,7 +81,11 @@ describe('nodeSqliteDatabase', () => {
       expect(database.prepare(insert).reader).toBe(false);
       expect(select.all([])).toEqual([{ x: 1 }, { x: 2 }]);
       expect([...select.iterate([])]).toEqual([{ x: 1 }, { x: 2 }]);
-      expect(prepare.mock.calls.map(([sql]) => sql)).toEqual(['CREATE TABLE t (x)', insert, 'SELECT x FROM t ORDER BY x']);
+      expect(prepare.mock.calls.map(([sql]) => sql)).toEqual([
+        'CREATE TABLE t (x)',
+        insert,
+        'SELECT x FROM t ORDER BY x',
+      ]);
     } finally {
       database.close();
     }

@@ -47,13 +47,13 @@ describe('translateSqliteError', () => {
     [14, 'SQLITE_CANTOPEN'],
     [26, 'SQLITE_NOTADB'],
     [778, 'SQLITE_IOERR_WRITE'],
-  ])('answers %s (%s) as StoreUnavailableError, with SQLite\'s reason', (errcode) => {
+  ])("answers %s (%s) as StoreUnavailableError, with SQLite's reason", (errcode) => {
     const error = translateSqliteError(sqliteError(errcode, 'disk I/O error'));
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(error?.message).toBe('The accounts store is unavailable (disk I/O error); retry shortly');
   });
 
-  it('answers node:sqlite\'s error on a closed database as StoreUnavailableError', () => {
+  it("answers node:sqlite's error on a closed database as StoreUnavailableError", () => {
     const db = new DatabaseSync(':memory:');
     db.close();
     const error = translateSqliteError(thrownBy(db, 'SELECT 1'));
@@ -78,7 +78,10 @@ describe('translateSqliteError', () => {
 
   it('leaves a constraint violation and other errors untranslated: a bug, not the store', () => {
     const db = new DatabaseSync(':memory:');
-    const violation = thrownBy(db, 'CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1); INSERT INTO t VALUES (1)');
+    const violation = thrownBy(
+      db,
+      'CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1); INSERT INTO t VALUES (1)',
+    );
     db.close();
     expect(violation).toMatchObject({ code: 'ERR_SQLITE_ERROR', errcode: 1555 });
     expect(translateSqliteError(violation)).toBeUndefined();
