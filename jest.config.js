@@ -7,7 +7,7 @@
  */
 module.exports = {
   rootDir: '.',
-  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test/docs'],
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test/docs', '<rootDir>/test/lint'],
   testRegex: '\\.spec\\.ts$',
   // e2e specs live in apps/<app>/test and have their own config.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/[^/]+/test/'],

@@ -23,7 +23,7 @@ function namesIn(pattern) {
     .map((name) => name.replace(/\\(.)/g, '$1'));
 }
 
-const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A test whose full name matches would be in this file; undefined when the file's titles cannot be read. */
 function titleMatcher(file) {
@@ -31,7 +31,7 @@ function titleMatcher(file) {
     ...readFileSync(file, 'utf8').matchAll(/^(?:describe|it|test)(?:\.each\([^)]*\))?\(\s*(['"`])(.*?)\1/gm),
   ].map(
     // describe.each's %s (and the other printf placeholders) may be anything.
-    ([, , title]) => escape(title).replace(/%[sdifjop#]/g, '.*'),
+    ([, , title]) => escapeRegExp(title).replace(/%[sdifjop#]/g, '.*'),
   );
   return titles.length === 0 ? undefined : new RegExp(`^(?:${titles.join('|')})(?: |$)`);
 }

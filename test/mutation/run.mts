@@ -41,7 +41,7 @@ function runStryker(env: NodeJS.ProcessEnv): Promise<number> {
 const started = Date.now();
 // Two Stryker workers, each running the store specs with their own pools and databases.
 const postgres = await startPostgresServer(300);
-let status = 1;
+let status: number;
 try {
   status = await runStryker({ ...process.env, TEST_POSTGRES_URL: postgres.url });
 } finally {

@@ -8,6 +8,7 @@ import { AccessMetadata, type AccessLevel } from '../src/auth/access.decorator';
 import { generateKey } from '../src/auth/api-key';
 import { KEY_CACHE_MS } from '../src/auth/api-keys.service';
 import { grants, SCOPES } from '../src/auth/scope';
+import type { ErrorBody } from '../src/common/http/api-errors.decorator';
 import { Store } from '../src/store/store';
 import { TestApp } from './support/app';
 import { appRoutes, type AppRoute } from './support/routes';
@@ -48,7 +49,7 @@ function expectUnauthenticated(res: request.Response): void {
 }
 
 /** Sends `head` (request line and headers, each ending in CRLF) as raw bytes, and reads the whole answer. */
-async function rawRequest(t: TestApp, head: string): Promise<{ head: string; body: any }> {
+async function rawRequest(t: TestApp, head: string): Promise<{ head: string; body: ErrorBody }> {
   const server = t.server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   try {
@@ -56,7 +57,7 @@ async function rawRequest(t: TestApp, head: string): Promise<{ head: string; bod
     socket.end(`${head}Connection: close\r\n\r\n`);
     const answer = (await socket.toArray()).join('');
     const split = answer.indexOf('\r\n\r\n');
-    return { head: answer.slice(0, split), body: JSON.parse(answer.slice(split + 4)) };
+    return { head: answer.slice(0, split), body: JSON.parse(answer.slice(split + 4)) as ErrorBody };
   } finally {
     server.close();
   }

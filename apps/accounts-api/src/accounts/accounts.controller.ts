@@ -34,7 +34,7 @@ import { ApiPageResponse, PageQuery, type Page } from '../common/http/pagination
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
 import { reply } from '../common/http/write-result';
 import { ApiIdempotencyKey, IdempotencyKey } from '../idempotency/idempotency-key.decorator';
-import { Account } from './account';
+import { Account } from './dto/account.dto';
 import { AccountsService } from './accounts.service';
 import { CreateAccountDto } from './dto/create-account.dto';
 import { RenameAccountDto } from './dto/rename-account.dto';

@@ -2,7 +2,7 @@ import { holdRow, STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } fr
 import { etagOf } from '../common/http/etag';
 import { IdempotencyKeyReusedError } from '../idempotency/idempotency.errors';
 import { IdempotencyService } from '../idempotency/idempotency.service';
-import { importSeed } from '../store/seed-import';
+import { importSeed } from '../seed/seed-import';
 import type { Store } from '../store/store';
 import { AccountsCache } from './accounts.cache';
 import { AccountClosedError, AccountNotFoundError, BalanceNotZeroError, StaleVersionError } from './accounts.errors';

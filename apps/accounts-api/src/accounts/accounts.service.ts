@@ -1,9 +1,12 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { etagOf, ifMatchAllows } from '../common/http/etag';
 import { DEFAULT_PAGE_SIZE, decodeCursor, toPage, type Page, type PageQuery } from '../common/http/pagination';
-import { IdempotencyService, type WriteResult } from '../idempotency/idempotency.service';
+import type { WriteResult } from '../common/http/write-result';
+import { IdempotencyService } from '../idempotency/idempotency.service';
 import { Store, type Executor } from '../store/store';
-import { toAccount, type Account, type AccountRow, type AccountSummary } from './account';
+import type { AccountRow } from './account';
+import { toAccount } from './account.mapper';
+import type { Account, AccountSummary } from './dto/account.dto';
 import { AccountsCache } from './accounts.cache';
 import { closeRefusal, renameRefusal, type AccountState } from './account-rules';
 import { AccountNotFoundError, StaleVersionError } from './accounts.errors';

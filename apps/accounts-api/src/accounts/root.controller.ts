@@ -3,7 +3,7 @@ import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import type { Request } from 'express';
 import { Access } from '../auth/access.decorator';
 import { MethodNotAllowedException } from '../common/exceptions/method-not-allowed.exception';
-import { AccountSummary } from './account';
+import { AccountSummary } from './dto/account.dto';
 import { AccountsService } from './accounts.service';
 
 const ROOT_METHODS = ['POST', 'OPTIONS'] as const;

@@ -9,8 +9,8 @@
  */
 import { seedConfig } from '../config/seed.config';
 import { storeConfig } from '../config/store.config';
-import { readSeedFile } from '../store/seed-file';
-import { importSeed } from '../store/seed-import';
+import { readSeedFile } from '../seed/seed-file';
+import { importSeed } from '../seed/seed-import';
 import { openMigratedStore } from '../store/store.factory';
 
 async function reseed(): Promise<void> {

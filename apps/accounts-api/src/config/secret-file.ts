@@ -13,6 +13,7 @@ export function readSecretFile(variable: string, file: string, { allowEmpty = fa
   } catch (error) {
     throw new Error(
       `Invalid environment: ${variable}=${file} cannot be read (${(error as NodeJS.ErrnoException).code})`,
+      { cause: error },
     );
   }
   if (value === '' && !allowEmpty) throw new Error(`Invalid environment: ${variable}=${file} is empty`);

@@ -52,7 +52,7 @@ export const storeConfig = registerAs('store', () => {
   try {
     location = parseStoreUrl(env.STORE_URL);
   } catch (error) {
-    throw new Error(`Invalid environment: ${(error as Error).message}`);
+    throw new Error(`Invalid environment: ${(error as Error).message}`, { cause: error });
   }
   return {
     location,

@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
 import type { Store } from '../store/store';
 import { IdempotencyKeyReusedError } from './idempotency.errors';
-import { canonicalJson, fingerprint, IdempotencyService, type WriteResult } from './idempotency.service';
+import type { WriteResult } from '../common/http/write-result';
+import { canonicalJson, fingerprint, IdempotencyService } from './idempotency.service';
 
 describe('canonicalJson', () => {
   it('canonicalises nested objects but keeps array order', () => {

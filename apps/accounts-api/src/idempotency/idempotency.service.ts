@@ -2,16 +2,8 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { storeConfig, type StoreConfig } from '../config/store.config';
 import { Store, type Executor } from '../store/store';
+import type { WriteResult } from '../common/http/write-result';
 import { IdempotencyKeyReusedError } from './idempotency.errors';
-
-/** What a write answered: kept per Idempotency-Key so a retry gets the same answer. */
-export interface WriteResult<T> {
-  readonly status: number;
-  readonly location?: string;
-  readonly body: T;
-  /** True when this is the stored answer of an earlier request with the same key. */
-  readonly replayed?: boolean;
-}
 
 /** JSON with object keys sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request. */
 export function canonicalJson(value: unknown): string {

@@ -171,7 +171,7 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
   it('refuses a store migrated by a newer api', async () => {
     await temp.store.db
       .insertInto('kysely_migration' as never)
-      .values({ name: '999-future', timestamp: new Date().toISOString() } as never)
+      .values({ name: '999-future', timestamp: new Date().toISOString() })
       .execute();
 
     await expect(temp.store.migrate()).rejects.toThrow(

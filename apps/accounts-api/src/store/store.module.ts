@@ -1,14 +1,12 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { seedConfig } from '../config/seed.config';
 import { storeConfig, type StoreConfig } from '../config/store.config';
-import { SeedService } from './seed.service';
 import { Store } from './store';
 import { openMigratedStore } from './store.factory';
 
 @Global()
 @Module({
-  imports: [ConfigModule.forFeature(storeConfig), ConfigModule.forFeature(seedConfig)],
+  imports: [ConfigModule.forFeature(storeConfig)],
   providers: [
     {
       provide: Store,
@@ -16,7 +14,6 @@ import { openMigratedStore } from './store.factory';
       // Migrating here, before any module's init, means no code ever sees an old schema.
       useFactory: (config: StoreConfig) => openMigratedStore(config),
     },
-    SeedService,
   ],
   exports: [Store],
 })

@@ -31,7 +31,9 @@ export abstract class Store {
    * Locks the rows a select reads until the transaction ends, so two
    * transfers touching one account take turns.
    */
-  abstract forUpdate<O>(query: SelectQueryBuilder<StoreSchema, any, O>): SelectQueryBuilder<StoreSchema, any, O>;
+  abstract forUpdate<TB extends keyof StoreSchema, O>(
+    query: SelectQueryBuilder<StoreSchema, TB, O>,
+  ): SelectQueryBuilder<StoreSchema, TB, O>;
 
   /**
    * Until `trx` ends, no other transaction that takes this lock runs, on any
@@ -66,7 +68,7 @@ export abstract class Store {
       this.assertOpen();
       return node;
     },
-    transformResult: async ({ result }) => result,
+    transformResult: ({ result }) => Promise.resolve(result),
   };
 
   protected assertOpen(): void {

@@ -12,7 +12,6 @@ import '../../../../test/integration/support/testcontainers-env';
 import { startPostgresServer } from '../../../../test/support/postgres-server';
 
 declare global {
-  // eslint-disable-next-line no-var
   var postgresContainer: StartedTestContainer | undefined;
 }
 

@@ -56,7 +56,7 @@ export async function tempStore(
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'accounts-store-'));
     url = `sqlite:${join(dir, 'accounts.db')}`;
-    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+    cleanup = () => Promise.resolve(rmSync(dir, { recursive: true, force: true }));
   } else {
     const admin = process.env.TEST_POSTGRES_URL;
     if (!admin)

@@ -45,7 +45,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       message,
       // The access log gives every request its id first; a request that never
       // passed it (a spec's bare handler) still gets one.
-      requestId: String(req.id ?? requestId(req, res)),
+      requestId: typeof req.id === 'string' ? req.id : requestId(req, res),
     };
     res.status(statusCode).json(body);
   }
@@ -67,7 +67,11 @@ export class HttpErrorFilter implements ExceptionFilter {
       const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
       return {
         statusCode: exception.getStatus(),
-        message: Array.isArray(message) ? message.join('; ') : String(message ?? exception.message),
+        message: Array.isArray(message)
+          ? message.join('; ')
+          : typeof message === 'string'
+            ? message
+            : exception.message,
       };
     }
     const status = (exception as { status?: unknown } | null)?.status;

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { accessLog, type LoggedRequest } from './access-log';
 
 describe('accessLog', () => {
-  let lines: Record<string, any>[];
+  let lines: Record<string, unknown>[];
   let server: Server;
   let port: number;
 
@@ -13,7 +13,7 @@ describe('accessLog', () => {
     lines = [];
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString()));
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
         done();
       },
     });

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
+import type { StoreSchema } from '../schema';
 import type { StoreDialect } from '../store';
 import * as initial from './001-initial';
 import * as apiKeys from './002-api-keys';
@@ -31,20 +32,20 @@ export function migrations(dialect: StoreDialect, all: Record<string, { up: type
  * failed one leaves the previous schema intact.
  */
 export async function migrateToLatest(
-  db: Kysely<any>,
+  db: Kysely<StoreSchema>,
   dialect: StoreDialect,
   location: string,
   all?: Record<string, { up: typeof initial.up }>,
 ): Promise<string[]> {
   const migrator = new Migrator({
     db,
-    provider: { getMigrations: async () => migrations(dialect, all) },
+    provider: { getMigrations: () => Promise.resolve(migrations(dialect, all)) },
   });
   // Stryker disable next-line ArrayDeclaration: Kysely leaves results out only with an error, and no result then names a failed migration either way
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) {
     const failed = results.find((result) => result.status === 'Error')?.migrationName;
-    let why = error instanceof Error ? error.message : String(error);
+    let why = error instanceof Error ? error.message : JSON.stringify(error);
     // Kysely's words for a store that has a migration this api does not know.
     if (/previously executed migration .* is missing/.test(why)) {
       why += '; the store was migrated by a newer api: run a newer image';

@@ -33,7 +33,7 @@ const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === INT8) return (value: string) => Number(value);
     if (oid === TIMESTAMPTZ) return (value: string) => new Date(value).toISOString();
-    return pg.types.getTypeParser(oid, format as 'text');
+    return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
   },
 };
 
@@ -91,7 +91,9 @@ export class PostgresStore extends Store {
     });
   }
 
-  forUpdate<O>(query: SelectQueryBuilder<StoreSchema, any, O>): SelectQueryBuilder<StoreSchema, any, O> {
+  forUpdate<TB extends keyof StoreSchema, O>(
+    query: SelectQueryBuilder<StoreSchema, TB, O>,
+  ): SelectQueryBuilder<StoreSchema, TB, O> {
     return query.forUpdate();
   }
 

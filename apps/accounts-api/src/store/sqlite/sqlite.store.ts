@@ -28,15 +28,21 @@ export class SqliteStore extends Store {
   }
 
   /** A transaction here already holds the whole file's write lock (BEGIN IMMEDIATE). */
-  forUpdate<O>(query: SelectQueryBuilder<StoreSchema, any, O>): SelectQueryBuilder<StoreSchema, any, O> {
+  forUpdate<TB extends keyof StoreSchema, O>(
+    query: SelectQueryBuilder<StoreSchema, TB, O>,
+  ): SelectQueryBuilder<StoreSchema, TB, O> {
     return query;
   }
 
   /** Every transaction here holds the file's write lock already. */
-  async exclusiveLock(_trx: Executor): Promise<void> {}
+  exclusiveLock(_trx: Executor): Promise<void> {
+    return Promise.resolve();
+  }
 
   /** INTEGER PRIMARY KEY takes the largest id plus one by itself. */
-  async resetIdentities(_trx: Executor): Promise<void> {}
+  resetIdentities(_trx: Executor): Promise<void> {
+    return Promise.resolve();
+  }
 
   migrate(): Promise<string[]> {
     return migrateToLatest(this.db, 'sqlite', this.location);
@@ -49,6 +55,7 @@ export class SqliteStore extends Store {
    * connection has open only adds its own uncommitted changes, and a reader
    * then loads the accounts after it ends, so a key never stands for older data.
    */
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a closed store rejects, as on PostgreSQL, rather than throws
   async accountsVersion(): Promise<string> {
     this.assertOpen();
     // In WAL mode a read waits for no lock, so there is no busy store to translate here.

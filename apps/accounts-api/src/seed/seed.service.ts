@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { seedConfig, type SeedConfig } from '../config/seed.config';
-import { Store } from './store';
+import { Store } from '../store/store';
 import { readSeedFile, SeedFileError } from './seed-file';
 import { importSeed, storeIsEmpty } from './seed-import';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SeedAccount } from './seed-file';
-import type { Executor, Store } from './store';
+import type { Executor, Store } from '../store/store';
 
 const SEED_BATCH = 1_000;
 
