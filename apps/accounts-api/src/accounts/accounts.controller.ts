@@ -30,9 +30,10 @@ import { CallerName } from '../auth/caller.decorator';
 import { MethodNotAllowedException } from '../common/exceptions/method-not-allowed.exception';
 import { ApiErrors, STORE_WRITE_ERRORS } from '../common/http/api-errors.decorator';
 import { etagOf, ifNoneMatchHits } from '../common/http/etag';
-import { ApiPageResponse, PageQuery, type Page } from '../common/http/pagination';
+import { ApiPageResponse, pageOf, type Page } from '../common/http/page';
+import { PageQuery } from '../common/http/page-query.dto';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
-import { reply } from '../common/http/write-result';
+import { answerCreated } from '../idempotency/answer-created';
 import { ApiIdempotencyKey, IdempotencyKey } from '../idempotency/idempotency-key.decorator';
 import { Account } from './dto/account.dto';
 import { AccountsService } from './accounts.service';
@@ -57,8 +58,8 @@ export class AccountsController {
   @ApiOperation({ summary: 'Accounts, ordered by id, a page at a time' })
   @ApiErrors('invalid_request', 'invalid_cursor', 'store_unavailable', 'store_busy')
   @ApiPageResponse(Account)
-  list(@Query() query: PageQuery): Promise<Page<Account>> {
-    return this.accounts.list(query);
+  async list(@Query() query: PageQuery): Promise<Page<Account>> {
+    return pageOf(await this.accounts.list(query), '/accounts');
   }
 
   @Post()
@@ -73,9 +74,9 @@ export class AccountsController {
     @CallerName() by: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<Account> {
-    const result = await this.accounts.create(dto, key, by);
-    res.setHeader('ETag', etagOf(result.body.version));
-    return reply(res, result);
+    const written = await this.accounts.create(dto, key, by);
+    res.setHeader('ETag', etagOf(written.value.version));
+    return answerCreated(res, written, (account) => `/accounts/${account.id}`);
   }
 
   @Get(':id')

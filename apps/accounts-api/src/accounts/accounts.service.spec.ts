@@ -26,9 +26,9 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
     accounts.create({ name, openingBalance, overdraftLimit }, key, 'tester');
 
   it('opens an account with its opening balance, overdraft limit, version 1, no closing time, and who opened it', async () => {
-    const { status, location, body } = await create('amy', 12, 3);
+    const { value: body, replayed } = await create('amy', 12, 3);
 
-    expect({ status, location }).toEqual({ status: 201, location: `/accounts/${body.id}` });
+    expect(replayed).toBe(false);
     expect(body).toEqual({
       id: body.id,
       name: 'amy',
@@ -47,7 +47,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
   });
 
   it('opens at zero with no overdraft when neither is given', async () => {
-    expect((await create('zed')).body).toMatchObject({ balance: 0, openingBalance: 0, overdraftLimit: 0 });
+    expect((await create('zed')).value).toMatchObject({ balance: 0, openingBalance: 0, overdraftLimit: 0 });
   });
 
   it('opens one account for a retried request with the same key', async () => {
@@ -71,7 +71,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
       { id: 2, name: 'bob', balance: -1 },
       { id: 1, name: 'joe', balance: 10 },
     ]);
-    const { body } = await create('gone');
+    const { value: body } = await create('gone');
     await accounts.close(body.id, undefined, 'tester');
 
     expect(await accounts.summaries()).toEqual([
@@ -85,11 +85,10 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
     const first = await accounts.list({ limit: 2 });
 
     expect(first.data.map((account) => account.name)).toEqual(['a', 'b']);
-    const cursor = new URL(first.next!, 'http://x').searchParams.get('cursor')!;
-    expect(first.next).toBe(`/accounts?limit=2&cursor=${cursor}`);
-    const second = await accounts.list({ limit: 2, cursor });
-    expect(second).toEqual({ data: [expect.objectContaining({ name: 'c' })], next: null });
-    expect((await accounts.list({})).next).toBeNull();
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = await accounts.list({ limit: 2, cursor: first.nextCursor! });
+    expect(second).toEqual({ data: [expect.objectContaining({ name: 'c' })], nextCursor: null });
+    expect((await accounts.list({})).nextCursor).toBeNull();
   });
 
   it('answers AccountNotFoundError for an unknown id, on every route', async () => {
@@ -100,7 +99,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
   });
 
   it('renames, bumping the version and the update time, and records who renamed it', async () => {
-    const { body } = await create('amy');
+    const { value: body } = await create('amy');
 
     const renamed = await accounts.rename(body.id, 'amelia', etagOf(1), 'renamer');
 
@@ -116,12 +115,12 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
   });
 
   it('leaves the version alone when the name does not change', async () => {
-    const { body } = await create('amy');
+    const { value: body } = await create('amy');
     expect(await accounts.rename(body.id, 'amy', undefined, 'tester')).toEqual(body);
   });
 
   it('refuses a stale If-Match on rename and close, naming the current ETag, and changes nothing', async () => {
-    const { body } = await create('amy');
+    const { value: body } = await create('amy');
     await accounts.rename(body.id, 'amelia', undefined, 'tester');
 
     const stale = accounts.rename(body.id, 'bea', '"1"', 'tester');
@@ -134,7 +133,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
   });
 
   it('closes a zero balance once, bumping the version, records who closed it, and keeps the account readable', async () => {
-    const { body } = await create('amy');
+    const { value: body } = await create('amy');
 
     await accounts.close(body.id, etagOf(1), 'closer');
     const closed = await accounts.get(body.id);
@@ -145,8 +144,8 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
   });
 
   it('refuses to close a non-zero balance and to rename a closed account', async () => {
-    const rich = (await create('rich', 5)).body;
-    const done = (await create('done')).body;
+    const rich = (await create('rich', 5)).value;
+    const done = (await create('done')).value;
     await accounts.close(done.id, undefined, 'tester');
 
     await expect(accounts.close(rich.id, undefined, 'tester')).rejects.toBeInstanceOf(BalanceNotZeroError);
@@ -176,7 +175,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
       );
 
     it('renames under the row lock: a rename committed meanwhile makes the If-Match stale', async () => {
-      const { body } = await create('amy');
+      const { value: body } = await create('amy');
       const release = await holdRow(temp, body.id, { name: 'bea', version: 2 });
 
       const rename = failureOf(patientService().rename(body.id, 'cat', etagOf(1), 'tester'));
@@ -188,7 +187,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
     });
 
     it('closes under the row lock: money that arrived meanwhile refuses the close', async () => {
-      const { body } = await create('amy');
+      const { value: body } = await create('amy');
       const release = await holdRow(temp, body.id, { balance: 5, version: 2 });
 
       const close = failureOf(patientService().close(body.id, undefined, 'tester'));
@@ -200,7 +199,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
     });
 
     it('reads an account without waiting for a writer that holds its row', async () => {
-      const { body } = await create('amy');
+      const { value: body } = await create('amy');
       const release = await holdRow(temp, body.id);
       try {
         expect(await accounts.get(body.id)).toEqual(body);

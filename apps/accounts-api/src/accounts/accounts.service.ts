@@ -1,8 +1,8 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { etagOf, ifMatchAllows } from '../common/http/etag';
-import { DEFAULT_PAGE_SIZE, decodeCursor, toPage, type Page, type PageQuery } from '../common/http/pagination';
-import type { WriteResult } from '../common/http/write-result';
-import { IdempotencyService } from '../idempotency/idempotency.service';
+import { DEFAULT_PAGE_SIZE, type PageQuery } from '../common/http/page-query.dto';
+import { decodeCursor, sliceOf, type Slice } from '../common/paging/keyset';
+import { IdempotencyService, type Written } from '../idempotency/idempotency.service';
 import { Store, type Executor } from '../store/store';
 import type { AccountRow } from './account';
 import { toAccount } from './account.mapper';
@@ -53,7 +53,7 @@ export class AccountsService {
     );
   }
 
-  async list(query: PageQuery): Promise<Page<Account>> {
+  async list(query: PageQuery): Promise<Slice<Account>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const rows = await this.store.db
       .selectFrom('accounts')
@@ -62,7 +62,7 @@ export class AccountsService {
       .orderBy('id')
       .limit(limit + 1)
       .execute();
-    return toPage(rows, limit, '/accounts', toAccount);
+    return sliceOf(rows, limit, toAccount);
   }
 
   /** One account, open or closed, kept while the accounts are unchanged. */
@@ -71,7 +71,7 @@ export class AccountsService {
   }
 
   /** `by` is the name of the API key making the change, kept with the row for the audit trail. */
-  create(dto: CreateAccountDto, idempotencyKey: string | undefined, by: string): Promise<WriteResult<Account>> {
+  create(dto: CreateAccountDto, idempotencyKey: string | undefined, by: string): Promise<Written<Account>> {
     return this.store.transaction((trx) =>
       this.idempotency.run(trx, { route: 'POST /accounts', by }, idempotencyKey, dto, async () => {
         const now = new Date().toISOString();
@@ -89,11 +89,7 @@ export class AccountsService {
           })
           .returning('id')
           .executeTakeFirstOrThrow();
-        return {
-          status: HttpStatus.CREATED,
-          location: `/accounts/${id}`,
-          body: toAccount(await this.findRow(id, trx)),
-        };
+        return toAccount(await this.findRow(id, trx));
       }),
     );
   }

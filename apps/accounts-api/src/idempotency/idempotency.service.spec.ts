@@ -2,7 +2,6 @@ import { Logger } from '@nestjs/common';
 import { STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
 import type { Store } from '../store/store';
 import { IdempotencyKeyReusedError } from './idempotency.errors';
-import type { WriteResult } from '../common/http/write-result';
 import { canonicalJson, fingerprint, IdempotencyService } from './idempotency.service';
 
 describe('canonicalJson', () => {
@@ -27,11 +26,7 @@ describe.each(STORE_DIALECTS)('IdempotencyService on %s', (dialect) => {
   const TTL_SECONDS = 60;
   const serviceOn = (store: Store) =>
     new IdempotencyService(store, { ...storeConfigFor(temp.url), idempotencyKeyTtlSeconds: TTL_SECONDS });
-  const write = async (): Promise<WriteResult<{ n: number }>> => ({
-    status: 201,
-    location: `/things/${++writes}`,
-    body: { n: writes },
-  });
+  const write = async (): Promise<{ n: number }> => ({ n: ++writes });
   const THINGS = { route: 'POST /things', by: 'ann' };
   const run = (key: string | undefined, request: unknown, store = temp.store, scope = THINGS, work = write) =>
     store.transaction((trx) => serviceOn(store).run(trx, scope, key, request, work));
@@ -56,19 +51,15 @@ describe.each(STORE_DIALECTS)('IdempotencyService on %s', (dialect) => {
     const again = await run('k', { b: 2, a: 1 });
 
     expect(writes).toBe(1);
-    expect(first).toEqual({ status: 201, location: '/things/1', body: { n: 1 } });
-    expect(again).toEqual({ status: 201, location: '/things/1', body: { n: 1 }, replayed: true });
+    expect(first).toEqual({ value: { n: 1 }, replayed: false });
+    expect(again).toEqual({ value: { n: 1 }, replayed: true });
   });
 
-  it('replays an answer that had no Location', async () => {
-    const noLocation = async () => ({ status: 200, body: { n: ++writes } });
-    await run('k', {}, temp.store, THINGS, noLocation);
-    expect(await run('k', {}, temp.store, THINGS, noLocation)).toEqual({
-      status: 200,
-      location: undefined,
-      body: { n: 1 },
-      replayed: true,
-    });
+  it('replays a value that is not an object', async () => {
+    const count = () =>
+      temp.store.transaction((trx) => serviceOn(temp.store).run(trx, THINGS, 'k', {}, async () => ++writes));
+    await count();
+    expect(await count()).toEqual({ value: 1, replayed: true });
   });
 
   it('refuses the same key with a different body and writes nothing', async () => {
@@ -90,8 +81,8 @@ describe.each(STORE_DIALECTS)('IdempotencyService on %s', (dialect) => {
   it("scopes keys by API key: one client's key never replays another client's answer", async () => {
     const first = await run('k', { a: 1 });
     const other = await run('k', { a: 1 }, temp.store, { ...THINGS, by: 'bob' });
-    expect(other).toEqual({ status: 201, location: '/things/2', body: { n: 2 } });
-    expect((await run('k', { a: 1 })).body).toEqual(first.body);
+    expect(other).toEqual({ value: { n: 2 }, replayed: false });
+    expect((await run('k', { a: 1 })).value).toEqual(first.value);
     expect(writes).toBe(2);
   });
 
@@ -154,8 +145,6 @@ describe.each(STORE_DIALECTS)('IdempotencyService on %s', (dialect) => {
           scope: 'POST /things by ann',
           key,
           fingerprint: '-',
-          status: 201,
-          location: null,
           body: '{}',
           created_at: 0,
         })
@@ -226,8 +215,8 @@ describe.each(STORE_DIALECTS)('IdempotencyService on %s', (dialect) => {
 
       const answers = await Promise.all([first, second]);
       expect(writes).toBe(1);
-      expect(answers.map((answer) => answer.replayed ?? false)).toEqual([false, true]);
-      expect(answers[1].body).toEqual(answers[0].body);
+      expect(answers.map((answer) => answer.replayed)).toEqual([false, true]);
+      expect(answers[1].value).toEqual(answers[0].value);
     });
   }
 });

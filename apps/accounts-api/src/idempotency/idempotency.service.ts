@@ -2,8 +2,13 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { storeConfig, type StoreConfig } from '../config/store.config';
 import { Store, type Executor } from '../store/store';
-import type { WriteResult } from '../common/http/write-result';
 import { IdempotencyKeyReusedError } from './idempotency.errors';
+
+/** A write's value, and whether it is the stored value of an earlier request with the same Idempotency-Key. */
+export interface Written<T> {
+  readonly value: T;
+  readonly replayed: boolean;
+}
 
 /** JSON with object keys sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request. */
 export function canonicalJson(value: unknown): string {
@@ -73,9 +78,9 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
     { route, by }: { readonly route: string; readonly by: string },
     key: string | undefined,
     request: unknown,
-    write: () => Promise<WriteResult<T>>,
-  ): Promise<WriteResult<T>> {
-    if (key === undefined) return write();
+    write: () => Promise<T>,
+  ): Promise<Written<T>> {
+    if (key === undefined) return { value: await write(), replayed: false };
     const scope = `${route} by ${by}`;
     const print = fingerprint(request);
     const now = Date.now();
@@ -92,8 +97,6 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
         scope,
         key,
         fingerprint: print,
-        status: 0,
-        location: null,
         // Stryker disable next-line StringLiteral: the claim's body is never read: the answer replaces it before commit, or the claim rolls back
         body: '',
         created_at: now,
@@ -104,26 +107,21 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
     if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) {
       const stored = await trx
         .selectFrom('idempotency_keys')
-        .select(['fingerprint', 'status', 'location', 'body'])
+        .select(['fingerprint', 'body'])
         .where('scope', '=', scope)
         .where('key', '=', key)
         .executeTakeFirstOrThrow();
       if (stored.fingerprint !== print) throw new IdempotencyKeyReusedError(key, route);
-      return {
-        status: stored.status,
-        location: stored.location ?? undefined,
-        body: JSON.parse(stored.body) as T,
-        replayed: true,
-      };
+      return { value: JSON.parse(stored.body) as T, replayed: true };
     }
 
-    const result = await write();
+    const value = await write();
     await trx
       .updateTable('idempotency_keys')
-      .set({ status: result.status, location: result.location ?? null, body: JSON.stringify(result.body) })
+      .set({ body: JSON.stringify(value) })
       .where('scope', '=', scope)
       .where('key', '=', key)
       .execute();
-    return result;
+    return { value, replayed: false };
   }
 }

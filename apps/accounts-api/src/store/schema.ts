@@ -57,9 +57,13 @@ export interface IdempotencyKeysTable {
   scope: string;
   key: string;
   fingerprint: string;
-  /** The answer is written in the same transaction that claimed the key. */
-  status: number;
-  location: string | null;
+  /**
+   * Written by the previous release's replicas only (migration 004): the
+   * status and Location of a replay now follow from the route.
+   */
+  status: ColumnType<number | null, never, never>;
+  location: ColumnType<string | null, never, never>;
+  /** The write's value as JSON, stored in the same transaction that claimed the key. */
   body: string;
   /** Milliseconds since the epoch. */
   created_at: number;

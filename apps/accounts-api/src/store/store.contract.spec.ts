@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
-import { MIGRATION_NAMES, migrateToLatest } from './migrations/migrator';
+import { MIGRATION_NAMES, MIGRATIONS, migrateToLatest } from './migrations/migrator';
 import { StoreBusyError, StoreFullError, StoreUnavailableError } from './store.errors';
 import { openStore } from './store.factory';
 
@@ -119,6 +119,36 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
       }
     });
   }
+
+  it('keeps Idempotency-Key answers stored before migration 004, and takes new ones without the status older replicas wrote', async () => {
+    const fresh = await tempStore(dialect, { migrate: false });
+    try {
+      const upTo003 = Object.fromEntries(Object.entries(MIGRATIONS).filter(([name]) => name < '004'));
+      await migrateToLatest(fresh.store.db, dialect, 'fresh', upTo003);
+      await sql`INSERT INTO idempotency_keys (scope, key, fingerprint, status, location, body, created_at)
+                VALUES ('POST /accounts by ann', 'old', 'f', 201, '/accounts/1', '{"id":1}', 1)`.execute(
+        fresh.store.db,
+      );
+
+      await migrateToLatest(fresh.store.db, dialect, 'fresh', MIGRATIONS);
+      await fresh.store.db
+        .insertInto('idempotency_keys')
+        .values({ scope: 'POST /accounts by ann', key: 'new', fingerprint: 'f', body: '{"id":2}', created_at: 2 })
+        .execute();
+
+      const rows = await fresh.store.db
+        .selectFrom('idempotency_keys')
+        .select(['key', 'status', 'location', 'body'])
+        .orderBy('key')
+        .execute();
+      expect(rows).toEqual([
+        { key: 'new', status: null, location: null, body: '{"id":2}' },
+        { key: 'old', status: 201, location: '/accounts/1', body: '{"id":1}' },
+      ]);
+    } finally {
+      await fresh.dispose();
+    }
+  });
 
   it('leaves the schema untouched when a migration fails', async () => {
     const broken = {

@@ -5,9 +5,10 @@ import { Access } from '../auth/access.decorator';
 import { CallerName } from '../auth/caller.decorator';
 import { MethodNotAllowedException } from '../common/exceptions/method-not-allowed.exception';
 import { ApiErrors, STORE_WRITE_ERRORS } from '../common/http/api-errors.decorator';
-import { ApiPageResponse, PageQuery, type Page } from '../common/http/pagination';
+import { ApiPageResponse, pageOf, type Page } from '../common/http/page';
+import { PageQuery } from '../common/http/page-query.dto';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
-import { reply } from '../common/http/write-result';
+import { answerCreated } from '../idempotency/answer-created';
 import { ApiIdempotencyKey, IdempotencyKey } from '../idempotency/idempotency-key.decorator';
 import { CreateTransferDto } from './dto/create-transfer.dto';
 import { LedgerEntry, Transfer } from './transfer';
@@ -43,7 +44,7 @@ export class TransfersController {
     @CallerName() by: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<Transfer> {
-    return reply(res, await this.transfers.create(dto, key, by));
+    return answerCreated(res, await this.transfers.create(dto, key, by), (transfer) => `/transfers/${transfer.id}`);
   }
 
   @Get('transfers/:id')
@@ -58,8 +59,8 @@ export class TransfersController {
   @ApiOperation({ summary: "An account's ledger, oldest first, a page at a time" })
   @ApiErrors('invalid_request', 'invalid_cursor', 'account_not_found', 'store_unavailable', 'store_busy')
   @ApiPageResponse(LedgerEntry)
-  ledger(@Param('id', ParseIdPipe) id: number, @Query() query: PageQuery): Promise<Page<LedgerEntry>> {
-    return this.transfers.ledger(id, query);
+  async ledger(@Param('id', ParseIdPipe) id: number, @Query() query: PageQuery): Promise<Page<LedgerEntry>> {
+    return pageOf(await this.transfers.ledger(id, query), `/accounts/${id}/transactions`);
   }
 
   @All('transfers')

@@ -1,9 +1,9 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { AccountRow } from '../accounts/account';
 import { AccountsService } from '../accounts/accounts.service';
-import { DEFAULT_PAGE_SIZE, decodeCursor, toPage, type Page, type PageQuery } from '../common/http/pagination';
-import type { WriteResult } from '../common/http/write-result';
-import { IdempotencyService } from '../idempotency/idempotency.service';
+import { DEFAULT_PAGE_SIZE, type PageQuery } from '../common/http/page-query.dto';
+import { decodeCursor, sliceOf, type Slice } from '../common/paging/keyset';
+import { IdempotencyService, type Written } from '../idempotency/idempotency.service';
 import { Store, type Executor } from '../store/store';
 import type { CreateTransferDto } from './dto/create-transfer.dto';
 import { toLedgerEntry, toTransfer, type LedgerEntry, type Transfer } from './transfer';
@@ -41,7 +41,7 @@ export class TransfersService {
    * ledger entries are written together or not at all. `by`, the name of the
    * API key making it, is kept with the transfer and both entries.
    */
-  async create(dto: CreateTransferDto, idempotencyKey: string | undefined, by: string): Promise<WriteResult<Transfer>> {
+  async create(dto: CreateTransferDto, idempotencyKey: string | undefined, by: string): Promise<Written<Transfer>> {
     const malformed = sameAccountRefusal(dto.from, dto.to);
     if (malformed) throw malformed;
     return this.store.transaction((trx) =>
@@ -71,7 +71,7 @@ export class TransfersService {
           balanceAfter: from.balance - dto.amount,
         });
         await this.post(trx, { ...posting, account: to.id, amount: dto.amount, balanceAfter: to.balance + dto.amount });
-        return { status: HttpStatus.CREATED, location: `/transfers/${transfer.id}`, body: toTransfer(transfer) };
+        return toTransfer(transfer);
       }),
     );
   }
@@ -87,7 +87,7 @@ export class TransfersService {
   }
 
   /** An account's ledger, oldest first. */
-  async ledger(accountId: number, query: PageQuery): Promise<Page<LedgerEntry>> {
+  async ledger(accountId: number, query: PageQuery): Promise<Slice<LedgerEntry>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const after = decodeCursor(query.cursor);
     // Accounts are closed, never deleted, so an account found here still exists for the query below.
@@ -100,7 +100,7 @@ export class TransfersService {
       .orderBy('id')
       .limit(limit + 1)
       .execute();
-    return toPage(rows, limit, `/accounts/${accountId}/transactions`, toLedgerEntry);
+    return sliceOf(rows, limit, toLedgerEntry);
   }
 
   /** One side of a transfer: its ledger entry and the account's new balance. */

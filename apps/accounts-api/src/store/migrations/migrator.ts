@@ -5,15 +5,17 @@ import type { StoreDialect } from '../store';
 import * as initial from './001-initial';
 import * as apiKeys from './002-api-keys';
 import * as accountsVersion from './003-accounts-version';
+import * as idempotencyBodyOnly from './004-idempotency-body-only';
 
 /**
  * Every schema version, in order, never edited once released: a change is a
  * new entry. Kysely's migrator records the applied ones in `kysely_migration`.
  */
-const MIGRATIONS = {
+export const MIGRATIONS = {
   '001-initial': initial,
   '002-api-keys': apiKeys,
   '003-accounts-version': accountsVersion,
+  '004-idempotency-body-only': idempotencyBodyOnly,
 } as const;
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
@@ -45,7 +47,9 @@ export async function migrateToLatest(
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) {
     const failed = results.find((result) => result.status === 'Error')?.migrationName;
-    let why = error instanceof Error ? error.message : JSON.stringify(error);
+    // Read by shape: the driver's errors may come from another realm (jest's), where instanceof Error fails.
+    const message = (error as { message?: unknown }).message;
+    let why = typeof message === 'string' ? message : JSON.stringify(error);
     // Kysely's words for a store that has a migration this api does not know.
     if (/previously executed migration .* is missing/.test(why)) {
       why += '; the store was migrated by a newer api: run a newer image';
