@@ -9,6 +9,7 @@ import {
   jsonLines,
   REPO_ROOT,
 } from '../../support/docker.ts';
+import { imageLabelEnv } from '../../support/image-labels.ts';
 import { composeFiles, PROJECTS, type StackStore } from '../../support/projects.ts';
 import { generateKey } from '../../../apps/accounts-api/src/auth/api-key.ts';
 import { bearer, type Api } from './http.ts';
@@ -75,7 +76,14 @@ export async function startStack({ env = {}, overrides = [] }: StackOptions = {}
   };
 
   // Port 0: the engine picks a free host port, so a stack on 5000 can keep running.
-  const environment = { PROXY_PORT: '0', SEED_DIR: seedDir, BOOTSTRAP_ADMIN_KEY_FILE: adminKeyFile, ...env };
+  // The images are labelled with this checkout's commit, as a release build labels them.
+  const environment = {
+    PROXY_PORT: '0',
+    SEED_DIR: seedDir,
+    BOOTSTRAP_ADMIN_KEY_FILE: adminKeyFile,
+    ...imageLabelEnv(),
+    ...env,
+  };
   const files = composeFiles(STACK_STORE, ...overrides);
   let compose: StartedDockerComposeEnvironment;
   try {
