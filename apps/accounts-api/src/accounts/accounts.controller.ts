@@ -27,7 +27,7 @@ import {
 import type { Request, Response } from 'express';
 import { Access } from '../auth/access.decorator';
 import { CallerName } from '../auth/caller.decorator';
-import { MethodNotAllowedException } from '../common/exceptions/method-not-allowed.exception';
+import { UnsupportedMethodException } from '../common/exceptions/unsupported-method.exception';
 import { ApiErrors, STORE_WRITE_ERRORS } from '../common/http/api-errors.decorator';
 import { etagOf, ifNoneMatchHits } from '../common/http/etag';
 import { ApiPageResponse, pageOf, type Page } from '../common/http/page';
@@ -143,12 +143,12 @@ export class AccountsController {
   @All()
   @ApiExcludeEndpoint()
   collectionNotAllowed(@Req() req: Request): never {
-    throw new MethodNotAllowedException(['GET', 'POST'], req.method, req.path);
+    throw new UnsupportedMethodException(['GET', 'POST'], req.method, req.path);
   }
 
   @All(':id')
   @ApiExcludeEndpoint()
   itemNotAllowed(@Req() req: Request): never {
-    throw new MethodNotAllowedException(['GET', 'PATCH', 'DELETE'], req.method, req.path);
+    throw new UnsupportedMethodException(['GET', 'PATCH', 'DELETE'], req.method, req.path);
   }
 }

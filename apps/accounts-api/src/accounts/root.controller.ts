@@ -2,7 +2,7 @@ import { All, Controller, Header, HttpCode, HttpStatus, Options, Post, Req } fro
 import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Access } from '../auth/access.decorator';
-import { MethodNotAllowedException } from '../common/exceptions/method-not-allowed.exception';
+import { UnsupportedMethodException } from '../common/exceptions/unsupported-method.exception';
 import { AccountSummary } from './dto/account.dto';
 import { AccountsService } from './accounts.service';
 
@@ -33,6 +33,6 @@ export class RootController {
   @All()
   @ApiExcludeEndpoint()
   notAllowed(@Req() req: Request): never {
-    throw new MethodNotAllowedException(ROOT_METHODS, req.method, req.path);
+    throw new UnsupportedMethodException(ROOT_METHODS, req.method, req.path);
   }
 }

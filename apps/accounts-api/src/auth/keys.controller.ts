@@ -1,7 +1,7 @@
 import { All, Body, Controller, Delete, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { MethodNotAllowedException } from '../common/exceptions/method-not-allowed.exception';
+import { UnsupportedMethodException } from '../common/exceptions/unsupported-method.exception';
 import { ApiErrors, STORE_WRITE_ERRORS } from '../common/http/api-errors.decorator';
 import { Access } from './access.decorator';
 import { ApiKeyInfo, CreatedApiKey } from './api-key-info';
@@ -45,12 +45,12 @@ export class KeysController {
   @All()
   @ApiExcludeEndpoint()
   collectionNotAllowed(@Req() req: Request): never {
-    throw new MethodNotAllowedException(['GET', 'POST'], req.method, req.path);
+    throw new UnsupportedMethodException(['GET', 'POST'], req.method, req.path);
   }
 
   @All(':name')
   @ApiExcludeEndpoint()
   itemNotAllowed(@Req() req: Request): never {
-    throw new MethodNotAllowedException(['DELETE'], req.method, req.path);
+    throw new UnsupportedMethodException(['DELETE'], req.method, req.path);
   }
 }

@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiExcludeEndpoint, ApiOkResponse, ApiOperation, Ap
 import type { Request, Response } from 'express';
 import { Access } from '../auth/access.decorator';
 import { CallerName } from '../auth/caller.decorator';
-import { MethodNotAllowedException } from '../common/exceptions/method-not-allowed.exception';
+import { UnsupportedMethodException } from '../common/exceptions/unsupported-method.exception';
 import { ApiErrors, STORE_WRITE_ERRORS } from '../common/http/api-errors.decorator';
 import { ApiPageResponse, pageOf, type Page } from '../common/http/page';
 import { PageQuery } from '../common/http/page-query.dto';
@@ -66,12 +66,12 @@ export class TransfersController {
   @All('transfers')
   @ApiExcludeEndpoint()
   collectionNotAllowed(@Req() req: Request): never {
-    throw new MethodNotAllowedException(['POST'], req.method, req.path);
+    throw new UnsupportedMethodException(['POST'], req.method, req.path);
   }
 
   @All(['transfers/:id', 'accounts/:id/transactions'])
   @ApiExcludeEndpoint()
   itemNotAllowed(@Req() req: Request): never {
-    throw new MethodNotAllowedException(['GET'], req.method, req.path);
+    throw new UnsupportedMethodException(['GET'], req.method, req.path);
   }
 }

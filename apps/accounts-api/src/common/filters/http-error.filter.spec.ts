@@ -1,7 +1,7 @@
 import { ArgumentsHost, BadRequestException, NotFoundException } from '@nestjs/common';
 import { AccountNotFoundError } from '../../accounts/accounts.errors';
 import { StoreFullError, StoreUnavailableError } from '../../store/store.errors';
-import { MethodNotAllowedException } from '../exceptions/method-not-allowed.exception';
+import { UnsupportedMethodException } from '../exceptions/unsupported-method.exception';
 import { HttpErrorFilter } from './http-error.filter';
 
 describe('HttpErrorFilter', () => {
@@ -63,7 +63,7 @@ describe('HttpErrorFilter', () => {
   });
 
   it('sends the allowed methods in Allow for a 405', () => {
-    const sent = respond(new MethodNotAllowedException(['POST', 'OPTIONS'], 'GET', '/'));
+    const sent = respond(new UnsupportedMethodException(['POST', 'OPTIONS'], 'GET', '/'));
 
     expect(sent.status).toBe(405);
     expect(sent.headers).toEqual({ Allow: 'POST, OPTIONS' });

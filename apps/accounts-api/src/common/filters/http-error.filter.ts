@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
 import { DomainError } from '../errors/domain-error';
-import { MethodNotAllowedException } from '../exceptions/method-not-allowed.exception';
+import { UnsupportedMethodException } from '../exceptions/unsupported-method.exception';
 import type { ErrorBody } from '../http/api-errors.decorator';
 import { ERROR_TABLE } from '../http/error-table';
 import { requestContext } from '../logging/access-log';
@@ -34,7 +34,7 @@ export class HttpErrorFilter implements ExceptionFilter {
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
       );
     }
-    if (exception instanceof MethodNotAllowedException) {
+    if (exception instanceof UnsupportedMethodException) {
       res.setHeader('Allow', exception.allow.join(', '));
     }
     if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));

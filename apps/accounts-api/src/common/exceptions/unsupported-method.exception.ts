@@ -1,7 +1,10 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 
-/** 405 that carries the methods the route does allow, sent back in `Allow`. */
-export class MethodNotAllowedException extends HttpException {
+/**
+ * 405 that carries the methods the route does allow, sent back in `Allow`
+ * (Nest's own MethodNotAllowedException carries none, hence a name of its own).
+ */
+export class UnsupportedMethodException extends HttpException {
   constructor(
     readonly allow: readonly string[],
     method: string,
