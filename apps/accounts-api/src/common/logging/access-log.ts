@@ -24,11 +24,10 @@ export function accessLog(logger: Logger, ignoredPath: string) {
     if (req.url === ignoredPath) return next();
     // Read now: routers rewrite req.url on the way, and a socket the client
     // closed no longer knows its peer.
-    const { method, url } = req;
-    const { remoteAddress } = req.socket;
+    const request = { ...requestFields(req, req.url), remoteAddress: req.socket.remoteAddress };
     res.once('close', () => {
       const line = {
-        req: { id: req.id, method, url, remoteAddress },
+        req: request,
         res: { statusCode: res.statusCode },
         responseTime: Math.round(performance.now() - started),
         apiKey: req.caller?.name,
@@ -41,7 +40,18 @@ export function accessLog(logger: Logger, ignoredPath: string) {
   };
 }
 
+interface RequestFields {
+  readonly id: unknown;
+  readonly method: string | undefined;
+  readonly url: string | undefined;
+}
+
+/** How every log line names a request: its access line and any other line about it. */
+function requestFields(req: IncomingMessage, url: string | undefined): RequestFields {
+  return { id: req.id, method: req.method, url };
+}
+
 /** What a log line about one request carries, so that it can be matched with that request's access line. */
-export function requestContext(req: Request): { req: { id: unknown; method: string; url: string } } {
-  return { req: { id: req.id, method: req.method, url: req.originalUrl } };
+export function requestContext(req: Request): { req: RequestFields } {
+  return { req: requestFields(req, req.originalUrl) };
 }
