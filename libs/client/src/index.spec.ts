@@ -43,6 +43,20 @@ describe('createAccountsClient', () => {
     expect(requests[1].headers.has('authorization')).toBe(false);
   });
 
+  it('sends the headers it was made with on every request', async () => {
+    const { requests, fetch } = recordingFetch();
+    const api = createAccountsClient({
+      baseUrl: 'http://127.0.0.1:8080',
+      headers: { 'X-Request-Id': 'trace-1' },
+      fetch,
+    });
+
+    await api.POST('/');
+    await api.POST('/', { headers: { 'X-Request-Id': 'trace-2' } });
+
+    expect(requests.map((request) => request.headers.get('x-request-id'))).toEqual(['trace-1', 'trace-2']);
+  });
+
   it('fills path parameters and sends bodies as JSON', async () => {
     const { requests, fetch } = recordingFetch();
     const api = createAccountsClient({ baseUrl: 'http://127.0.0.1:8080', fetch });

@@ -27,14 +27,16 @@ export interface AccountsClientOptions {
   readonly baseUrl: string;
   /** Sent as `Authorization: Bearer <key>` on every request; a call may override it in its `headers`. */
   readonly apiKey?: string;
+  /** Sent on every request, such as an `X-Request-Id`; a call's own `headers` override them. */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Instead of the global fetch: for a timeout, a test double or a runtime without one. */
   readonly fetch?: (request: Request) => Promise<Response>;
 }
 
-export function createAccountsClient({ baseUrl, apiKey, fetch }: AccountsClientOptions): AccountsClient {
+export function createAccountsClient({ baseUrl, apiKey, headers, fetch }: AccountsClientOptions): AccountsClient {
   return createClient<paths>({
     baseUrl,
     fetch,
-    headers: apiKey === undefined ? undefined : { Authorization: `Bearer ${apiKey}` },
+    headers: { ...headers, ...(apiKey === undefined ? {} : { Authorization: `Bearer ${apiKey}` }) },
   });
 }
