@@ -23,7 +23,7 @@ export type ErrorBody = Schemas['ErrorBody'];
 export type AccountsClient = Client<paths>;
 
 export interface AccountsClientOptions {
-  /** Where the api answers, such as the proxy's `http://127.0.0.1:8080`; paths are appended to it. */
+  /** Where the api answers, such as the proxy's `http://localhost:5000`; paths are appended to it. */
   readonly baseUrl: string;
   /** Sent as `Authorization: Bearer <key>` on every request; a call may override it in its `headers`. */
   readonly apiKey?: string;
