@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { generateKey } from '../apps/accounts-api/src/auth/api-key.ts';
+import { createAccountsClient } from '../libs/client/src/index.ts';
 import { REPO_ROOT } from '../test/support/docker.ts';
 import { describeMachine, describeRevision } from './machine.mts';
 
@@ -179,21 +180,19 @@ function wrk(url: string, workload: Workload, seconds: number): Promise<WrkResul
 }
 
 async function createAccount(url: string, name: string): Promise<number> {
-  const response = await fetch(`${url}/accounts`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name, openingBalance: OPENING_BALANCE }),
-  });
-  const body = await response.text();
-  if (response.status !== 201) throw new Error(`POST /accounts answered ${response.status}: ${body}`);
-  return (JSON.parse(body) as { id: number }).id;
+  const api = createAccountsClient({ baseUrl: url, apiKey: KEY });
+  const { data, error, response } = await api.POST('/accounts', { body: { name, openingBalance: OPENING_BALANCE } });
+  if (response.status !== 201 || !data)
+    throw new Error(`POST /accounts answered ${response.status}: ${JSON.stringify(error)}`);
+  return data.id;
 }
 
-async function etagOf(url: string, path: string): Promise<string> {
-  const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${KEY}` } });
-  await response.arrayBuffer();
+async function etagOf(url: string, id: number): Promise<string> {
+  const api = createAccountsClient({ baseUrl: url, apiKey: KEY });
+  const { response } = await api.GET('/accounts/{id}', { params: { path: { id } } });
   const etag = response.headers.get('etag');
-  if (response.status !== 200 || !etag) throw new Error(`GET ${path} answered ${response.status} with ETag ${etag}`);
+  if (response.status !== 200 || !etag)
+    throw new Error(`GET /accounts/${id} answered ${response.status} with ETag ${etag}`);
   return etag;
 }
 
@@ -208,7 +207,7 @@ async function apiWorkloads(url: string): Promise<Workload[]> {
       name: 'GET /accounts/:id, If-None-Match (304)',
       method: 'GET',
       path: `/accounts/${a}`,
-      headers: { ...keyed, 'if-none-match': await etagOf(url, `/accounts/${a}`) },
+      headers: { ...keyed, 'if-none-match': await etagOf(url, a) },
     },
     {
       name: 'POST /transfers',

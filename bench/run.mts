@@ -38,6 +38,7 @@ import {
   type Way,
 } from './report.mts';
 import { jsonLines } from '../test/support/docker.ts';
+import { createAccountsClient } from '../libs/client/src/index.ts';
 import {
   BENCH_KEY,
   REPO_ROOT,
@@ -233,15 +234,14 @@ async function describePeers(): Promise<Peers> {
 }
 
 async function createAccount(baseUrl: string, name: string): Promise<number> {
-  const response = await fetch(`${baseUrl}/accounts`, {
-    method: 'POST',
-    headers: { ...AUTHORIZATION, 'content-type': 'application/json' },
-    body: JSON.stringify({ name, openingBalance: OPENING_BALANCE }),
+  const api = createAccountsClient({ baseUrl, apiKey: BENCH_KEY });
+  const { data, error, response } = await api.POST('/accounts', {
+    body: { name, openingBalance: OPENING_BALANCE },
     signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
   });
-  const body = await response.text();
-  if (response.status !== 201) throw new Error(`POST /accounts answered ${response.status}: ${body}`);
-  return (JSON.parse(body) as { id: number }).id;
+  if (response.status !== 201 || !data)
+    throw new Error(`POST /accounts answered ${response.status}: ${JSON.stringify(error)}`);
+  return data.id;
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { docker } from '../support/docker.ts';
 import { CLUSTER } from '../support/projects.ts';
-import { bearer, type Api } from '../integration/support/http.ts';
+import { bearer, clientFor, type Api } from '../integration/support/http.ts';
 import {
   describeLoad,
   expectExactlyOnce,
@@ -105,9 +105,9 @@ describe('the stack on a three-node swarm', () => {
   });
 
   it('keeps the talk contract through the edge node: POST / gives the seed, GET / a 405', async () => {
-    const post = await fetch(`${cluster.baseUrl}/`, { method: 'POST' });
-    expect(post.status).toBe(200);
-    expect(await post.json()).toEqual([
+    const post = await clientFor({ baseUrl: cluster.baseUrl, headers: {} }).POST('/');
+    expect(post.response.status).toBe(200);
+    expect(post.data).toEqual([
       { id: 1, name: 'joe', balance: 10 },
       { id: 2, name: 'bob', balance: -1 },
       { id: 3, name: 'fred', balance: 40 },

@@ -1,5 +1,5 @@
 import { generateKey } from '../../apps/accounts-api/src/auth/api-key.ts';
-import { bearer, call } from './support/http';
+import { bearer, call, clientFor } from './support/http';
 import { jsonLines } from '../support/docker.ts';
 import { eventually, inspect, useStack } from './support/stack';
 
@@ -7,7 +7,8 @@ import { eventually, inspect, useStack } from './support/stack';
 // failed-authentication limit are specs of their own (faults/).
 const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off', PROXY_AUTH_FAILURES: 'off' } });
 
-const as = (key: string) => ({ baseUrl: stack().baseUrl, headers: bearer(key) });
+const as = (key: string) => clientFor({ baseUrl: stack().baseUrl, headers: bearer(key) });
+const one = { params: { path: { id: 1 } } };
 /** `dist/cli/keys.js` in an api container, as an operator runs it; exit status and output. */
 async function keysCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -25,17 +26,18 @@ const sentKeys: string[] = [];
 describe('API keys, through the proxy', () => {
   it('leaves the open routes open: the talk, /health, /openapi.json and /docs', async () => {
     const open = { baseUrl: stack().baseUrl, headers: {} };
-    expect((await call(open, 'POST', '/')).status).toBe(200);
-    expect((await call(open, 'OPTIONS', '/')).status).toBe(204);
+    expect((await clientFor(open).POST('/')).response.status).toBe(200);
+    expect((await clientFor(open).OPTIONS('/')).response.status).toBe(204);
+    expect((await clientFor(open).GET('/health')).response.status).toBe(200);
+    // Not operations of the document, so not the client's: a 405 and the document and UI themselves.
     expect((await call(open, 'GET', '/')).status).toBe(405);
-    expect((await call(open, 'GET', '/health')).status).toBe(200);
     expect((await call(open, 'GET', '/openapi.json')).status).toBe(200);
     expect((await fetch(`${stack().baseUrl}/docs`)).status).toBe(200);
 
-    const refused = await call(open, 'GET', '/accounts/1');
-    expect(refused.status).toBe(401);
-    expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="accounts"');
-    expect(refused.body).toMatchObject({ statusCode: 401, requestId: refused.headers.get('x-request-id') });
+    const refused = await clientFor(open).GET('/accounts/{id}', one);
+    expect(refused.response.status).toBe(401);
+    expect(refused.response.headers.get('www-authenticate')).toBe('Bearer realm="accounts"');
+    expect(refused.error).toMatchObject({ statusCode: 401, requestId: refused.response.headers.get('x-request-id') });
   });
 
   it('makes keys with the command in the api container: the key alone on the last line, clear errors otherwise', async () => {
@@ -44,7 +46,7 @@ describe('API keys, through the proxy', () => {
     const key = made.stdout.trimEnd().split('\n').at(-1)!;
     sentKeys.push(key);
     expect(key).toMatch(/^acckey_[0-9a-f]{76}$/);
-    expect((await call(as(key), 'GET', '/accounts/1')).status).toBe(200);
+    expect((await as(key).GET('/accounts/{id}', one)).response.status).toBe(200);
 
     expect(await keysCli('create', '--name', 'cli-reader', '--scope', 'read')).toMatchObject({
       code: 1,
@@ -70,21 +72,21 @@ describe('API keys, through the proxy', () => {
     const reader = await stack().createKey('reader', 'read');
     const payroll = await stack().createKey('payroll', 'write');
     sentKeys.push(reader, payroll);
-    const before = (await call(as(reader), 'POST', '/')).body;
+    const before = (await as(reader).POST('/')).data;
 
-    const refused = await call(as(reader), 'POST', '/transfers', { from: 3, to: 2, amount: 5 });
-    expect(refused.status).toBe(403);
-    expect(refused.body.message).toBe('This route needs a key with scope write; key "reader" has scope read');
-    expect((await call(as(reader), 'POST', '/')).body).toEqual(before);
+    const refused = await as(reader).POST('/transfers', { body: { from: 3, to: 2, amount: 5 } });
+    expect(refused.response.status).toBe(403);
+    expect(refused.error?.message).toBe('This route needs a key with scope write; key "reader" has scope read');
+    expect((await as(reader).POST('/')).data).toEqual(before);
 
-    const moved = await call(as(payroll), 'POST', '/transfers', { from: 3, to: 2, amount: 5 });
-    expect(moved.status).toBe(201);
-    expect(moved.body.createdBy).toBe('payroll');
-    const ledger = await call(as(reader), 'GET', `/accounts/3/transactions`);
-    expect(ledger.body.data.at(-1)).toMatchObject({ transferId: moved.body.id, createdBy: 'payroll' });
+    const moved = await as(payroll).POST('/transfers', { body: { from: 3, to: 2, amount: 5 } });
+    expect(moved.response.status).toBe(201);
+    expect(moved.data?.createdBy).toBe('payroll');
+    const ledger = await as(reader).GET('/accounts/{id}/transactions', { params: { path: { id: 3 } } });
+    expect(ledger.data?.data.at(-1)).toMatchObject({ transferId: moved.data?.id, createdBy: 'payroll' });
 
     // The api's access line names the key too (its name, never the key).
-    const id = moved.headers.get('x-request-id');
+    const id = moved.response.headers.get('x-request-id');
     const line = await eventually(async () =>
       jsonLines(await stack().composeCli('logs', '--no-log-prefix', 'api')).find((l) => l.req?.id === id && l.res),
     );
@@ -96,7 +98,7 @@ describe('API keys, through the proxy', () => {
     const key = await stack().createKey('short-lived', 'read');
     sentKeys.push(key);
     // Enough requests for nginx to send some to each replica, each of which then holds the key's row.
-    for (let i = 0; i < 30; i++) expect((await call(as(key), 'GET', '/accounts/1')).status).toBe(200);
+    for (let i = 0; i < 30; i++) expect((await as(key).GET('/accounts/{id}', one)).response.status).toBe(200);
 
     await stack().composeCli(
       'exec',
@@ -113,7 +115,7 @@ describe('API keys, through the proxy', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
 
     const statuses = new Set<number>();
-    for (let i = 0; i < 30; i++) statuses.add((await call(as(key), 'GET', '/accounts/1')).status);
+    for (let i = 0; i < 30; i++) statuses.add((await as(key).GET('/accounts/{id}', one)).response.status);
     expect([...statuses]).toEqual([401]);
     const upstreams = (await stack().composeCli('ps', '--quiet', 'api')).trim().split('\n');
     expect(upstreams).toHaveLength(3);
@@ -122,7 +124,7 @@ describe('API keys, through the proxy', () => {
   it('keeps the bootstrap key out of every environment, and every key out of every log line', async () => {
     const wrong = generateKey();
     sentKeys.push(wrong, stack().adminKey);
-    expect((await call(as(wrong), 'GET', '/accounts/1')).status).toBe(401);
+    expect((await as(wrong).GET('/accounts/{id}', one)).response.status).toBe(401);
 
     for (const id of (await stack().composeCli('ps', '--all', '--quiet')).trim().split('\n')) {
       expect(JSON.stringify((await inspect('container', id)).Config)).not.toContain(stack().adminKey);

@@ -1,4 +1,4 @@
-import { call } from './support/http';
+import { clientFor } from './support/http';
 import { eventually, jsonLogLines, useStack } from './support/stack';
 
 // One client address sends every request here; the proxy's per-client rate limit would answer most of them 429.
@@ -23,10 +23,10 @@ describe(`answers kept in memory on ${REPLICAS} replicas`, () => {
   const readAll = async (label: string, etag: string) => {
     const answers = [];
     for (let i = 0; i < READS; i++) {
-      const list = await call(stack(), 'POST', '/', undefined, { 'X-Request-Id': `${label}-list-${i}` });
-      const one = await call(stack(), 'GET', '/accounts/1', undefined, {
-        'X-Request-Id': `${label}-one-${i}`,
-        'If-None-Match': etag,
+      const list = await clientFor(stack()).POST('/', { headers: { 'X-Request-Id': `${label}-list-${i}` } });
+      const one = await clientFor(stack()).GET('/accounts/{id}', {
+        params: { path: { id: 1 }, header: { 'If-None-Match': etag } },
+        headers: { 'X-Request-Id': `${label}-one-${i}` },
       });
       answers.push({ list, one });
     }
@@ -42,28 +42,29 @@ describe(`answers kept in memory on ${REPLICAS} replicas`, () => {
     });
 
   it('answer every read after a write with the write, whichever replica made it', async () => {
-    let etag = (await call(stack(), 'GET', '/accounts/1')).headers.get('etag')!;
+    const account1 = { params: { path: { id: 1 } } };
+    let etag = (await clientFor(stack()).GET('/accounts/{id}', account1)).response.headers.get('etag')!;
     for (let round = 0; round < ROUNDS; round++) {
-      for (const { one } of await readAll(`cache-${round}-before`, etag)) expect(one.status).toBe(304);
+      for (const { one } of await readAll(`cache-${round}-before`, etag)) expect(one.response.status).toBe(304);
 
       const name = `renamed-${round}`;
-      const renamed = await call(stack(), 'PATCH', '/accounts/1', { name });
-      expect(renamed.status).toBe(200);
-      const opened = await call(stack(), 'POST', '/accounts', { name: `opened-${round}` });
-      expect(opened.status).toBe(201);
+      const renamed = await clientFor(stack()).PATCH('/accounts/{id}', { ...account1, body: { name } });
+      expect(renamed.response.status).toBe(200);
+      const opened = await clientFor(stack()).POST('/accounts', { body: { name: `opened-${round}` } });
+      expect(opened.response.status).toBe(201);
 
       const label = `cache-${round}-after`;
       for (const { list, one } of await readAll(label, etag)) {
-        expect(list.status).toBe(200);
-        expect(list.body[0]).toMatchObject({ id: 1, name });
-        expect(list.body.map((a: { id: number }) => a.id)).toContain(opened.body.id);
-        expect(one.status).toBe(200);
-        expect(one.body).toMatchObject({ id: 1, name, version: renamed.body.version });
-        expect(one.headers.get('etag')).toBe(renamed.headers.get('etag'));
+        expect(list.response.status).toBe(200);
+        expect(list.data?.[0]).toMatchObject({ id: 1, name });
+        expect(list.data?.map((a) => a.id)).toContain(opened.data?.id);
+        expect(one.response.status).toBe(200);
+        expect(one.data).toMatchObject({ id: 1, name, version: renamed.data?.version });
+        expect(one.response.headers.get('etag')).toBe(renamed.response.headers.get('etag'));
       }
       // Not a vacuous pass: the reads after the write reached every replica.
       expect((await upstreamsOf(label))?.size).toBe(REPLICAS);
-      etag = renamed.headers.get('etag')!;
+      etag = renamed.response.headers.get('etag')!;
     }
   }, 120_000);
 });

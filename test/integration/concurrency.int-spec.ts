@@ -1,4 +1,4 @@
-import { allPages, call } from './support/http';
+import { clientFor, ledgerOf } from './support/http';
 import { jsonLogLines, STACK_STORE, useStack } from './support/stack';
 
 // Every client here is one address to the proxy; its per-client rate limit would answer most of them 429.
@@ -27,22 +27,23 @@ async function client(n: number, ids: number[], deadline: number, tally: Tally):
     let to = ids[Math.floor(Math.random() * ids.length)];
     if (to === from) to = ids[(ids.indexOf(from) + 1) % ids.length];
     const body = { from, to, amount: 1 + Math.floor(Math.random() * 300) };
-    const headers = { 'Idempotency-Key': `load-${n}-${i}` };
+    const header = { 'Idempotency-Key': `load-${n}-${i}` };
     for (let attempt = 0; ; attempt++) {
       tally.requests++;
       let res;
       try {
-        res = await call(stack(), 'POST', '/transfers', body, headers);
+        res = await clientFor(stack()).POST('/transfers', { body, params: { header } });
       } catch (error) {
         // A lost answer is retried with the same key: that is what the key is for.
         if (attempt >= 3) throw error;
         tally.networkRetries++;
         continue;
       }
-      if (res.status === 201) tally.acknowledged.set(res.body.id, body);
-      else if (res.status === 409) tally.refused++;
-      else if (res.status >= 500) tally.serverErrors.push({ status: res.status, body: res.body });
-      else tally.other.set(res.status, (tally.other.get(res.status) ?? 0) + 1);
+      const { status } = res.response;
+      if (status === 201) tally.acknowledged.set(res.data!.id, body);
+      else if (status === 409) tally.refused++;
+      else if (status >= 500) tally.serverErrors.push({ status, body: res.error });
+      else tally.other.set(status, (tally.other.get(status) ?? 0) + 1);
       break;
     }
   }
@@ -65,9 +66,11 @@ describe(`${CLIENTS} concurrent clients over ${REPLICAS} api replicas sharing on
     await new Promise((r) => setTimeout(r, 6_000));
     ids = [];
     for (const [i, openingBalance] of OPENING.entries()) {
-      const res = await call(stack(), 'POST', '/accounts', { name: `load-${i}`, openingBalance });
-      expect(res.status).toBe(201);
-      ids.push(res.body.id);
+      const { data, response } = await clientFor(stack()).POST('/accounts', {
+        body: { name: `load-${i}`, openingBalance },
+      });
+      expect(response.status).toBe(201);
+      ids.push(data!.id);
     }
     const deadline = Date.now() + DURATION_MS;
     await Promise.all(Array.from({ length: CLIENTS }, (_, n) => client(n, ids, deadline, tally)));
@@ -86,8 +89,10 @@ describe(`${CLIENTS} concurrent clients over ${REPLICAS} api replicas sharing on
   });
 
   it('never changes the sum of the balances, and no balance goes below zero', async () => {
-    const accounts = await Promise.all(ids.map((id) => call(stack(), 'GET', `/accounts/${id}`)));
-    const balances = accounts.map((res) => res.body.balance as number);
+    const accounts = await Promise.all(
+      ids.map((id) => clientFor(stack()).GET('/accounts/{id}', { params: { path: { id } } })),
+    );
+    const balances = accounts.map(({ data }) => data!.balance);
 
     expect(balances.reduce((a, b) => a + b, 0)).toBe(OPENING.reduce((a, b) => a + b, 0));
     expect(Math.min(...balances)).toBeGreaterThanOrEqual(0);
@@ -96,12 +101,9 @@ describe(`${CLIENTS} concurrent clients over ${REPLICAS} api replicas sharing on
   it('has every acknowledged transfer in the ledger, and nothing else', async () => {
     const ledgerTransfers = new Map<number, number>();
     for (const [i, id] of ids.entries()) {
-      const entries = await allPages<{ transferId: number; amount: number }>(
-        stack(),
-        `/accounts/${id}/transactions?limit=100`,
-      );
-      const account = await call(stack(), 'GET', `/accounts/${id}`);
-      expect(account.body.balance).toBe(OPENING[i] + entries.reduce((sum, e) => sum + e.amount, 0));
+      const entries = await ledgerOf(stack(), id);
+      const { data: account } = await clientFor(stack()).GET('/accounts/{id}', { params: { path: { id } } });
+      expect(account!.balance).toBe(OPENING[i] + entries.reduce((sum, e) => sum + e.amount, 0));
       for (const entry of entries)
         ledgerTransfers.set(entry.transferId, (ledgerTransfers.get(entry.transferId) ?? 0) + 1);
     }
@@ -111,7 +113,7 @@ describe(`${CLIENTS} concurrent clients over ${REPLICAS} api replicas sharing on
     );
     expect([...ledgerTransfers.values()].every((sides) => sides === 2)).toBe(true);
     for (const [id, sent] of [...tally.acknowledged].slice(0, 50)) {
-      expect((await call(stack(), 'GET', `/transfers/${id}`)).body).toMatchObject(sent);
+      expect((await clientFor(stack()).GET('/transfers/{id}', { params: { path: { id } } })).data).toMatchObject(sent);
     }
   });
 

@@ -1,3 +1,4 @@
+import { clientFor } from './support/http';
 import { eventually, inspect, jsonLogLines, useStack } from './support/stack';
 
 // One client address sends every request here; the proxy's per-client rate limit would answer most of them 429.
@@ -71,12 +72,8 @@ describe('scaling', () => {
     const reader = async () => {
       const deadline = Date.now() + 90_000;
       for (let i = 0; !stop && i < 5_000 && Date.now() < deadline; i++) {
-        const res = await fetch(`${stack().baseUrl}/accounts/1`, {
-          headers: stack().headers,
-          signal: AbortSignal.timeout(15_000),
-        });
-        await res.arrayBuffer();
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        const { response } = await clientFor(stack()).GET('/accounts/{id}', { params: { path: { id: 1 } } });
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
         await new Promise((r) => setTimeout(r, 20));
       }
     };

@@ -1,19 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
+import { clientFor } from './support/http';
 import { inspect, useStack } from './support/stack';
 
 const stack = useStack();
 
-const post = (path = '/') => fetch(`${stack().baseUrl}${path}`, { method: 'POST' });
-
 describe('the talk contract, through the published proxy port', () => {
   it('returns exactly the accounts of the seed file for POST /', async () => {
-    const res = await post();
+    const { data, response } = await clientFor({ baseUrl: stack().baseUrl, headers: {} }).POST('/');
 
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await res.json()).toEqual(JSON.parse(readFileSync(stack().seedFile, 'utf8')));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(data).toEqual(JSON.parse(readFileSync(stack().seedFile, 'utf8')));
   });
 
   it('returns 405 with Allow: POST, OPTIONS for GET /', async () => {

@@ -1,10 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { call } from './support/http';
+import { call, clientFor } from './support/http';
 import { inspect, useStack } from './support/stack';
 
 const stack = useStack();
-const api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
-  call(stack(), method, path, body, headers);
+const api = () => clientFor(stack());
 
 describe('state on the named volume', () => {
   /** Where each store keeps its data, and who owns it. */
@@ -58,33 +57,35 @@ describe('state on the named volume', () => {
   });
 
   it('applies a transfer retried with the same Idempotency-Key once', async () => {
-    const headers = { 'Idempotency-Key': 'it-retry-1' };
-    const first = await api('POST', '/transfers', { from: 3, to: 1, amount: 5 }, headers);
-    const retry = await api('POST', '/transfers', { from: 3, to: 1, amount: 5 }, headers);
+    const request = { body: { from: 3, to: 1, amount: 5 }, params: { header: { 'Idempotency-Key': 'it-retry-1' } } };
+    const first = await api().POST('/transfers', request);
+    const retry = await api().POST('/transfers', request);
 
-    expect(first.status).toBe(201);
-    expect(retry.status).toBe(201);
-    expect(retry.body).toEqual(first.body);
-    expect(retry.headers.get('idempotent-replayed')).toBe('true');
-    expect((await api('POST', '/')).body).toEqual([
+    expect(first.response.status).toBe(201);
+    expect(retry.response.status).toBe(201);
+    expect(retry.data).toEqual(first.data);
+    expect(retry.response.headers.get('idempotent-replayed')).toBe('true');
+    expect((await api().POST('/')).data).toEqual([
       { id: 1, name: 'joe', balance: 15 },
       { id: 2, name: 'bob', balance: -1 },
       { id: 3, name: 'fred', balance: 35 },
     ]);
-    expect((await api('GET', '/accounts/1/transactions')).body.data).toHaveLength(1);
+    const ledger = await api().GET('/accounts/{id}/transactions', { params: { path: { id: 1 } } });
+    expect(ledger.data?.data).toHaveLength(1);
   });
 
   it('keeps accounts and transfers across docker compose down and up', async () => {
-    const created = await api('POST', '/accounts', { name: 'amy', openingBalance: 7 });
-    expect(created.status).toBe(201);
-    const before = await api('GET', '/accounts?limit=100');
+    const created = await api().POST('/accounts', { body: { name: 'amy', openingBalance: 7 } });
+    expect(created.response.status).toBe(201);
+    const before = await api().GET('/accounts', { params: { query: { limit: 100 } } });
 
     await stack().recreate();
 
-    const after = await api('GET', '/accounts?limit=100');
-    expect(after.status).toBe(200);
-    expect(after.body).toEqual(before.body);
-    expect((await api('GET', created.headers.get('location')!)).body.name).toBe('amy');
+    const after = await api().GET('/accounts', { params: { query: { limit: 100 } } });
+    expect(after.response.status).toBe(200);
+    expect(after.data).toEqual(before.data);
+    // Location is followed as a plain link, the way any HTTP client would.
+    expect((await call(stack(), 'GET', created.response.headers.get('location')!)).body.name).toBe('amy');
   });
 
   it('keeps the live data when the seed file changes, says so in the log, and re-seeds on command', async () => {
@@ -96,14 +97,14 @@ describe('state on the named volume', () => {
 
     await stack().composeCli('restart', 'api');
     await stack().composeCli('up', '-d', '--wait');
-    const live = await api('POST', '/');
-    expect(live.body.map((a: { name: string }) => a.name)).toEqual(['joe', 'bob', 'fred', 'amy']);
+    const { data: live } = await api().POST('/');
+    expect(live?.map((a) => a.name)).toEqual(['joe', 'bob', 'fred', 'amy']);
     expect(await stack().composeCli('logs', 'api')).toContain('differs from the seed imported');
 
     const out = await stack().composeCli('run', '--rm', '-T', 'api', 'dist/cli/reseed.js');
     expect(out).toContain(`Re-seeded ${STORE_NAME[stack().store]} with 2 accounts`);
-    expect((await api('POST', '/')).body).toEqual(changed);
-    expect((await api('GET', '/accounts/3')).status).toBe(404);
+    expect((await api().POST('/')).data).toEqual(changed);
+    expect((await api().GET('/accounts/{id}', { params: { path: { id: 3 } } })).response.status).toBe(404);
   });
 
   it('refuses a bad seed file on re-seed and leaves the store untouched', async () => {
@@ -113,15 +114,15 @@ describe('state on the named volume', () => {
     await expect(stack().composeCli('run', '--rm', '-T', 'api', 'dist/cli/reseed.js')).rejects.toThrow(
       /record 1 \(id 1\): balance must be an integer number/,
     );
-    expect((await api('POST', '/')).body).toEqual(JSON.parse(good));
+    expect((await api().POST('/')).data).toEqual(JSON.parse(good));
     writeFileSync(stack().seedFile, good);
   });
 
   it('starts again from the seed file after docker compose down -v', async () => {
-    expect((await api('POST', '/transfers', { from: 7, to: 1, amount: 50 })).status).toBe(201);
+    expect((await api().POST('/transfers', { body: { from: 7, to: 1, amount: 50 } })).response.status).toBe(201);
 
     await stack().recreate({ removeVolumes: true });
 
-    expect((await api('POST', '/')).body).toEqual(JSON.parse(readFileSync(stack().seedFile, 'utf8')));
+    expect((await api().POST('/')).data).toEqual(JSON.parse(readFileSync(stack().seedFile, 'utf8')));
   });
 });
