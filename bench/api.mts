@@ -15,7 +15,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import getPort from 'get-port';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -108,19 +108,8 @@ const LAYERS: readonly Layer[] = [
   { name: 'Nest on Fastify (comparison)', args: ['bench/layers/nest.mts', 'fastify'], comparison: true },
 ];
 
-/** A port nothing listens on now; the server then listens on it (the api takes no port 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
 async function start(layer: Layer): Promise<string> {
-  const port = await freePort();
+  const port = await getPort({ host: '127.0.0.1' });
   const child = spawn('taskset', ['--cpu-list', String(SERVER_CPU), ...NODE, ...layer.args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...layer.env, PORT: String(port) },

@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import getPort from 'get-port';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,21 +22,10 @@ const REPO_ROOT = join(CLIENT_ROOT, '../..');
 const API_MAIN = join(REPO_ROOT, 'dist/apps/accounts-api/main.js');
 const START_TIMEOUT_MS = 30_000;
 
-/** A port nothing listens on now; the api then listens on it (it takes no port 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
 /** The api on a throwaway SQLite store, for as long as it takes to read its document. */
 async function servedDocument(): Promise<unknown> {
   const dir = mkdtempSync(join(tmpdir(), 'accounts-client-'));
-  const port = await freePort();
+  const port = await getPort({ host: '127.0.0.1' });
   const child = spawn(process.execPath, [API_MAIN], {
     cwd: REPO_ROOT,
     env: {
