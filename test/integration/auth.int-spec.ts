@@ -11,7 +11,7 @@ const as = (key: string) => ({ baseUrl: stack().baseUrl, headers: bearer(key) })
 /** `dist/cli/keys.js` in an api container, as an operator runs it; exit status and output. */
 async function keysCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const stdout = await stack().composeCli('exec', '-T', 'api', 'node', 'dist/cli/keys.js', ...args);
+    const stdout = await stack().composeCli(['exec', '-T', 'api', 'node', 'dist/cli/keys.js', ...args]);
     return { code: 0, stdout, stderr: '' };
   } catch (error) {
     const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
@@ -86,19 +86,19 @@ describe('API keys, through the proxy', () => {
     // The api's access line names the key too (its name, never the key).
     const id = moved.headers.get('x-request-id');
     const line = await eventually(async () =>
-      jsonLines(await stack().composeCli('logs', '--no-log-prefix', 'api')).find((l) => l.req?.id === id && l.res),
+      jsonLines(await stack().composeCli(['logs', '--no-log-prefix', 'api'])).find((l) => l.req?.id === id && l.res),
     );
     expect(line).toMatchObject({ apiKey: 'payroll', res: { statusCode: 201 } });
   });
 
   it('revokes a key on every replica within a second, whichever replica revoked it', async () => {
-    await stack().composeCli('up', '--detach', '--wait', '--no-recreate', '--scale', 'api=3');
+    await stack().composeCli(['up', '--detach', '--wait', '--no-recreate', '--scale', 'api=3']);
     const key = await stack().createKey('short-lived', 'read');
     sentKeys.push(key);
     // Enough requests for nginx to send some to each replica, each of which then holds the key's row.
     for (let i = 0; i < 30; i++) expect((await call(as(key), 'GET', '/accounts/1')).status).toBe(200);
 
-    await stack().composeCli(
+    await stack().composeCli([
       'exec',
       '-T',
       '--index',
@@ -109,13 +109,13 @@ describe('API keys, through the proxy', () => {
       'revoke',
       '--name',
       'short-lived',
-    );
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
 
     const statuses = new Set<number>();
     for (let i = 0; i < 30; i++) statuses.add((await call(as(key), 'GET', '/accounts/1')).status);
     expect([...statuses]).toEqual([401]);
-    const upstreams = (await stack().composeCli('ps', '--quiet', 'api')).trim().split('\n');
+    const upstreams = (await stack().composeCli(['ps', '--quiet', 'api'])).trim().split('\n');
     expect(upstreams).toHaveLength(3);
   }, 120_000);
 
@@ -124,10 +124,10 @@ describe('API keys, through the proxy', () => {
     sentKeys.push(wrong, stack().adminKey);
     expect((await call(as(wrong), 'GET', '/accounts/1')).status).toBe(401);
 
-    for (const id of (await stack().composeCli('ps', '--all', '--quiet')).trim().split('\n')) {
+    for (const id of (await stack().composeCli(['ps', '--all', '--quiet'])).trim().split('\n')) {
       expect(JSON.stringify((await inspect('container', id)).Config)).not.toContain(stack().adminKey);
     }
-    const logs = await stack().composeCli('logs', '--no-color');
+    const logs = await stack().composeCli(['logs', '--no-color']);
     expect(logs).toMatch(/Authentication failed for GET \/accounts\/1: key \\?"short-lived\\?" is revoked/);
     expect(logs).toMatch(/Authentication failed for GET \/accounts\/1: unknown key/);
     for (const key of sentKeys) {

@@ -17,7 +17,7 @@ const ROUNDS = 5;
  */
 describe(`answers kept in memory on ${REPLICAS} replicas`, () => {
   beforeAll(async () => {
-    await stack().composeCli('up', '--detach', '--wait', '--no-recreate', '--scale', `api=${REPLICAS}`);
+    await stack().composeCli(['up', '--detach', '--wait', '--no-recreate', '--scale', `api=${REPLICAS}`]);
   }, 120_000);
 
   const readAll = async (label: string, etag: string) => {

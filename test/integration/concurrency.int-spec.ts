@@ -60,7 +60,7 @@ describe(`${CLIENTS} concurrent clients over ${REPLICAS} api replicas sharing on
   };
 
   beforeAll(async () => {
-    await stack().composeCli('up', '-d', '--wait', '--scale', `api=${REPLICAS}`);
+    await stack().composeCli(['up', '-d', '--wait', '--scale', `api=${REPLICAS}`]);
     // nginx re-resolves `api` every 2 s (resolver valid=2s).
     await new Promise((r) => setTimeout(r, 6_000));
     ids = [];
@@ -116,7 +116,7 @@ describe(`${CLIENTS} concurrent clients over ${REPLICAS} api replicas sharing on
   });
 
   it('spread the load over every replica', async () => {
-    const proxy = (await stack().composeCli('ps', '-q', 'proxy')).trim();
+    const proxy = (await stack().composeCli(['ps', '-q', 'proxy'])).trim();
     const upstreams = new Set(
       (await jsonLogLines(proxy))
         .filter((line) => line.uri === '/transfers' && line.status === 201)

@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
@@ -12,11 +12,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
-import { REPO_ROOT } from './support/stack';
+import { compose, composeArgs, dockerProcess, REPO_ROOT, run, type ComposeOptions } from '../support/docker.ts';
 import { PROJECTS } from '../support/projects.ts';
-
-const run = promisify(execFile);
 
 /** Its own project: `docker compose watch` rebuilds from a copy that this test edits. */
 const PROJECT = PROJECTS.watch;
@@ -34,10 +31,7 @@ async function copyWorkingTree(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'accounts-watch-'));
   // The api runs as `node` and reads the seed bind mount from inside this folder.
   chmodSync(dir, 0o755);
-  const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-    cwd: REPO_ROOT,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const stdout = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
   for (const file of new Set(stdout.split('\0').filter(Boolean))) {
     const from = join(REPO_ROOT, file);
     // Still listed by git, already deleted in the working tree.
@@ -75,24 +69,13 @@ describe('docker compose watch', () => {
   let watch: ChildProcess | undefined;
   let watchOutput = '';
 
-  const env = (): NodeJS.ProcessEnv => {
-    const e: NodeJS.ProcessEnv = { ...process.env, PROXY_PORT: '0' };
-    for (const name of ['COMPOSE_PROJECT_NAME', 'COMPOSE_FILE', 'SEED_DIR']) delete e[name];
-    return e;
-  };
-  const composeArgs = (...args: string[]) => [
-    'compose',
-    '-p',
-    PROJECT,
-    '-f',
-    'compose.yaml',
-    '-f',
-    'compose.watch-test.yaml',
-    ...args,
-  ];
-  const compose = async (...args: string[]) =>
-    (await run('docker', composeArgs(...args), { cwd: dir, env: env(), maxBuffer: 16 * 1024 * 1024 })).stdout;
-
+  // The copy's own compose.yaml, with none of this shell's project, files or seed folder.
+  const onCopy = (): ComposeOptions => ({
+    project: PROJECT,
+    files: ['compose.yaml', 'compose.watch-test.yaml'],
+    cwd: dir,
+    env: { PROXY_PORT: '0', COMPOSE_PROJECT_NAME: undefined, COMPOSE_FILE: undefined, SEED_DIR: undefined },
+  });
   const getRoot = async () => {
     const res = await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     return { status: res.status, body: (await res.json()) as { message?: string } };
@@ -101,9 +84,10 @@ describe('docker compose watch', () => {
   beforeAll(async () => {
     dir = await copyWorkingTree();
     // A run killed half-way leaves its stack behind.
-    await compose('down', '--volumes', '--remove-orphans', '--timeout', '5');
-    await compose('up', '--detach', '--wait');
-    const published = (await compose('port', 'proxy', '8080')).trim();
+    await compose(['down', '--volumes', '--remove-orphans', '--timeout', '5'], onCopy());
+    // Its own images, built from the copy: the build is most of the hook's time.
+    await compose(['up', '--detach', '--wait'], { ...onCopy(), timeoutMs: 540_000 });
+    const published = (await compose(['port', 'proxy', '8080'], onCopy())).trim();
     baseUrl = `http://127.0.0.1:${published.slice(published.lastIndexOf(':') + 1)}`;
   }, 600_000);
 
@@ -121,7 +105,10 @@ describe('docker compose watch', () => {
       if (!exited) process.kill(-watch.pid, 'SIGKILL');
     }
     if (dir) {
-      await compose('down', '--volumes', '--remove-orphans', '--rmi', 'all', '--timeout', '5').catch(() => undefined);
+      await compose(['down', '--volumes', '--remove-orphans', '--rmi', 'all', '--timeout', '5'], {
+        ...onCopy(),
+        quiet: true,
+      });
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
@@ -133,12 +120,7 @@ describe('docker compose watch', () => {
       expect(before.status).toBe(405);
       expect(before.body.message).toBe('GET / is not allowed; use POST or OPTIONS');
 
-      watch = spawn('docker', composeArgs('watch'), {
-        cwd: dir,
-        env: env(),
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      });
+      watch = dockerProcess(composeArgs(['watch'], onCopy()), onCopy());
       const ready = new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), 120_000);
         const onData = (chunk: Buffer) => {

@@ -42,7 +42,7 @@ describe('scaling', () => {
   it('spreads requests over every replica after --scale api=3, without restarting nginx', async () => {
     const proxyStartedAt = (await inspect('container', proxyId())).State.StartedAt;
 
-    await stack().composeCli('up', '--detach', '--wait', '--no-recreate', '--scale', 'api=3');
+    await stack().composeCli(['up', '--detach', '--wait', '--no-recreate', '--scale', 'api=3']);
 
     // nginx re-resolves `api` every 5 s; within a bounded number of requests it must reach all three.
     const upstreams = new Set<string>();
@@ -82,16 +82,16 @@ describe('scaling', () => {
     };
     const readers = Array.from({ length: 4 }, reader);
 
-    await stack().composeCli('up', '--detach', '--wait', '--no-recreate', '--scale', 'api=1');
+    await stack().composeCli(['up', '--detach', '--wait', '--no-recreate', '--scale', 'api=1']);
     await new Promise((r) => setTimeout(r, 7_000));
-    await stack().composeCli('up', '--detach', '--wait', '--no-recreate', '--scale', 'api=3');
+    await stack().composeCli(['up', '--detach', '--wait', '--no-recreate', '--scale', 'api=3']);
     await new Promise((r) => setTimeout(r, 7_000));
     stop = true;
     await Promise.all(readers);
 
     if ([...statuses.keys()].some((status) => status !== 200)) {
       // nginx's error log says why (refused, timed out, reset) before the stack comes down.
-      const proxyLog = await stack().composeCli('logs', '--no-log-prefix', 'proxy');
+      const proxyLog = await stack().composeCli(['logs', '--no-log-prefix', 'proxy']);
       console.info(
         proxyLog
           .split('\n')

@@ -26,7 +26,7 @@ describe('state on the named volume', () => {
 
   it('is a named volume that the store, running as a non-root user, writes to with no chown step', async () => {
     const state = STATE[stack().store];
-    const id = (await stack().composeCli('ps', '-q', state.service)).trim();
+    const id = (await stack().composeCli(['ps', '-q', state.service])).trim();
     const mounts: { Type: string; Name?: string; Destination: string; RW: boolean }[] = (await inspect('container', id))
       .Mounts;
     expect(mounts.find((m) => m.Destination === state.dir)).toMatchObject({
@@ -34,7 +34,7 @@ describe('state on the named volume', () => {
       Name: `${stack().project}_${state.volume}`,
       RW: true,
     });
-    const apiId = (await stack().composeCli('ps', '-q', 'api')).trim();
+    const apiId = (await stack().composeCli(['ps', '-q', 'api'])).trim();
     expect(
       (await inspect('container', apiId)).Mounts.find((m: { Destination: string }) => m.Destination === '/data/seed'),
     ).toMatchObject({
@@ -42,7 +42,7 @@ describe('state on the named volume', () => {
       RW: false,
     });
 
-    const owner = await stack().composeCli(
+    const owner = await stack().composeCli([
       'exec',
       '-T',
       state.service,
@@ -50,10 +50,10 @@ describe('state on the named volume', () => {
       '-c',
       '%U %a',
       `${state.dir}/${state.file}`,
-    );
+    ]);
     expect(owner.trim()).toMatch(new RegExp(`^${state.owner} 6\\d\\d$`));
     for (const service of new Set(['api', state.service])) {
-      expect((await stack().composeCli('exec', '-T', service, 'id', '-u')).trim()).not.toBe('0');
+      expect((await stack().composeCli(['exec', '-T', service, 'id', '-u'])).trim()).not.toBe('0');
     }
   });
 
@@ -94,13 +94,13 @@ describe('state on the named volume', () => {
     ];
     writeFileSync(stack().seedFile, JSON.stringify(changed));
 
-    await stack().composeCli('restart', 'api');
-    await stack().composeCli('up', '-d', '--wait');
+    await stack().composeCli(['restart', 'api']);
+    await stack().composeCli(['up', '-d', '--wait']);
     const live = await api('POST', '/');
     expect(live.body.map((a: { name: string }) => a.name)).toEqual(['joe', 'bob', 'fred', 'amy']);
-    expect(await stack().composeCli('logs', 'api')).toContain('differs from the seed imported');
+    expect(await stack().composeCli(['logs', 'api'])).toContain('differs from the seed imported');
 
-    const out = await stack().composeCli('run', '--rm', '-T', 'api', 'dist/cli/reseed.js');
+    const out = await stack().composeCli(['run', '--rm', '-T', 'api', 'dist/cli/reseed.js']);
     expect(out).toContain(`Re-seeded ${STORE_NAME[stack().store]} with 2 accounts`);
     expect((await api('POST', '/')).body).toEqual(changed);
     expect((await api('GET', '/accounts/3')).status).toBe(404);
@@ -110,7 +110,7 @@ describe('state on the named volume', () => {
     const good = readFileSync(stack().seedFile, 'utf8');
     writeFileSync(stack().seedFile, JSON.stringify([{ id: 1, name: 'joe', balance: 1.5 }]));
 
-    await expect(stack().composeCli('run', '--rm', '-T', 'api', 'dist/cli/reseed.js')).rejects.toThrow(
+    await expect(stack().composeCli(['run', '--rm', '-T', 'api', 'dist/cli/reseed.js'])).rejects.toThrow(
       /record 1 \(id 1\): balance must be an integer number/,
     );
     expect((await api('POST', '/')).body).toEqual(JSON.parse(good));

@@ -10,11 +10,9 @@
  *
  *   node test/support/clean-up.mts
  */
-import { docker } from './docker.ts';
+import { quietly } from './docker.ts';
 import { CLUSTER, DOCS_LABEL, NAMED_CONTAINERS, PROJECTS, TESTCONTAINERS_LABEL } from './projects.ts';
 import { removeSwarmStack } from './swarm.ts';
-
-const quietly = (args: string[]) => docker(args, { timeoutMs: 60_000 }).catch(() => '');
 
 for (const project of new Set(Object.values(PROJECTS))) {
   await quietly(['compose', '-p', project, 'down', '--volumes', '--remove-orphans', '--timeout', '5']);

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, eventually } from './docker.ts';
+import { docker, eventually, quietly } from './docker.ts';
 import { SWARM } from './projects.ts';
 
 export const MARKER_FILE = join(tmpdir(), SWARM.marker);
@@ -63,8 +63,6 @@ export async function prepareSwarm(): Promise<void> {
     await docker(['node', 'update', '--label-add', `${POSTGRES_LABEL}=true`, info.NodeID]);
   }
 }
-
-const quietly = (args: string[]) => docker(args, { timeoutMs: 120_000 }).catch(() => '');
 
 /**
  * Removes the spec's stack, its secrets, volume and image tags, then undoes

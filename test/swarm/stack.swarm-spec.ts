@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { docker as dockerCli, eventually, REPO_ROOT } from '../support/docker';
+import { docker, eventually, REPO_ROOT, run } from '../support/docker';
 import { SWARM } from '../support/projects';
 import { prepareSwarm, removeSwarmStack } from '../support/swarm';
 import { generateKey } from '../../apps/accounts-api/src/auth/api-key';
@@ -29,38 +28,36 @@ const BROKEN_IMAGE = `${SWARM.imagePrefix}/api:broken`;
 /** nginx re-resolves `api` every 5 s (nginx.conf); a little more and it has seen every replica. */
 const DNS_REFRESH_MS = 6_000;
 
-const docker = (...args: string[]) => dockerCli(args, { timeoutMs: 600_000 });
-
-/** `docker ARGS` with `input` on its stdin, which is how a secret's value reaches the engine. */
-function dockerWithInput(input: string, ...args: string[]): void {
-  const run = spawnSync('docker', args, { cwd: REPO_ROOT, input, encoding: 'utf8', timeout: 60_000 });
-  if (run.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${run.stderr}`);
-}
+/** An image build from docker/'s Dockerfiles, on a cold cache. */
+const BUILD_TIMEOUT_MS = 600_000;
 
 /** Builds an image from one of docker/'s Dockerfiles, passing a base-image override such as NODE_IMAGE on. */
 async function build(tag: string, dockerfile: string, baseImageArg: string): Promise<void> {
   const baseImage = process.env[baseImageArg];
   await docker(
-    'build',
-    '--quiet',
-    '--tag',
-    tag,
-    '--file',
-    dockerfile,
-    ...(baseImage ? ['--build-arg', `${baseImageArg}=${baseImage}`] : []),
-    '.',
+    [
+      'build',
+      '--quiet',
+      '--tag',
+      tag,
+      '--file',
+      dockerfile,
+      ...(baseImage ? ['--build-arg', `${baseImageArg}=${baseImage}`] : []),
+      '.',
+    ],
+    { timeoutMs: BUILD_TIMEOUT_MS },
   );
 }
 
 const containersOf = async (service: string) =>
-  (await docker('ps', '--quiet', '--filter', `label=com.docker.swarm.service.name=${service}`))
+  (await docker(['ps', '--quiet', '--filter', `label=com.docker.swarm.service.name=${service}`]))
     .split('\n')
     .filter(Boolean)
     .sort();
 
 /** The api's tasks that swarm reports running, with their images. */
 async function runningApiTasks(): Promise<{ id: string; image: string }[]> {
-  const lines = await docker(
+  const lines = await docker([
     'service',
     'ps',
     '--no-trunc',
@@ -69,7 +66,7 @@ async function runningApiTasks(): Promise<{ id: string; image: string }[]> {
     '--format',
     '{{.ID}} {{.Image}} {{.CurrentState}}',
     API_SERVICE,
-  );
+  ]);
   return lines
     .split('\n')
     .filter((line) => / Running /.test(line))
@@ -86,7 +83,7 @@ interface UpdateStatus {
 
 const updateStatus = async () =>
   JSON.parse(
-    await docker('service', 'inspect', '--format', '{{json .UpdateStatus}}', API_SERVICE),
+    await docker(['service', 'inspect', '--format', '{{json .UpdateStatus}}', API_SERVICE]),
   ) as UpdateStatus | null;
 
 /** Waits for the api's update to end in one of `states`, through update_config's monitor window; the last status otherwise. */
@@ -113,7 +110,8 @@ beforeAll(async () => {
 
   // The operator's own bootstrap key, made before init-secrets.sh, which must keep it.
   const adminKey = generateKey();
-  dockerWithInput(`${adminKey}\n`, 'secret', 'create', SWARM.secrets[1], '-');
+  // A secret's value reaches the engine on stdin.
+  await docker(['secret', 'create', SWARM.secrets[1], '-'], { input: `${adminKey}\n` });
   const port = await freePort();
   deployEnv = {
     STACK_NAME: STACK,
@@ -123,16 +121,11 @@ beforeAll(async () => {
     // Every request of the load comes from one address.
     PROXY_RATE_LIMIT: 'off',
   };
-  const initSecrets = spawnSync('docker/swarm/init-secrets.sh', {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...deployEnv },
-    encoding: 'utf8',
-  });
-  if (initSecrets.status !== 0) throw new Error(`init-secrets.sh failed: ${initSecrets.stderr}`);
-  expect(initSecrets.stdout).toBe(`${STACK}_postgres_password: created\n${STACK}_bootstrap_admin_key: exists, kept\n`);
+  const initSecrets = await run('docker/swarm/init-secrets.sh', [], { env: deployEnv });
+  expect(initSecrets).toBe(`${STACK}_postgres_password: created\n${STACK}_bootstrap_admin_key: exists, kept\n`);
 
   // No registry to ask for digests: every node of this swarm has the images.
-  await dockerCli(['stack', 'deploy', '--resolve-image', 'never', '--compose-file', 'compose.swarm.yaml', STACK], {
+  await docker(['stack', 'deploy', '--resolve-image', 'never', '--compose-file', 'compose.swarm.yaml', STACK], {
     env: deployEnv,
   });
   api = { baseUrl: `http://127.0.0.1:${port}`, headers: bearer(adminKey) };
@@ -148,7 +141,7 @@ beforeAll(async () => {
     1_000,
   );
   if (!ready)
-    throw new Error(`the stack did not serve within 180 s:\n${await docker('stack', 'ps', '--no-trunc', STACK)}`);
+    throw new Error(`the stack did not serve within 180 s:\n${await docker(['stack', 'ps', '--no-trunc', STACK])}`);
   await sleep(DNS_REFRESH_MS);
 }, 900_000);
 
@@ -158,7 +151,7 @@ afterAll(async () => {
 
 /** nginx's warnings and errors, which say why a request through it failed. */
 async function proxyErrors(): Promise<string> {
-  const logs = await dockerCli(['service', 'logs', '--raw', `${STACK}_proxy`], { timeoutMs: 60_000 }).catch(
+  const logs = await docker(['service', 'logs', '--raw', `${STACK}_proxy`], { timeoutMs: 60_000 }).catch(
     (error: Error) => error.message,
   );
   return logs
@@ -226,16 +219,16 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
 
   it('hands the password and the bootstrap key in as files, never in any container environment', async () => {
     const [apiContainer] = await containersOf(`${STACK}_api`);
-    const password = (await docker('exec', apiContainer, 'cat', '/run/secrets/postgres_password')).trim();
+    const password = (await docker(['exec', apiContainer, 'cat', '/run/secrets/postgres_password'])).trim();
     const adminKey = api.headers.Authorization.replace(/^Bearer /, '');
     expect(password.length).toBeGreaterThanOrEqual(40);
-    expect((await docker('exec', apiContainer, 'cat', '/run/secrets/bootstrap_admin_key')).trim()).toBe(adminKey);
-    const containers = (await docker('ps', '--quiet', '--filter', `label=com.docker.stack.namespace=${STACK}`))
+    expect((await docker(['exec', apiContainer, 'cat', '/run/secrets/bootstrap_admin_key'])).trim()).toBe(adminKey);
+    const containers = (await docker(['ps', '--quiet', '--filter', `label=com.docker.stack.namespace=${STACK}`]))
       .split('\n')
       .filter(Boolean);
     expect(containers.length).toBe(5);
     for (const id of containers) {
-      const [container] = JSON.parse(await docker('inspect', id)) as {
+      const [container] = JSON.parse(await docker(['inspect', id])) as {
         Name: string;
         Config: { Env: string[]; Labels: Record<string, string> };
       }[];
@@ -257,7 +250,7 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
     const started = Date.now();
     let status: UpdateStatus | null = null;
     const load = await underLoad('rolling update', async () => {
-      await docker('service', 'update', '--force', '--detach', API_SERVICE);
+      await docker(['service', 'update', '--force', '--detach', API_SERVICE]);
       status = await updateEnded(/^(completed|paused|rollback_.*)$/);
     });
     console.info(
@@ -272,7 +265,7 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
   }, 600_000);
 
   it('rolls an update to a release that crashes at boot back by itself, the old replicas serving throughout', async () => {
-    await docker(
+    await docker([
       'build',
       '--quiet',
       '--tag',
@@ -282,12 +275,12 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
       '--file',
       'test/swarm/broken-api.Dockerfile',
       '.',
-    );
+    ]);
     const before = await containersOf(API_SERVICE);
     const started = Date.now();
     let status: UpdateStatus | null = null;
     const load = await underLoad('rollback', async () => {
-      await docker('service', 'update', '--detach', '--no-resolve-image', '--image', BROKEN_IMAGE, API_SERVICE);
+      await docker(['service', 'update', '--detach', '--no-resolve-image', '--image', BROKEN_IMAGE, API_SERVICE]);
       status = await updateEnded(/^(completed|paused|rollback_(completed|paused))$/);
       // After the rollback, as long again as it took nginx to see any change.
       await sleep(DNS_REFRESH_MS);
@@ -297,12 +290,12 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
     );
     expect(status).toMatchObject({ State: 'rollback_completed' });
     const spec = (
-      await docker('service', 'inspect', '--format', '{{.Spec.TaskTemplate.ContainerSpec.Image}}', API_SERVICE)
+      await docker(['service', 'inspect', '--format', '{{.Spec.TaskTemplate.ContainerSpec.Image}}', API_SERVICE])
     ).trim();
     expect(spec).toBe(API_IMAGE);
     const tasks = await runningApiTasks();
     expect(tasks.map((task) => task.image)).toEqual([API_IMAGE, API_IMAGE, API_IMAGE]);
-    const failedBroken = await docker(
+    const failedBroken = await docker([
       'service',
       'ps',
       '--no-trunc',
@@ -311,7 +304,7 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
       '--format',
       '{{.Image}} {{.Error}}',
       API_SERVICE,
-    );
+    ]);
     expect(failedBroken).toMatch(new RegExp(`${BROKEN_IMAGE} "?task: non-zero exit \\(1\\)`));
     // start-first: the new replica had to be healthy before an old one stopped, and none was.
     expect((await containersOf(API_SERVICE)).filter((id) => before.includes(id))).toHaveLength(3);

@@ -5,12 +5,10 @@
  * workers. The stack is deployed on the manager from compose.swarm.yaml, as
  * an operator would, with the images copied into every engine that runs them.
  */
-import { spawn } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { docker, eventually, jsonLines, REPO_ROOT } from '../../support/docker.ts';
+import { docker, eventually, jsonLines, quietly, type RunOptions } from '../../support/docker.ts';
 import { CLUSTER, SWARM_NODE_IMAGE } from '../../support/projects.ts';
 import { POSTGRES_LABEL } from '../../support/swarm.ts';
 
@@ -59,15 +57,25 @@ export async function timed<T>(step: string, work: () => Promise<T>): Promise<T>
   }
 }
 
-/** The docker CLI of a node's own engine, run inside the node container. */
+/**
+ * `docker exec` of `args` in a node container, such as the node's own docker
+ * CLI: `env` and `workdir` are the command's inside the node.
+ */
 export function onNode(
   node: string,
   args: readonly string[],
-  options: { env?: Record<string, string>; workdir?: string; timeoutMs?: number } = {},
-) {
-  const env = Object.entries(options.env ?? {}).flatMap(([name, value]) => ['--env', `${name}=${value}`]);
-  const workdir = options.workdir ? ['--workdir', options.workdir] : [];
-  return docker(['exec', ...env, ...workdir, node, ...args], { timeoutMs: options.timeoutMs });
+  {
+    env = {},
+    workdir,
+    ...options
+  }: Omit<RunOptions, 'env' | 'cwd'> & { env?: Record<string, string>; workdir?: string } = {},
+): Promise<string> {
+  const variables = Object.entries(env).flatMap(([name, value]) => ['--env', `${name}=${value}`]);
+  const interactive = options.input === undefined ? [] : ['--interactive'];
+  return docker(
+    ['exec', ...interactive, ...variables, ...(workdir ? ['--workdir', workdir] : []), node, ...args],
+    options,
+  );
 }
 
 const lines = (text: string) =>
@@ -76,23 +84,8 @@ const lines = (text: string) =>
     .map((line) => line.trim())
     .filter(Boolean);
 
-/** Runs `command`, its stdin fed from `input`; rejects with its stderr on a non-zero exit. */
-function runWithInput(command: string, args: readonly string[], input: NodeJS.ReadableStream): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim()}`)),
-    );
-    pipeline(input, child.stdin).catch(reject);
-  });
-}
-
 /** Every node container, the network and the nodes' volumes: by label, so that a run cut short is cleaned up too. */
 export async function destroyCluster(): Promise<void> {
-  const quietly = (args: string[]) => docker(args, { timeoutMs: 120_000 }).catch(() => '');
   const containers = lines(await quietly(['ps', '--all', '--quiet', '--filter', `label=${CLUSTER.label}`]));
   // -v: the anonymous volume at /var/lib/docker holds a whole engine's images.
   // One at a time, the engine removes those volumes one after another.
@@ -234,7 +227,7 @@ async function copyImages(): Promise<void> {
       docker(['save', '--output', postgres, IMAGES.postgres], { timeoutMs: 600_000 }),
     ]);
     const load = (node: string, file: string) =>
-      runWithInput('docker', ['exec', '--interactive', node, 'docker', 'load', '--quiet'], createReadStream(file));
+      onNode(node, ['docker', 'load', '--quiet'], { input: createReadStream(file), timeoutMs: 600_000 });
     await Promise.all([...NODES.map((node) => load(node, everywhere)), load(MANAGER, postgres)]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -243,8 +236,7 @@ async function copyImages(): Promise<void> {
 
 async function copyStackFiles(): Promise<void> {
   await onNode(MANAGER, ['mkdir', '-p', STACK_DIR]);
-  const tar = spawn('tar', ['-c', ...STACK_FILES], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  await runWithInput('docker', ['exec', '--interactive', MANAGER, 'tar', '-x', '-C', STACK_DIR], tar.stdout);
+  await Promise.all(STACK_FILES.map((path) => docker(['cp', path, `${MANAGER}:${STACK_DIR}/${path}`])));
 }
 
 export interface Task {

@@ -105,13 +105,13 @@ describe('the gate on failed authentications per client address', () => {
     const image = (await inspect('container', proxyId())).Config.Image as string;
     const hardened = ['--network', 'none', '--read-only', '--tmpfs', '/tmp'];
 
-    const started = docker('run', '--rm', ...hardened, '-e', 'PROXY_AUTH_FAILURES=0', image);
+    const started = docker(['run', '--rm', ...hardened, '-e', 'PROXY_AUTH_FAILURES=0', image]);
 
     await expect(started).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringContaining("PROXY_AUTH_FAILURES must be a whole number >= 1, or off, not '0'"),
     });
-    await expect(docker('run', '--rm', ...hardened, '-e', 'PROXY_AUTH_WINDOW=1m', image)).rejects.toMatchObject({
+    await expect(docker(['run', '--rm', ...hardened, '-e', 'PROXY_AUTH_WINDOW=1m', image])).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringContaining("PROXY_AUTH_WINDOW must be a whole number of seconds >= 1, not '1m'"),
     });

@@ -81,7 +81,7 @@ describe('the bad-input corpus (test/integration/fixtures/bad-input.json)', () =
     const res = await fetch(`${stack().baseUrl}/`, { method: 'POST' });
 
     expect({ health: api.State.Health.Status, restarts: api.RestartCount }).toEqual({ health: 'healthy', restarts: 0 });
-    expect(await docker('exec', apiId, 'node', 'dist/healthcheck.js').then(() => 'ok')).toBe('ok');
+    expect(await docker(['exec', apiId, 'node', 'dist/healthcheck.js']).then(() => 'ok')).toBe('ok');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(JSON.parse(readFileSync(stack().seedFile, 'utf8')));
   });

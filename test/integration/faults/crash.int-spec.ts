@@ -40,9 +40,9 @@ describe('the api killed with SIGKILL under write load', () => {
         // No graceful shutdown: whatever the store had not committed is gone.
         // `docker kill` counts as a deliberate stop, so the restart policy
         // does not apply; start it again as a supervisor would.
-        await docker('kill', '--signal', 'KILL', apiId);
+        await docker(['kill', '--signal', 'KILL', apiId]);
         expect((await inspect('container', apiId)).State.ExitCode).toBe(137);
-        await docker('start', apiId);
+        await docker(['start', apiId]);
         await waitHealthy(apiId);
         backAt = Date.now();
       })(),

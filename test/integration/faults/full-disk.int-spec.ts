@@ -33,8 +33,8 @@ describe('a full disk under the store', () => {
     for (let i = 0; i < 3; i++) expect((await transfer()).status).toBe(201);
 
     // `cat` stops with ENOSPC once the volume is full, as intended.
-    await docker('exec', apiId(), 'sh', '-c', `cat /dev/zero > ${FILLER} 2>/dev/null || true`);
-    const free = await docker('exec', apiId(), 'sh', '-c', `df -k --output=avail ${FILLER} | tail -n 1`);
+    await docker(['exec', apiId(), 'sh', '-c', `cat /dev/zero > ${FILLER} 2>/dev/null || true`]);
+    const free = await docker(['exec', apiId(), 'sh', '-c', `df -k --output=avail ${FILLER} | tail -n 1`]);
     expect(Number(free.trim())).toBe(0);
 
     const writes = [];
@@ -68,7 +68,7 @@ describe('a full disk under the store', () => {
     }
     expect(reads.map((r) => r.status)).toEqual([200, 200, 200, 200]);
 
-    await docker('exec', apiId(), 'sh', '-c', `rm ${FILLER}`);
+    await docker(['exec', apiId(), 'sh', '-c', `rm ${FILLER}`]);
     let after = await transfer();
     for (let i = 0; i < 10 && after.status !== 201; i++) {
       await sleep(200);

@@ -9,14 +9,14 @@ const containerId = (service: string) => stack().compose.getContainer(`${service
 
 /** The kernel's view of the container's PID 1: ids, capabilities, no_new_privs. */
 async function pid1Status(service: string): Promise<Record<string, string>> {
-  const status = await docker('exec', containerId(service), 'cat', '/proc/1/status');
+  const status = await docker(['exec', containerId(service), 'cat', '/proc/1/status']);
   return Object.fromEntries(status.split('\n').map((line) => line.split(/:\s*/, 2) as [string, string]));
 }
 
 async function canWrite(service: string, dir: string): Promise<boolean> {
   const file = `${dir}/.hardening-probe`;
   try {
-    await docker('exec', containerId(service), 'sh', '-c', `echo probe > ${file} && rm ${file}`);
+    await docker(['exec', containerId(service), 'sh', '-c', `echo probe > ${file} && rm ${file}`]);
     return true;
   } catch {
     return false;
@@ -29,7 +29,7 @@ describe.each(SERVICES)('the %s container', (service) => {
     const status = await pid1Status(service);
 
     expect(container.Config.User).not.toMatch(/^(|root|0)(:|$)/);
-    expect((await docker('exec', containerId(service), 'id', '-u')).trim()).not.toBe('0');
+    expect((await docker(['exec', containerId(service), 'id', '-u'])).trim()).not.toBe('0');
     // Real, effective, saved and filesystem uid of PID 1.
     expect(status.Uid.split(/\s+/).filter((uid) => uid === '0')).toEqual([]);
   });

@@ -45,7 +45,7 @@ describe('a proxy restart under load', () => {
       (async () => {
         await sleep(2_000);
         restartStartedAt = Date.now();
-        await docker('restart', '--time', '10', proxyId);
+        await docker(['restart', '--time', '10', proxyId]);
         restartEndedAt = Date.now();
       })(),
     ]);

@@ -55,7 +55,7 @@ describe('the per-client rate limit', () => {
     const image = (await inspect('container', stack().compose.getContainer('proxy-1').getId())).Config.Image as string;
     const hardened = ['--network', 'none', '--read-only', '--tmpfs', '/tmp'];
 
-    const started = docker('run', '--rm', ...hardened, '-e', 'PROXY_RATE_LIMIT=fast', image);
+    const started = docker(['run', '--rm', ...hardened, '-e', 'PROXY_RATE_LIMIT=fast', image]);
 
     await expect(started).rejects.toMatchObject({
       code: 1,

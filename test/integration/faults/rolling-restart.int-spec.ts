@@ -17,8 +17,8 @@ const REPLICAS = 2;
 /** nginx re-resolves `api` every 5 s (nginx.conf); a little more and it has seen a change. */
 const DNS_REFRESH_MS = 6_000;
 
-const apiReplicas = async () => (await stack().composeCli('ps', '--quiet', 'api')).split('\n').filter(Boolean).sort();
-const scaleApi = () => stack().composeCli('up', '--detach', '--wait', '--no-recreate', '--scale', `api=${REPLICAS}`);
+const apiReplicas = async () => (await stack().composeCli(['ps', '--quiet', 'api'])).split('\n').filter(Boolean).sort();
+const scaleApi = () => stack().composeCli(['up', '--detach', '--wait', '--no-recreate', '--scale', `api=${REPLICAS}`]);
 
 describe('a rolling replacement of the api replicas under load', () => {
   it('fails no request, read or write, and applies every write exactly once', async () => {
@@ -55,8 +55,8 @@ describe('a rolling replacement of the api replicas under load', () => {
         // in flight finish), remove it, let compose create its replacement,
         // and give nginx time to see the new address before the next one.
         for (const id of original) {
-          await docker('stop', '--time', '10', id);
-          await docker('rm', id);
+          await docker(['stop', '--time', '10', id]);
+          await docker(['rm', id]);
           await scaleApi();
           await sleep(DNS_REFRESH_MS);
         }
@@ -75,7 +75,7 @@ describe('a rolling replacement of the api replicas under load', () => {
     const failedWrites = writes.attempts.filter((a) => a.status !== 201);
     if (failedReads.length + failedWrites.length > 0) {
       // nginx's error log says why (reset, refused, timed out) before the stack comes down.
-      const proxyLog = await stack().composeCli('logs', '--no-log-prefix', 'proxy');
+      const proxyLog = await stack().composeCli(['logs', '--no-log-prefix', 'proxy']);
       console.info(
         proxyLog
           .split('\n')

@@ -316,7 +316,7 @@ export async function integrityCheck(apiContainerId: string): Promise<string> {
     "const { DatabaseSync } = require('node:sqlite');" +
     "const db = new DatabaseSync(process.env.STORE_URL.replace(/^sqlite:/, ''), { readOnly: true });" +
     "process.stdout.write(db.prepare('PRAGMA integrity_check').all().map((r) => r.integrity_check).join('\\n'));";
-  return (await docker('exec', apiContainerId, 'node', '-e', script)).trim();
+  return (await docker(['exec', apiContainerId, 'node', '-e', script])).trim();
 }
 
 /** One line of figures for the report of a fault test. */

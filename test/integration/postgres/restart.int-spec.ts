@@ -43,15 +43,15 @@ describe('postgres restarted under write load', () => {
       (async () => {
         await sleep(2_000);
         stoppedAt = Date.now();
-        await stack().composeCli('stop', '--timeout', '10', 'postgres');
+        await stack().composeCli(['stop', '--timeout', '10', 'postgres']);
         // Bounded: a handful of probes while the database is away.
         for (let i = 0; i < 5; i++) {
           whileDown.push(await timedFetch(`${baseUrl}/accounts/${from}`, { headers: api.headers }));
           whileDown.push(await timedFetch(`${baseUrl}/health`));
           await sleep(300);
         }
-        await stack().composeCli('start', 'postgres');
-        await stack().composeCli('up', '--wait', '--no-recreate', 'postgres');
+        await stack().composeCli(['start', 'postgres']);
+        await stack().composeCli(['up', '--wait', '--no-recreate', 'postgres']);
         startedAt = Date.now();
       })(),
     ]);

@@ -15,15 +15,15 @@ describe('the database password, a Docker secret', () => {
       expect(JSON.stringify(container.Config)).not.toContain(PASSWORD);
     }
     const api = stack().compose.getContainer('api-1').getId();
-    expect(await docker('exec', api, 'printenv', 'STORE_PASSWORD_FILE')).toBe('/run/secrets/postgres_password\n');
-    expect((await docker('exec', api, 'cat', '/run/secrets/postgres_password')).trim()).toBe(PASSWORD);
+    expect(await docker(['exec', api, 'printenv', 'STORE_PASSWORD_FILE'])).toBe('/run/secrets/postgres_password\n');
+    expect((await docker(['exec', api, 'cat', '/run/secrets/postgres_password'])).trim()).toBe(PASSWORD);
   });
 
   it('is what PostgreSQL checks when the api connects over the network: a wrong one is refused', async () => {
     const api = stack().compose.getContainer('api-1').getId();
     // From the api container, by service name, with the api's own pg client: the path the api takes.
     const connect = (password: string) =>
-      docker(
+      docker([
         'exec',
         '-w',
         '/app',
@@ -36,7 +36,7 @@ describe('the database password, a Docker secret', () => {
            (result) => { console.log(result.rows[0].one); process.exit(0); },
            (error) => { console.log(error.message); process.exit(1); });`,
         password,
-      );
+      ]);
 
     expect((await connect(PASSWORD)).trim()).toBe('1');
     await expect(connect('wrong')).rejects.toMatchObject({
