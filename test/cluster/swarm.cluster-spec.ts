@@ -7,17 +7,9 @@
  */
 import { docker } from '../support/docker.ts';
 import { CLUSTER } from '../support/projects.ts';
-import { bearer, type Api } from '../integration/support/http.ts';
-import {
-  describeLoad,
-  expectExactlyOnce,
-  openAccount,
-  settle,
-  sleep,
-  storedTransfers,
-  transferLoad,
-  type TransferLoad,
-} from '../integration/faults/support.ts';
+import { bearer, type Api } from '../support/http.ts';
+import { describeLoad, expectExactlyOnce, storedTransfers } from '../support/ledger-checks.ts';
+import { openAccount, settle, sleep, transferLoad, type TransferLoad } from '../support/load.ts';
 import {
   API_SERVICE,
   apiLogLines,

@@ -1,5 +1,5 @@
 import { generateKey } from '../../apps/accounts-api/src/auth/api-key.ts';
-import { bearer, call } from './support/http';
+import { bearer, call } from '../support/http.ts';
 import { jsonLines } from '../support/docker.ts';
 import { eventually, inspect, useStack } from './support/stack';
 

@@ -1,4 +1,4 @@
-import { call } from './support/http';
+import { call } from '../support/http.ts';
 import { eventually, jsonLogLines, useStack } from './support/stack';
 
 // One client address sends every request here; the proxy's per-client rate limit would answer most of them 429.

@@ -1,4 +1,4 @@
-import { allPages, call } from './support/http';
+import { allPages, call } from '../support/http.ts';
 import { jsonLogLines, STACK_STORE, useStack } from './support/stack';
 
 // Every client here is one address to the proxy; its per-client rate limit would answer most of them 429.

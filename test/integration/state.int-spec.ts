@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { call } from './support/http';
+import { call } from '../support/http.ts';
 import { inspect, useStack } from './support/stack';
 
 const stack = useStack();

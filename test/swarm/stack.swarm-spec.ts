@@ -4,21 +4,19 @@ import { docker, eventually, REPO_ROOT, run } from '../support/docker';
 import { SWARM } from '../support/projects';
 import { prepareSwarm, removeSwarmStack } from '../support/swarm';
 import { generateKey } from '../../apps/accounts-api/src/auth/api-key';
-import { bearer, type Api } from '../integration/support/http';
+import { bearer, type Api } from '../support/http';
+import { describeLoad, expectExactlyOnce, storedTransfers } from '../support/ledger-checks.ts';
 import {
-  describeLoad,
-  expectExactlyOnce,
-  freePort,
   loadLoop,
   openAccount,
   settle,
   sleep,
-  storedTransfers,
   timedFetch,
   transferLoad,
   type FetchOutcome,
   type TransferLoad,
-} from '../integration/faults/support';
+} from '../support/load.ts';
+import { freePort } from '../support/raw-http.ts';
 
 const STACK = SWARM.stack;
 const API_SERVICE = `${STACK}_api`;

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { containerLogs } from '../../support/docker.ts';
 import { docker, eventually, inspect, jsonLogLines, useStack } from '../support/stack';
-import { expectErrorShape, headerOf, sleep, timedFetch, type FetchOutcome } from './support';
+import { sleep, timedFetch, type FetchOutcome } from '../../support/load.ts';
+import { expectErrorShape, headerOf } from '../../support/raw-http.ts';
 
 // The gate counts the api's 401s to protected routes asked with a key that is
 // not valid; one client address sends every request here.

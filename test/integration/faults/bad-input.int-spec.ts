@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { docker, inspect, useStack } from '../support/stack';
-import { expectErrorShape, portOf, rawRequest } from './support';
+import { expectErrorShape, portOf, rawRequest } from '../../support/raw-http.ts';
 
 /** A string is taken byte for byte (Latin-1); the other forms spell bytes that are not text, or long values. */
 type Bytes = string | { base64: string } | { prefix?: string; repeat: string; times: number; suffix?: string };

@@ -1,14 +1,6 @@
 import { docker, inspect, useStack, waitHealthy } from '../support/stack';
-import {
-  describeLoad,
-  expectExactlyOnce,
-  integrityCheck,
-  openAccount,
-  settle,
-  sleep,
-  storedTransfers,
-  transferLoad,
-} from './support';
+import { describeLoad, expectExactlyOnce, integrityCheck, storedTransfers } from '../../support/ledger-checks.ts';
+import { openAccount, settle, sleep, transferLoad } from '../../support/load.ts';
 
 const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off' } });
 

@@ -1,5 +1,7 @@
 import { docker, inspect, useStack } from '../support/stack';
-import { expectErrorShape, integrityCheck, openAccount, sleep, storedTransfers, timedFetch } from './support';
+import { integrityCheck, storedTransfers } from '../../support/ledger-checks.ts';
+import { openAccount, sleep, timedFetch } from '../../support/load.ts';
+import { expectErrorShape } from '../../support/raw-http.ts';
 
 const stack = useStack({
   env: { PROXY_RATE_LIMIT: 'off' },

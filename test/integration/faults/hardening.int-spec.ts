@@ -1,5 +1,5 @@
 import { docker, inspect, useStack } from '../support/stack';
-import { expectErrorShape, portOf, rawRequest, type RawResponse } from './support';
+import { expectErrorShape, portOf, rawRequest, type RawResponse } from '../../support/raw-http.ts';
 
 // The compose defaults, rate limit included: this file sends a few dozen requests.
 const stack = useStack();

@@ -1,14 +1,7 @@
 import { docker, useStack, waitHealthy } from '../support/stack';
-import {
-  describeLoad,
-  expectExactlyOnce,
-  freePort,
-  openAccount,
-  settle,
-  sleep,
-  storedTransfers,
-  transferLoad,
-} from './support';
+import { describeLoad, expectExactlyOnce, storedTransfers } from '../../support/ledger-checks.ts';
+import { openAccount, settle, sleep, transferLoad } from '../../support/load.ts';
+import { freePort } from '../../support/raw-http.ts';
 
 const env: Record<string, string> = { PROXY_RATE_LIMIT: 'off' };
 // A fixed host port: with PROXY_PORT=0 the engine would pick a new one at the

@@ -1,5 +1,6 @@
 import { docker, inspect, useStack } from '../support/stack';
-import { expectErrorShape, sleep } from './support';
+import { sleep } from '../../support/load.ts';
+import { expectErrorShape } from '../../support/raw-http.ts';
 
 const RATE_PER_SECOND = 5;
 const BURST = 10;

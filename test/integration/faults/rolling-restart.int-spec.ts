@@ -1,15 +1,6 @@
 import { docker, useStack } from '../support/stack';
-import {
-  describeLoad,
-  expectExactlyOnce,
-  loadLoop,
-  openAccount,
-  settle,
-  sleep,
-  storedTransfers,
-  timedFetch,
-  transferLoad,
-} from './support';
+import { describeLoad, expectExactlyOnce, storedTransfers } from '../../support/ledger-checks.ts';
+import { loadLoop, openAccount, settle, sleep, timedFetch, transferLoad } from '../../support/load.ts';
 
 const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off' } });
 

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { useStack } from '../support/stack';
-import { loadLoop, portOf, sleep, timedFetch } from './support';
+import { loadLoop, sleep, timedFetch } from '../../support/load.ts';
+import { portOf } from '../../support/raw-http.ts';
 
 // Every request here comes from one address; the rate limit is not what is under test.
 const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off' } });

@@ -1,16 +1,7 @@
 import { inspect, useStack } from '../support/stack';
-import {
-  describeLoad,
-  expectErrorShape,
-  expectExactlyOnce,
-  openAccount,
-  settle,
-  sleep,
-  storedTransfers,
-  timedFetch,
-  transferLoad,
-  type FetchOutcome,
-} from '../faults/support';
+import { describeLoad, expectExactlyOnce, storedTransfers } from '../../support/ledger-checks.ts';
+import { openAccount, settle, sleep, timedFetch, transferLoad, type FetchOutcome } from '../../support/load.ts';
+import { expectErrorShape } from '../../support/raw-http.ts';
 
 const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off' } });
 

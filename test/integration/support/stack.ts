@@ -11,7 +11,7 @@ import {
 } from '../../support/docker.ts';
 import { composeFiles, PROJECTS, type StackStore } from '../../support/projects.ts';
 import { generateKey } from '../../../apps/accounts-api/src/auth/api-key.ts';
-import { bearer, type Api } from './http.ts';
+import { bearer, type Api } from '../../support/http.ts';
 
 export { docker, eventually, inspect, REPO_ROOT, waitHealthy } from '../../support/docker.ts';
 export type { StackStore } from '../../support/projects.ts';
