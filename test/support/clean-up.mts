@@ -3,10 +3,10 @@
  * that was killed: every project in projects.ts with its volumes, the named
  * containers, the networks and volumes the docs make by hand (DOCS_LABEL),
  * the unit specs' PostgreSQL (testcontainers' reaper is off
- * here: its image is on a registry), the swarm spec's stack, leaving the
- * swarm if that spec initialised it (swarm.ts), and test/cluster/'s swarm
- * nodes with their engines' volumes and their network. Quiet, and fine when
- * nothing is there.
+ * here: its image is on a registry), the one-node swarm spec's stack,
+ * leaving the swarm if that spec initialised it (swarm.ts), and the nodes of
+ * test/swarm/three-nodes/ with their engines' volumes and their network.
+ * Quiet, and fine when nothing is there.
  *
  *   node test/support/clean-up.mts
  */

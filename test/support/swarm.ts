@@ -1,5 +1,5 @@
 /**
- * The one-node swarm that the swarm spec (test/swarm) deploys compose.swarm.yaml
+ * The one-node swarm that test/swarm/one-node deploys compose.swarm.yaml
  * on, and its removal, shared with CI's clean-up (clean-up.mts). What the spec
  * changed on the engine is written to a marker file under the OS temp folder
  * at once, so that a run killed halfway is still undone: a swarm it
