@@ -35,7 +35,7 @@ export const STACK_STORE: StackStore = process.env.STACK_STORE === 'postgres' ? 
  * published proxy port. As an Api it calls with its admin key.
  */
 export interface Stack extends Api {
-  /** The stack's containers by compose name (`api-1`), as they were after the last `up`. */
+  /** The stack's containers by compose name (`api-1`), as they were after the start or the last recreate(). */
   readonly compose: StackContainers;
   /** The published proxy port on 127.0.0.1; it changes after `down` and `up`. */
   readonly baseUrl: string;
@@ -90,6 +90,7 @@ export interface StackOptions {
   readonly overrides?: readonly string[];
 }
 
+/** Starts compose.yaml (and the store's and the caller's overrides) under PROJECT, with a seed copy and an admin key of its own. */
 export async function startStack({ env = {}, overrides = [] }: StackOptions = {}): Promise<Stack> {
   const seedDir = mkdtempSync(join(tmpdir(), 'accounts-seed-'));
   // mkdtemp makes the folder private to this user; the api runs as another one.
