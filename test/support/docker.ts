@@ -76,8 +76,11 @@ function environment(env: RunOptions['env'] = {}): NodeJS.ProcessEnv {
 export function runResult(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const { input, env, cwd = REPO_ROOT, timeoutMs = DEFAULT_TIMEOUT_MS, signal, quiet = false } = options;
   return new Promise((resolve, reject) => {
+    // An abort's reason is whatever the caller gave; a rejection is always an Error.
     const fail = (error: unknown) =>
-      quiet ? resolve({ status: null, stdout: '', stderr: String(error) }) : reject(error);
+      quiet
+        ? resolve({ status: null, stdout: '', stderr: String(error) })
+        : reject(error instanceof Error ? error : new Error(String(error)));
     if (signal?.aborted) return fail(signal.reason);
     const child = spawn(command, [...args], {
       cwd,
