@@ -8,7 +8,7 @@ export default {
   testRunner: 'jest',
   jest: {
     projectType: 'custom',
-    configFile: 'jest.config.js',
+    configFile: 'test/unit/jest.config.js',
     // A mutant runs only the specs that import its file, directly or not...
     enableFindRelatedTests: true,
     config: {

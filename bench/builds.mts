@@ -1,7 +1,8 @@
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
-import { PROJECT, REPO_ROOT, docker } from './stack.mts';
+import { docker, quietly, REPO_ROOT } from '../test/support/docker.ts';
+import { PROJECT } from './stack.mts';
 
 const DOCKERFILE = 'docker/api/Dockerfile';
 /** Touched in the copy for the source-only rebuild: every api build compiles it. */
@@ -103,6 +104,6 @@ export async function timeBuilds(signal: AbortSignal): Promise<BuildFigures> {
     return { cleanSeconds, sourceOnlySeconds, changedFile: CHANGED_SOURCE };
   } finally {
     rmSync(context, { recursive: true, force: true });
-    await docker(['image', 'rm', '--force', CLEAN_TAG, REBUILD_TAG]).catch(() => undefined);
+    await quietly(['image', 'rm', '--force', CLEAN_TAG, REBUILD_TAG]);
   }
 }

@@ -7,7 +7,7 @@
  * Desktop); elsewhere the figures are left out, never guessed.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { docker } from './stack.mts';
+import { docker } from '../test/support/docker.ts';
 
 /** /proc/<pid>/stat counts in clock ticks; Linux's USER_HZ is 100 on every architecture Docker runs on. */
 const NS_PER_TICK = 10_000_000;

@@ -1,10 +1,6 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, release, totalmem } from 'node:os';
-import { promisify } from 'node:util';
-import { REPO_ROOT, docker } from './stack.mts';
-
-const run = promisify(execFile);
+import { docker, run } from '../test/support/docker.ts';
 
 export interface Machine {
   readonly cpuModel: string;
@@ -51,10 +47,10 @@ export async function describeMachine(): Promise<Machine> {
 export async function describeRevision(): Promise<Revision> {
   try {
     const [head, status] = await Promise.all([
-      run('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT }),
-      run('git', ['status', '--porcelain'], { cwd: REPO_ROOT }),
+      run('git', ['rev-parse', 'HEAD']),
+      run('git', ['status', '--porcelain']),
     ]);
-    return { commit: head.stdout.trim(), dirty: status.stdout.trim() !== '' };
+    return { commit: head.trim(), dirty: status.trim() !== '' };
   } catch {
     return { commit: null, dirty: null };
   }

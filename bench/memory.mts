@@ -1,4 +1,4 @@
-import { docker } from './stack.mts';
+import { docker } from '../test/support/docker.ts';
 
 /**
  * Two views of one container's memory, in MiB.

@@ -37,16 +37,16 @@ import {
   type Settings,
   type Way,
 } from './report.mts';
-import { jsonLines } from '../test/support/docker.ts';
+import { compose, jsonLines } from '../test/support/docker.ts';
 import { createAccountsClient } from '../libs/client/src/index.ts';
 import {
   BENCH_KEY,
   REPO_ROOT,
-  compose,
   composeModel,
   containerIds,
+  onPeers,
+  onStack,
   peerUrl,
-  peersCompose,
   publishedUrl,
   startPeers,
   tearDown,
@@ -208,10 +208,10 @@ async function checkPeersAnswerAlike(stackUrl: string, peers: PeerUrls): Promise
 
 /** What the peers run, read from them: the images, and the Flask and Werkzeug the talk's app imports. */
 async function describePeers(): Promise<Peers> {
-  const model = JSON.parse(await peersCompose(['config', '--format', 'json'], { signal })) as {
+  const model = JSON.parse(await compose(['config', '--format', 'json'], onPeers({ signal }))) as {
     services: Record<string, { image?: string }>;
   };
-  const versions = await peersCompose(
+  const versions = await compose(
     [
       'exec',
       '-T',
@@ -220,7 +220,7 @@ async function describePeers(): Promise<Peers> {
       '-c',
       'from importlib.metadata import version; print(version("flask"), version("werkzeug"))',
     ],
-    { signal },
+    onPeers({ signal }),
   );
   const [flaskVersion, werkzeugVersion] = versions.trim().split(' ');
   const flaskImage = model.services.flask?.image;
@@ -259,7 +259,7 @@ async function waitForSpread(baseUrl: string, replicas: number): Promise<void> {
       await response.arrayBuffer();
     }
     const upstreams = new Set(
-      jsonLines(await compose(['logs', '--no-log-prefix', '--since', since, 'proxy'], { signal }))
+      jsonLines(await compose(['logs', '--no-log-prefix', '--since', since, 'proxy'], onStack({ signal })))
         .map((line) => line.upstream_addr as string | undefined)
         .filter(Boolean),
     );
@@ -271,7 +271,10 @@ async function waitForSpread(baseUrl: string, replicas: number): Promise<void> {
 
 async function upAndTime(): Promise<number> {
   const started = performance.now();
-  await compose(['up', '--detach', '--wait', '--wait-timeout', String(WAIT_TIMEOUT_SECONDS), '--no-build'], { signal });
+  await compose(
+    ['up', '--detach', '--wait', '--wait-timeout', String(WAIT_TIMEOUT_SECONDS), '--no-build'],
+    onStack({ signal }),
+  );
   return (performance.now() - started) / 1000;
 }
 
@@ -293,7 +296,7 @@ async function scaleApi(replicas: number): Promise<void> {
       '--scale',
       `api=${replicas}`,
     ],
-    { signal },
+    onStack({ signal }),
   );
 }
 
@@ -312,7 +315,7 @@ async function main(): Promise<number> {
     await tearDown();
     await tearDownPeers();
     log('building the images (cached after the first time)');
-    await compose(['build'], { timeoutMs: IMAGE_BUILD_TIMEOUT_MS, signal });
+    await compose(['build'], onStack({ timeoutMs: IMAGE_BUILD_TIMEOUT_MS, signal }));
 
     for (let sample = 0; sample < SETTINGS.startupSamples; sample += 1) {
       if (sample > 0) await tearDown();

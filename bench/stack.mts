@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKey } from '../apps/accounts-api/src/auth/api-key.ts';
-import { compose as composeIn, docker as dockerCli, REPO_ROOT, type DockerOptions } from '../test/support/docker.ts';
+import { compose, docker, REPO_ROOT, type ComposeOptions, type RunOptions } from '../test/support/docker.ts';
 import { composeFiles, PROJECTS, type StackStore } from '../test/support/projects.ts';
 
 export { REPO_ROOT };
@@ -38,46 +38,47 @@ process.once('exit', () => rmSync(secretsDir, { recursive: true, force: true }))
  */
 const COMPOSE_ENV = { LOG_LEVEL: 'info', BOOTSTRAP_ADMIN_KEY_FILE: keyFile };
 
-export interface CommandOptions {
-  timeoutMs?: number;
-  signal?: AbortSignal;
+export interface CommandOptions extends RunOptions {
   /** Another store's files than the current one's, such as every file for a tear-down. */
   store?: StackStore;
 }
 
-const withDefaults = ({ timeoutMs = COMMAND_TIMEOUT_MS, signal }: CommandOptions = {}): DockerOptions => ({
-  env: COMPOSE_ENV,
-  timeoutMs,
-  signal,
-});
-
-/** Runs the docker CLI from the repository root and returns stdout; on failure the error carries stderr. */
-export function docker(args: string[], options?: CommandOptions): Promise<string> {
-  return dockerCli(args, withDefaults(options));
-}
-
-/** `docker compose` on the bench project: compose.yaml, the store's override, then the bench override. */
-export function compose(args: string[], options?: CommandOptions): Promise<string> {
-  return composeIn(PROJECT, composeFiles(options?.store ?? store, BENCH_OVERRIDE), args, withDefaults(options));
+/**
+ * The runner's options for a command on the bench stack: compose.yaml, the
+ * store's override, then the bench override, with the pinned environment.
+ */
+export function onStack({
+  store: storeOverride,
+  env,
+  timeoutMs = COMMAND_TIMEOUT_MS,
+  ...options
+}: CommandOptions = {}): ComposeOptions {
+  return {
+    ...options,
+    project: PROJECT,
+    files: composeFiles(storeOverride ?? store, BENCH_OVERRIDE),
+    env: { ...COMPOSE_ENV, ...env },
+    timeoutMs,
+  };
 }
 
 /**
- * `docker compose` on the peers' project. BENCH_PROXY_IMAGE, once set, is the
+ * The same for the peers' project. BENCH_PROXY_IMAGE, once set, is the
  * image ID that the stack's proxy runs, for the peers' proxy to run too.
  */
 let peersProxyImage: string | undefined;
-export function peersCompose(args: string[], options?: CommandOptions): Promise<string> {
-  const { env, ...rest } = withDefaults(options);
-  return composeIn(PEERS_PROJECT, [PEERS_FILE], args, {
-    ...rest,
-    env: { ...env, ...(peersProxyImage ? { BENCH_PROXY_IMAGE: peersProxyImage } : {}) },
-  });
+export function onPeers({ env, timeoutMs = COMMAND_TIMEOUT_MS, ...options }: RunOptions = {}): ComposeOptions {
+  return {
+    ...options,
+    project: PEERS_PROJECT,
+    files: [PEERS_FILE],
+    env: { ...COMPOSE_ENV, ...(peersProxyImage ? { BENCH_PROXY_IMAGE: peersProxyImage } : {}), ...env },
+    timeoutMs,
+  };
 }
 
-type Compose = (args: string[], options?: CommandOptions) => Promise<string>;
-
-async function published(run: Compose, service: string, containerPort: number, index: number): Promise<string> {
-  const binding = (await run(['port', '--index', String(index), service, String(containerPort)])).trim();
+async function published(on: ComposeOptions, service: string, containerPort: number, index: number): Promise<string> {
+  const binding = (await compose(['port', '--index', String(index), service, String(containerPort)], on)).trim();
   const port = /:(\d+)$/.exec(binding)?.[1];
   if (!port) throw new Error(`${service} #${index} publishes no port for ${containerPort} (got '${binding}')`);
   return `http://127.0.0.1:${port}`;
@@ -85,16 +86,16 @@ async function published(run: Compose, service: string, containerPort: number, i
 
 /** The address the engine published for a service's container port, as a loopback URL. */
 export function publishedUrl(service: string, containerPort: number, index = 1): Promise<string> {
-  return published(compose, service, containerPort, index);
+  return published(onStack(), service, containerPort, index);
 }
 
 /** The same for a service of the peers' project. */
 export function peerUrl(service: string, containerPort: number): Promise<string> {
-  return published(peersCompose, service, containerPort, 1);
+  return published(onPeers(), service, containerPort, 1);
 }
 
 export async function containerIds(service: string): Promise<string[]> {
-  return (await compose(['ps', '--quiet', service])).split('\n').filter(Boolean);
+  return (await compose(['ps', '--quiet', service], onStack())).split('\n').filter(Boolean);
 }
 
 /**
@@ -102,7 +103,10 @@ export async function containerIds(service: string): Promise<string[]> {
  * store (the PostgreSQL files name every service); quiet when there is nothing to remove.
  */
 export async function tearDown(): Promise<void> {
-  await compose(['down', '--volumes', '--remove-orphans', '--timeout', '5'], { timeoutMs: 60_000, store: 'postgres' });
+  await compose(
+    ['down', '--volumes', '--remove-orphans', '--timeout', '5'],
+    onStack({ timeoutMs: 60_000, store: 'postgres' }),
+  );
 }
 
 /**
@@ -110,21 +114,23 @@ export async function tearDown(): Promise<void> {
  * the stack's proxy container runs (so both are the same nginx and config).
  */
 export async function startPeers(stackProxyContainer: string, signal: AbortSignal): Promise<void> {
-  peersProxyImage = (await docker(['inspect', '--format', '{{.Image}}', stackProxyContainer], { signal })).trim();
-  await peersCompose(['build', 'flask'], { timeoutMs: 15 * 60_000, signal }).catch((error: Error) => {
+  peersProxyImage = (
+    await docker(['inspect', '--format', '{{.Image}}', stackProxyContainer], { signal, timeoutMs: COMMAND_TIMEOUT_MS })
+  ).trim();
+  await compose(['build', 'flask'], onPeers({ timeoutMs: 15 * 60_000, signal })).catch((error: Error) => {
     throw new Error(
       `${error.message}\n(the Flask app's base, accounts-stack/python-flask, is built by docker/offline/build-base-images.sh)`,
     );
   });
-  await peersCompose(['up', '--detach', '--wait', '--wait-timeout', '60', '--no-build'], { signal });
+  await compose(['up', '--detach', '--wait', '--wait-timeout', '60', '--no-build'], onPeers({ signal }));
 }
 
 /** Removes the peers' containers, networks and volumes; quiet when there is nothing to remove. */
 export async function tearDownPeers(): Promise<void> {
-  await peersCompose(['down', '--volumes', '--remove-orphans', '--timeout', '5'], { timeoutMs: 60_000 });
+  await compose(['down', '--volumes', '--remove-orphans', '--timeout', '5'], onPeers({ timeoutMs: 60_000 }));
 }
 
 /** The resolved compose model, for names that compose.yaml owns (image tags). */
 export async function composeModel(): Promise<{ services: Record<string, { image?: string }> }> {
-  return JSON.parse(await compose(['config', '--format', 'json']));
+  return JSON.parse(await compose(['config', '--format', 'json'], onStack()));
 }

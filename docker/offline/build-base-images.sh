@@ -160,7 +160,7 @@ build_postgres() {
     --change 'CMD ["postgres"]'
 }
 
-# A node of test/cluster/'s swarm, a local image in the manner of docker:dind:
+# A node of the swarm of test/swarm/three-nodes/, a local image in the manner of docker:dind:
 # Debian trixie's Docker engine and CLI (swarm mode and `docker stack` are in
 # both), started by docker/offline/swarm-node-entrypoint.sh, with
 # /var/lib/docker a volume so that the inner engine's overlay2 sits on the

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The entrypoint of the swarm node image (build-base-images.sh): one Docker
-# engine per container, as docker:dind runs it, for test/cluster/'s swarm.
+# engine per container, as docker:dind runs it, for the swarm of test/swarm/three-nodes/.
 # Run privileged, with /var/lib/docker on a volume (the image declares one):
 # overlay2 cannot stack on the container's own overlay root.
 set -eu

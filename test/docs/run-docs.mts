@@ -15,6 +15,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compose, quietly } from '../support/docker.ts';
 import { PROJECTS } from '../support/projects.ts';
 import { DocError, ELLIPSIS, missingLines, parseDoc, stripAnsi, type Command } from './doc-commands.ts';
 
@@ -34,18 +35,10 @@ interface Outcome {
 }
 
 /** Same defaults for every reader: no inherited project, file, port or seed folder. */
+const UNSET = ['COMPOSE_PROJECT_NAME', 'COMPOSE_FILE', 'COMPOSE_PROFILES', 'PROXY_PORT', 'SEED_DIR', 'LOG_LEVEL'];
 function docsEnvironment(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const name of [
-    'COMPOSE_PROJECT_NAME',
-    'COMPOSE_FILE',
-    'COMPOSE_PROFILES',
-    'PROXY_PORT',
-    'SEED_DIR',
-    'LOG_LEVEL',
-  ]) {
-    delete env[name];
-  }
+  for (const name of UNSET) delete env[name];
   return env;
 }
 const ENV = docsEnvironment();
@@ -176,9 +169,18 @@ function namedContainers(commands: readonly Command[]): string[] {
 /** Back to nothing: the docs' own teardown, then compose and named containers, whatever the docs say. */
 async function cleanUp(commands: readonly Command[]): Promise<void> {
   for (const c of commands.filter((c) => c.teardown && !c.skipReason)) await sh(c.text, CLEANUP_TIMEOUT_S);
-  await sh(`docker compose -p ${PROJECT} down --volumes --remove-orphans --timeout 5`, CLEANUP_TIMEOUT_S);
+  const cleanUpOptions = {
+    cwd: ROOT,
+    env: Object.fromEntries(UNSET.map((name) => [name, undefined])),
+    timeoutMs: CLEANUP_TIMEOUT_S * 1000,
+  };
+  await compose(['down', '--volumes', '--remove-orphans', '--timeout', '5'], {
+    ...cleanUpOptions,
+    project: PROJECT,
+    quiet: true,
+  });
   const names = namedContainers(commands);
-  if (names.length > 0) await sh(`docker rm -f ${names.join(' ')} 2>/dev/null || true`, CLEANUP_TIMEOUT_S);
+  if (names.length > 0) await quietly(['rm', '--force', ...names], cleanUpOptions);
 }
 
 async function main(): Promise<number> {

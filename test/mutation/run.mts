@@ -5,7 +5,7 @@
  * The store specs need a PostgreSQL, and jest's globalSetup starts one per jest
  * run; Stryker runs jest once per mutant. So this starts one PostgreSQL for the
  * whole mutation run, passes it to Stryker as TEST_POSTGRES_URL (which makes
- * the globalSetup start nothing, see apps/accounts-api/test/support/
+ * the globalSetup start nothing, see test/unit/
  * postgres-container.ts), stops it after, and exits with Stryker's exit code:
  * non-zero when the score is under `thresholds.break`.
  *
@@ -17,7 +17,7 @@ import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // No reaper image without a registry; the loopback host for a local engine.
-import '../integration/support/testcontainers-env.ts';
+import '../support/testcontainers-env.ts';
 import { startPostgresServer } from '../support/postgres-server.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -3,18 +3,16 @@
  * that was killed: every project in projects.ts with its volumes, the named
  * containers, the networks and volumes the docs make by hand (DOCS_LABEL),
  * the unit specs' PostgreSQL (testcontainers' reaper is off
- * here: its image is on a registry), the swarm spec's stack, leaving the
- * swarm if that spec initialised it (swarm.ts), and test/cluster/'s swarm
- * nodes with their engines' volumes and their network. Quiet, and fine when
- * nothing is there.
+ * here: its image is on a registry), the one-node swarm spec's stack,
+ * leaving the swarm if that spec initialised it (swarm.ts), and the nodes of
+ * test/swarm/three-nodes/ with their engines' volumes and their network.
+ * Quiet, and fine when nothing is there.
  *
  *   node test/support/clean-up.mts
  */
-import { docker } from './docker.ts';
+import { quietly } from './docker.ts';
 import { CLUSTER, DOCS_LABEL, NAMED_CONTAINERS, PROJECTS, TESTCONTAINERS_LABEL } from './projects.ts';
 import { removeSwarmStack } from './swarm.ts';
-
-const quietly = (args: string[]) => docker(args, { timeoutMs: 60_000 }).catch(() => '');
 
 for (const project of new Set(Object.values(PROJECTS))) {
   await quietly(['compose', '-p', project, 'down', '--volumes', '--remove-orphans', '--timeout', '5']);

@@ -1,15 +1,15 @@
 /**
- * The docker CLI, as every test harness here runs it: the integration suite,
- * the unit specs' PostgreSQL, the benchmark, the docs runner and CI's
- * clean-up. Plain TypeScript with ES module syntax, so that jest (through
- * ts-jest) and Node's own type stripping (the .mts scripts) both load it.
+ * The one module that starts the docker CLI, for every test harness here:
+ * the stack, fault, swarm and three-node suites, the unit specs' PostgreSQL,
+ * the benchmark, the docs runner and CI's clean-up. Every call has the same
+ * shape, `(args, options)`. Plain TypeScript with ES module syntax and no
+ * enums or parameter properties, so that jest (through ts-jest) and Node's
+ * own type stripping (the .mts scripts) both load it.
  */
-import { execFile } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import type { Readable } from 'node:stream';
 
 /** The folder of compose.yaml: every harness runs from the repository, whichever subfolder it starts in. */
 function findRepoRoot(from: string): string {
@@ -21,67 +21,159 @@ function findRepoRoot(from: string): string {
 
 export const REPO_ROOT = findRepoRoot(process.cwd());
 
-export interface DockerOptions {
-  /** Variables added to this process's environment, such as compose.yaml's tunables. */
-  readonly env?: Record<string, string>;
+export interface RunOptions {
+  /** Written to the command's stdin, then closed; a stream is piped (an image for `docker load`). */
+  readonly input?: string | Buffer | Readable;
+  /**
+   * Variables over this process's environment, such as compose.yaml's
+   * tunables; `undefined` removes an inherited one (COMPOSE_FILE, for instance).
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The repository root unless given. */
+  readonly cwd?: string;
+  /** Stopped with SIGTERM after this long (a failure); five minutes unless given. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** A failure resolves to an empty stdout instead of throwing: for clean-ups, where nothing there is fine. */
+  readonly quiet?: boolean;
 }
+
+/** What a compose command adds: the project and its files, relative to the repository root. */
+export interface ComposeOptions extends RunOptions {
+  readonly project: string;
+  readonly files?: readonly string[];
+}
+
+/** How a command ended, whatever its exit status. */
+export interface RunResult {
+  /** The exit status, or null when a signal (the timeout's) ended it. */
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A failed command: its message names it and ends with its stderr; `code` is its exit status. */
+export type CommandError = Error & { readonly code: number | null; readonly stdout: string; readonly stderr: string };
 
 const DEFAULT_TIMEOUT_MS = 300_000;
+/** What quietly() waits for a clean-up step before giving up on it. */
+const QUIET_TIMEOUT_MS = 120_000;
+
+function environment(env: RunOptions['env'] = {}): NodeJS.ProcessEnv {
+  const merged: NodeJS.ProcessEnv = { ...process.env };
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete merged[name];
+    else merged[name] = value;
+  }
+  return merged;
+}
 
 /**
- * Runs `docker ARGS` from the repository root and returns its stdout. A
- * failure throws an error that names the command and ends with its stderr;
- * the error keeps the exit `code`, `stdout` and `stderr` for specs that expect a refusal.
+ * Runs `command ARGS` and resolves with its exit status and output, whatever
+ * the status: for specs that expect a refusal. A timeout, an abort or a
+ * command that cannot start still rejects (unless `quiet`).
  */
-export async function docker(
-  args: readonly string[],
-  { env, timeoutMs = DEFAULT_TIMEOUT_MS, signal }: DockerOptions = {},
-): Promise<string> {
-  try {
-    const { stdout } = await run('docker', [...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      timeout: timeoutMs,
-      killSignal: 'SIGTERM',
-      signal,
-      maxBuffer: 64 * 1024 * 1024,
+export function runResult(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const { input, env, cwd = REPO_ROOT, timeoutMs = DEFAULT_TIMEOUT_MS, signal, quiet = false } = options;
+  return new Promise((resolve, reject) => {
+    // An abort's reason is whatever the caller gave; a rejection is always an Error.
+    const fail = (error: unknown) =>
+      quiet
+        ? resolve({ status: null, stdout: '', stderr: String(error) })
+        : reject(error instanceof Error ? error : new Error(String(error)));
+    if (signal?.aborted) return fail(signal.reason);
+    const child = spawn(command, [...args], {
+      cwd,
+      env: environment(env),
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
-    return stdout;
-  } catch (error) {
-    if (signal?.aborted) throw signal.reason;
-    const failure = error as {
-      code?: number | string;
-      stdout?: string;
-      stderr?: string;
-      killed?: boolean;
-      message: string;
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+    let stopped: unknown;
+    const stop = (why: unknown) => {
+      stopped ??= why;
+      child.kill('SIGTERM');
     };
-    const why = failure.killed
-      ? `stopped after ${timeoutMs} ms`
-      : (failure.stderr ?? '').trim().split('\n').slice(-40).join('\n');
-    throw Object.assign(new Error(`docker ${args.join(' ')} failed: ${why || failure.message}`), {
-      code: failure.code,
-      stdout: failure.stdout ?? '',
-      stderr: failure.stderr ?? '',
+    const timer = setTimeout(
+      () => stop(new Error(`${command} ${args.join(' ')} stopped after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const onAbort = () => stop(signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (error) => (stopped ??= error));
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (stopped !== undefined) return fail(stopped);
+      resolve({
+        status,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+      });
     });
-  }
+    if (child.stdin) {
+      // The command may exit before reading all of it (a refusal): its status says what happened.
+      child.stdin.on('error', () => undefined);
+      if (typeof input === 'string' || Buffer.isBuffer(input)) child.stdin.end(input);
+      else input?.on('error', stop).pipe(child.stdin);
+    }
+  });
 }
 
-/** `docker compose -p PROJECT -f FILE…` with `args`; files are relative to the repository root. */
-export function compose(
-  project: string,
-  files: readonly string[],
-  args: readonly string[],
-  options?: DockerOptions,
-): Promise<string> {
-  return docker(
-    ['compose', '-p', project, ...files.flatMap((file) => ['-f', join(REPO_ROOT, file)]), ...args],
-    options,
-  );
+/**
+ * Runs `command ARGS` and returns its stdout. A non-zero exit throws a
+ * CommandError that names the command and ends with its stderr; with
+ * `quiet`, any failure returns ''.
+ */
+export async function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<string> {
+  const result = await runResult(command, args, options);
+  if (result.status === 0) return result.stdout;
+  if (options.quiet) return '';
+  const why = result.stderr.trim().split('\n').slice(-40).join('\n');
+  throw Object.assign(new Error(`${command} ${args.join(' ')} failed: ${why || `exit status ${result.status}`}`), {
+    code: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+  }) as CommandError;
 }
 
+/** `docker ARGS`, from the repository root unless told otherwise; stdout, or a CommandError. */
+export function docker(args: readonly string[], options?: RunOptions): Promise<string> {
+  return run('docker', args, options);
+}
+
+/** `docker ARGS` whatever its exit status: the status, stdout and stderr. */
+export function dockerResult(args: readonly string[], options?: RunOptions): Promise<RunResult> {
+  return runResult('docker', args, options);
+}
+
+/** `docker compose -p PROJECT -f FILE… ARGS`; with no files, compose finds compose.yaml in `cwd`. */
+export function composeArgs(args: readonly string[], { project, files = [] }: ComposeOptions): string[] {
+  return ['compose', '-p', project, ...files.flatMap((file) => ['-f', file]), ...args];
+}
+
+/** `docker compose` on a project, its files relative to `cwd` (the repository root unless given). */
+export function compose(args: readonly string[], options: ComposeOptions): Promise<string> {
+  return docker(composeArgs(args, options), options);
+}
+
+/** `docker ARGS` for a clean-up: two minutes at most unless told, and '' whatever goes wrong. */
+export function quietly(args: readonly string[], options: RunOptions = {}): Promise<string> {
+  return docker(args, { timeoutMs: QUIET_TIMEOUT_MS, ...options, quiet: true });
+}
+
+/**
+ * `docker ARGS` left running in a process group of its own, its output
+ * piped, for commands that do not end by themselves (`docker compose watch`):
+ * the caller reads it, and stops the group with `process.kill(-child.pid)`.
+ */
+export function dockerProcess(args: readonly string[], { env, cwd = REPO_ROOT }: RunOptions = {}): ChildProcess {
+  return spawn('docker', [...args], { cwd, env: environment(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+}
+
+/** `docker inspect` of one container, network or volume, parsed. */
 export async function inspect<T = any>(kind: 'container' | 'network' | 'volume', name: string): Promise<T> {
   return JSON.parse(await docker([kind, 'inspect', name]))[0] as T;
 }
@@ -95,8 +187,9 @@ export function jsonLines(text: string): Record<string, any>[] {
 }
 
 /** Everything a container wrote to stdout and stderr, as the engine keeps it. */
-export async function containerLogs(container: string): Promise<string> {
-  const { stdout, stderr } = await run('docker', ['logs', container], { maxBuffer: 64 * 1024 * 1024 });
+export async function containerLogs(container: string, options?: RunOptions): Promise<string> {
+  const { status, stdout, stderr } = await dockerResult(['logs', container], options);
+  if (status !== 0) throw new Error(`docker logs ${container} failed: ${stderr.trim()}`);
   return `${stdout}\n${stderr}`;
 }
 

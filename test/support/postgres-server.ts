@@ -1,6 +1,6 @@
 /**
  * The throwaway PostgreSQL that the unit specs' store tests run against:
- * started once per jest run (apps/accounts-api/test/support/postgres-container.ts),
+ * started once per jest run (test/unit/postgres-container.ts),
  * or once for a whole mutation run (test/mutation/run.mts). It imports no
  * file of this repository: jest's globalSetup (CommonJS, no module mapper) and
  * Node's type stripping (ES modules) need relative imports spelled

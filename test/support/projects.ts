@@ -4,7 +4,7 @@
  * what to take down after a run that was cut short.
  */
 export const PROJECTS = {
-  /** The integration suite's stacks, on a free port. */
+  /** The stack suite's stacks (test/stack), on a free port; INTEGRATION_PROJECT names another for a second checkout. */
   integration: process.env.INTEGRATION_PROJECT ?? 'accounts-stack-it',
   /** The docs runner: compose.yaml's own name, on the default port, as a reader runs it. */
   docs: 'accounts-stack',
@@ -17,7 +17,7 @@ export const PROJECTS = {
 } as const;
 
 /**
- * The swarm spec's stack (test/swarm), deployed from compose.swarm.yaml, and
+ * The one-node swarm spec's stack (test/swarm/one-node), deployed from compose.swarm.yaml, and
  * everything it creates outside the stack: its secrets are named
  * `<stack>_…` (docker/swarm/init-secrets.sh), its images `<stack>/…`, and
  * the marker file says that the spec initialised the swarm and must leave it.
@@ -55,7 +55,7 @@ export const DOCS_LABEL = 'org.accounts-stack.docs';
 export const TESTCONTAINERS_LABEL = 'org.testcontainers=true';
 
 /**
- * test/cluster/'s swarm: its node containers (`<prefix>-1` the manager, then
+ * The swarm of test/swarm/three-nodes/: its node containers (`<prefix>-1` the manager, then
  * the workers), their network, and the image they run. The image is built by
  * docker/offline/build-base-images.sh, which reads its default from here.
  */

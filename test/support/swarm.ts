@@ -1,5 +1,5 @@
 /**
- * The one-node swarm that the swarm spec (test/swarm) deploys compose.swarm.yaml
+ * The one-node swarm that test/swarm/one-node deploys compose.swarm.yaml
  * on, and its removal, shared with CI's clean-up (clean-up.mts). What the spec
  * changed on the engine is written to a marker file under the OS temp folder
  * at once, so that a run killed halfway is still undone: a swarm it
@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, eventually } from './docker.ts';
+import { docker, eventually, quietly } from './docker.ts';
 import { SWARM } from './projects.ts';
 
 export const MARKER_FILE = join(tmpdir(), SWARM.marker);
@@ -63,8 +63,6 @@ export async function prepareSwarm(): Promise<void> {
     await docker(['node', 'update', '--label-add', `${POSTGRES_LABEL}=true`, info.NodeID]);
   }
 }
-
-const quietly = (args: string[]) => docker(args, { timeoutMs: 120_000 }).catch(() => '');
 
 /**
  * Removes the spec's stack, its secrets, volume and image tags, then undoes

@@ -104,7 +104,7 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
   // SQLite replicas are processes that queue for the file's write lock, which
   // node:sqlite waits for synchronously: connections in one process cannot
   // interleave, so the integration suite starts three containers at once
-  // instead (test/integration/migrations.int-spec.ts).
+  // instead (test/stack/migrations.int-spec.ts).
   if (dialect === 'postgres') {
     it('applies each migration once when three replicas start on an empty store at the same moment', async () => {
       const fresh = await tempStore(dialect, { migrate: false, busyTimeoutMs: 5_000 });

@@ -45,7 +45,7 @@ export function storeConfigFor(url: string, busyTimeoutMs = 200): StoreConfig {
  * A fresh, empty store of the given kind, migrated unless told otherwise:
  * SQLite in a file of a temporary folder (a real file, so WAL and locking
  * behave as in the container), PostgreSQL as a new database in the run's
- * container (postgres.global-setup.ts).
+ * container (test/unit/postgres.global-setup.ts).
  */
 export async function tempStore(
   dialect: StoreDialect,

@@ -1,0 +1,86 @@
+import { docker, useStack } from '../stack';
+import { describeLoad, expectExactlyOnce, storedTransfers } from '../../support/ledger-checks.ts';
+import { loadLoop, openAccount, settle, sleep, timedFetch, transferLoad } from '../../support/load.ts';
+
+const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off' } });
+
+const REPLICAS = 2;
+/** nginx re-resolves `api` every 5 s (nginx.conf); a little more and it has seen a change. */
+const DNS_REFRESH_MS = 6_000;
+
+const apiReplicas = async () => (await stack().composeCli(['ps', '--quiet', 'api'])).split('\n').filter(Boolean).sort();
+const scaleApi = () => stack().composeCli(['up', '--detach', '--wait', '--no-recreate', '--scale', `api=${REPLICAS}`]);
+
+describe('a rolling replacement of the api replicas under load', () => {
+  it('fails no request, read or write, and applies every write exactly once', async () => {
+    const api = stack();
+    const { baseUrl } = api;
+    await scaleApi();
+    await sleep(DNS_REFRESH_MS);
+    const original = await apiReplicas();
+    expect(original).toHaveLength(REPLICAS);
+    const opening = 1_000_000;
+    const from = await openAccount(api, 'rolling-from', opening);
+    const to = await openAccount(api, 'rolling-to', 0);
+
+    let rolled = false;
+    const [writes, reads] = await Promise.all([
+      transferLoad({
+        api,
+        from,
+        to,
+        concurrency: 3,
+        maxAttempts: 60_000,
+        maxDurationMs: 80_000,
+        stop: () => rolled,
+      }),
+      loadLoop({
+        concurrency: 2,
+        maxRequests: 60_000,
+        maxDurationMs: 80_000,
+        stop: () => rolled,
+        send: () => timedFetch(`${baseUrl}/accounts/${from}`, { headers: api.headers }),
+      }),
+      (async () => {
+        // One replica at a time: stop it (SIGTERM: it drains, then requests
+        // in flight finish), remove it, let compose create its replacement,
+        // and give nginx time to see the new address before the next one.
+        for (const id of original) {
+          await docker(['stop', '--time', '10', id]);
+          await docker(['rm', id]);
+          await scaleApi();
+          await sleep(DNS_REFRESH_MS);
+        }
+        rolled = true;
+      })(),
+    ]);
+    await settle(writes, api, from, to);
+    const stored = await storedTransfers(api, from, to);
+    const failedReads = reads.filter((r) => r.status !== 200);
+    console.info(
+      `rolling replacement of ${REPLICAS} replicas: reads sent ${reads.length}, failed ${failedReads.length}` +
+        `${failedReads.length ? ` (${[...new Set(failedReads.map((r) => r.error ?? r.status))].join(', ')})` : ''}; ` +
+        `writes ${describeLoad(writes, stored)}`,
+    );
+
+    const failedWrites = writes.attempts.filter((a) => a.status !== 201);
+    if (failedReads.length + failedWrites.length > 0) {
+      // nginx's error log says why (reset, refused, timed out) before the stack comes down.
+      const proxyLog = await stack().composeCli(['logs', '--no-log-prefix', 'proxy']);
+      console.info(
+        proxyLog
+          .split('\n')
+          .filter((line) => / \[(error|warn)\] /.test(line))
+          .slice(-20)
+          .join('\n'),
+      );
+    }
+    const replacements = await apiReplicas();
+    expect(replacements).toHaveLength(REPLICAS);
+    expect(replacements.filter((id) => original.some((old) => old.startsWith(id) || id.startsWith(old)))).toEqual([]);
+    expect(reads.length).toBeGreaterThan(100);
+    expect(failedReads.map(({ status, error }) => ({ status, error }))).toEqual([]);
+    expect(failedWrites.map(({ status, error }) => ({ status, error }))).toEqual([]);
+    expectExactlyOnce(writes, stored, opening);
+  }, 150_000);
+});

@@ -1,0 +1,70 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import type { OpenAPIV3 } from 'openapi-types';
+import { chromium, type Browser } from 'playwright-core';
+import { useStack } from './stack';
+
+const stack = useStack();
+
+/** Debian's chromium package; Playwright's own browser download is not used. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+describe('OpenAPI through the proxy', () => {
+  it('serves a valid OpenAPI 3 document at /openapi.json', async () => {
+    const res = await fetch(`${stack().baseUrl}/openapi.json`);
+
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as OpenAPIV3.Document;
+    await expect(SwaggerParser.validate(structuredClone(doc))).resolves.toMatchObject({
+      openapi: expect.stringMatching(/^3\./),
+    });
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/', '/accounts', '/accounts/{id}', '/transfers']));
+  });
+
+  describe('Swagger UI at /docs, in a headless browser', () => {
+    let browser: Browser;
+
+    beforeAll(async () => {
+      // --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it('authorises with a key, then runs "Try it out" on GET /accounts, a protected route, and shows the seed accounts', async () => {
+      const key = await stack().createKey('swagger-ui', 'read');
+      const page = await browser.newPage();
+      const failed: string[] = [];
+      const sent: (string | undefined)[] = [];
+      page.on('requestfailed', (request) => failed.push(request.url()));
+      page.on('console', (message) => {
+        if (message.type() === 'error') failed.push(message.text());
+      });
+      page.on('request', (request) => {
+        if (new URL(request.url()).pathname === '/accounts') sent.push(request.headers().authorization);
+      });
+
+      await page.goto(`${stack().baseUrl}/docs`);
+      await page.locator('.auth-wrapper .authorize').click();
+      const dialog = page.locator('.modal-ux');
+      await dialog.locator('input').fill(key);
+      await dialog.getByRole('button', { name: 'Apply credentials' }).click();
+      await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+
+      const operation = page.locator('#operations-accounts-AccountsController_list');
+      await operation.locator('.opblock-summary').click();
+      await operation.getByRole('button', { name: 'Try it out' }).click();
+      await operation.getByRole('button', { name: 'Execute' }).click();
+
+      const body = operation.locator('.live-responses-table .response .microlight').first();
+      await body.waitFor({ timeout: 15_000 });
+      const shown = JSON.parse((await body.textContent()) ?? '');
+      expect(shown.data.map((a: { name: string }) => a.name)).toEqual(['joe', 'bob', 'fred']);
+      expect(
+        await operation.locator('.live-responses-table .response .response-col_status').first().textContent(),
+      ).toBe('200');
+      expect(sent).toEqual([`Bearer ${key}`]);
+      expect(failed).toEqual([]);
+    });
+  });
+});

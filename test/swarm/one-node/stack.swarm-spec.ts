@@ -1,0 +1,312 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { docker, eventually, REPO_ROOT, run } from '../../support/docker';
+import { SWARM } from '../../support/projects';
+import { prepareSwarm, removeSwarmStack } from '../../support/swarm';
+import { generateKey } from '../../../apps/accounts-api/src/auth/api-key';
+import { bearer, type Api } from '../../support/http';
+import { describeLoad, expectExactlyOnce, storedTransfers } from '../../support/ledger-checks.ts';
+import {
+  loadLoop,
+  openAccount,
+  settle,
+  sleep,
+  timedFetch,
+  transferLoad,
+  type FetchOutcome,
+  type TransferLoad,
+} from '../../support/load.ts';
+import { freePort } from '../../support/raw-http.ts';
+
+const STACK = SWARM.stack;
+const API_SERVICE = `${STACK}_api`;
+const IMAGE_TAG = 'it';
+const API_IMAGE = `${SWARM.imagePrefix}/api:${IMAGE_TAG}`;
+const BROKEN_IMAGE = `${SWARM.imagePrefix}/api:broken`;
+/** nginx re-resolves `api` every 5 s (nginx.conf); a little more and it has seen every replica. */
+const DNS_REFRESH_MS = 6_000;
+
+/** An image build from docker/'s Dockerfiles, on a cold cache. */
+const BUILD_TIMEOUT_MS = 600_000;
+
+/** Builds an image from one of docker/'s Dockerfiles, passing a base-image override such as NODE_IMAGE on. */
+async function build(tag: string, dockerfile: string, baseImageArg: string): Promise<void> {
+  const baseImage = process.env[baseImageArg];
+  await docker(
+    [
+      'build',
+      '--quiet',
+      '--tag',
+      tag,
+      '--file',
+      dockerfile,
+      ...(baseImage ? ['--build-arg', `${baseImageArg}=${baseImage}`] : []),
+      '.',
+    ],
+    { timeoutMs: BUILD_TIMEOUT_MS },
+  );
+}
+
+const containersOf = async (service: string) =>
+  (await docker(['ps', '--quiet', '--filter', `label=com.docker.swarm.service.name=${service}`]))
+    .split('\n')
+    .filter(Boolean)
+    .sort();
+
+/** The api's tasks that swarm reports running, with their images. */
+async function runningApiTasks(): Promise<{ id: string; image: string }[]> {
+  const lines = await docker([
+    'service',
+    'ps',
+    '--no-trunc',
+    '--filter',
+    'desired-state=running',
+    '--format',
+    '{{.ID}} {{.Image}} {{.CurrentState}}',
+    API_SERVICE,
+  ]);
+  return lines
+    .split('\n')
+    .filter((line) => / Running /.test(line))
+    .map((line) => {
+      const [id, image] = line.split(' ');
+      return { id, image };
+    });
+}
+
+interface UpdateStatus {
+  readonly State: string;
+  readonly Message: string;
+}
+
+const updateStatus = async () =>
+  JSON.parse(
+    await docker(['service', 'inspect', '--format', '{{json .UpdateStatus}}', API_SERVICE]),
+  ) as UpdateStatus | null;
+
+/** Waits for the api's update to end in one of `states`, through update_config's monitor window; the last status otherwise. */
+async function updateEnded(states: RegExp): Promise<UpdateStatus | null> {
+  const ended = await eventually(
+    async () => {
+      const status = await updateStatus();
+      return status && states.test(status.State) ? status : undefined;
+    },
+    300_000,
+    1_000,
+  );
+  return ended ?? updateStatus();
+}
+
+let api: Api;
+let deployEnv: Record<string, string>;
+
+beforeAll(async () => {
+  await removeSwarmStack();
+  await prepareSwarm();
+  await build(API_IMAGE, 'docker/api/Dockerfile', 'NODE_IMAGE');
+  await build(`${SWARM.imagePrefix}/proxy:${IMAGE_TAG}`, 'docker/proxy/Dockerfile', 'NGINX_IMAGE');
+
+  // The operator's own bootstrap key, made before init-secrets.sh, which must keep it.
+  const adminKey = generateKey();
+  // A secret's value reaches the engine on stdin.
+  await docker(['secret', 'create', SWARM.secrets[1], '-'], { input: `${adminKey}\n` });
+  const port = await freePort();
+  deployEnv = {
+    STACK_NAME: STACK,
+    IMAGE_PREFIX: SWARM.imagePrefix,
+    IMAGE_TAG,
+    PROXY_PORT: String(port),
+    // Every request of the load comes from one address.
+    PROXY_RATE_LIMIT: 'off',
+  };
+  const initSecrets = await run('docker/swarm/init-secrets.sh', [], { env: deployEnv });
+  expect(initSecrets).toBe(`${STACK}_postgres_password: created\n${STACK}_bootstrap_admin_key: exists, kept\n`);
+
+  // No registry to ask for digests: every node of this swarm has the images.
+  await docker(['stack', 'deploy', '--resolve-image', 'never', '--compose-file', 'compose.swarm.yaml', STACK], {
+    env: deployEnv,
+  });
+  api = { baseUrl: `http://127.0.0.1:${port}`, headers: bearer(adminKey) };
+  const ready = await eventually(
+    async () => {
+      const [tasks, answer] = await Promise.all([
+        runningApiTasks(),
+        timedFetch(`${api.baseUrl}/accounts`, { headers: api.headers }),
+      ]);
+      return tasks.length === 3 && answer.status === 200 ? true : undefined;
+    },
+    180_000,
+    1_000,
+  );
+  if (!ready)
+    throw new Error(`the stack did not serve within 180 s:\n${await docker(['stack', 'ps', '--no-trunc', STACK])}`);
+  await sleep(DNS_REFRESH_MS);
+}, 900_000);
+
+afterAll(async () => {
+  await removeSwarmStack();
+}, 300_000);
+
+/** nginx's warnings and errors, which say why a request through it failed. */
+async function proxyErrors(): Promise<string> {
+  const logs = await docker(['service', 'logs', '--raw', `${STACK}_proxy`], { timeoutMs: 60_000 }).catch(
+    (error: Error) => error.message,
+  );
+  return logs
+    .split('\n')
+    .filter((line) => / \[(error|warn)\] /.test(line))
+    .slice(-20)
+    .join('\n');
+}
+
+/** Reads and keyed transfers through the proxy until `done` resolves, then the transfers' outcome in the store. */
+async function underLoad(label: string, change: () => Promise<void>) {
+  const opening = 1_000_000;
+  const from = await openAccount(api, `${label}-from`, opening);
+  const to = await openAccount(api, `${label}-to`, 0);
+  let done = false;
+  const [writes, reads] = await Promise.all([
+    transferLoad({ api, from, to, concurrency: 3, maxAttempts: 100_000, maxDurationMs: 400_000, stop: () => done }),
+    loadLoop({
+      concurrency: 2,
+      maxRequests: 100_000,
+      maxDurationMs: 400_000,
+      stop: () => done,
+      send: () => timedFetch(`${api.baseUrl}/accounts/${from}`, { headers: api.headers }),
+    }),
+    change().finally(() => {
+      done = true;
+    }),
+  ]);
+  await settle(writes, api, from, to);
+  const stored = await storedTransfers(api, from, to);
+  const failedReads = reads.filter((r) => r.status !== 200);
+  const failedWrites = writes.attempts.filter((a) => a.status !== 201);
+  console.info(
+    `${label}: reads sent ${reads.length}, failed ${failedReads.length}${kinds(failedReads)}; writes ${describeLoad(writes, stored)}`,
+  );
+  if (failedReads.length + failedWrites.length > 0) console.info(await proxyErrors());
+  return { writes, reads, failedReads, failedWrites, stored, opening };
+}
+
+const kinds = (failed: FetchOutcome[]) =>
+  failed.length ? ` (${[...new Set(failed.map((r) => r.error ?? r.status))].join(', ')})` : '';
+
+function expectNoFailure(load: {
+  writes: TransferLoad;
+  reads: FetchOutcome[];
+  failedReads: FetchOutcome[];
+  failedWrites: FetchOutcome[];
+}) {
+  expect(load.reads.length).toBeGreaterThan(100);
+  expect(load.writes.acknowledged.size).toBeGreaterThan(100);
+  expect(load.failedReads.map(({ status, error }) => ({ status, error }))).toEqual([]);
+  expect(load.failedWrites.map(({ status, error }) => ({ status, error }))).toEqual([]);
+}
+
+describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
+  it('answers POST / with the seed accounts and GET / with 405, through the host-mode port', async () => {
+    const list = await fetch(`${api.baseUrl}/`, { method: 'POST' });
+    expect(list.status).toBe(200);
+    expect(await list.json()).toEqual(JSON.parse(readFileSync(join(REPO_ROOT, 'data/seed/accounts.json'), 'utf8')));
+    const get = await fetch(`${api.baseUrl}/`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST, OPTIONS');
+    expect((await containersOf(`${STACK}_api`)).length).toBe(3);
+  });
+
+  it('hands the password and the bootstrap key in as files, never in any container environment', async () => {
+    const [apiContainer] = await containersOf(`${STACK}_api`);
+    const password = (await docker(['exec', apiContainer, 'cat', '/run/secrets/postgres_password'])).trim();
+    const adminKey = api.headers.Authorization.replace(/^Bearer /, '');
+    expect(password.length).toBeGreaterThanOrEqual(40);
+    expect((await docker(['exec', apiContainer, 'cat', '/run/secrets/bootstrap_admin_key'])).trim()).toBe(adminKey);
+    const containers = (await docker(['ps', '--quiet', '--filter', `label=com.docker.stack.namespace=${STACK}`]))
+      .split('\n')
+      .filter(Boolean);
+    expect(containers.length).toBe(5);
+    for (const id of containers) {
+      const [container] = JSON.parse(await docker(['inspect', id])) as {
+        Name: string;
+        Config: { Env: string[]; Labels: Record<string, string> };
+      }[];
+      const text = JSON.stringify(container);
+      expect({
+        container: container.Name,
+        password: text.includes(password),
+        adminKey: text.includes(adminKey),
+      }).toEqual({
+        container: container.Name,
+        password: false,
+        adminKey: false,
+      });
+    }
+  });
+
+  it('replaces every api replica with `docker service update --force` under load, failing no request', async () => {
+    const before = await containersOf(API_SERVICE);
+    const started = Date.now();
+    let status: UpdateStatus | null = null;
+    const load = await underLoad('rolling update', async () => {
+      await docker(['service', 'update', '--force', '--detach', API_SERVICE]);
+      status = await updateEnded(/^(completed|paused|rollback_.*)$/);
+    });
+    console.info(
+      `rolling update of 3 replicas, monitor window included, took ${Math.round((Date.now() - started) / 1000)} s`,
+    );
+    expect(status).toMatchObject({ State: 'completed' });
+    const after = await containersOf(API_SERVICE);
+    expect(after).toHaveLength(3);
+    expect(after.filter((id) => before.includes(id))).toEqual([]);
+    expectNoFailure(load);
+    expectExactlyOnce(load.writes, load.stored, load.opening);
+  }, 600_000);
+
+  it('rolls an update to a release that crashes at boot back by itself, the old replicas serving throughout', async () => {
+    await docker([
+      'build',
+      '--quiet',
+      '--tag',
+      BROKEN_IMAGE,
+      '--build-arg',
+      `API_IMAGE=${API_IMAGE}`,
+      '--file',
+      'test/swarm/one-node/broken-api.Dockerfile',
+      '.',
+    ]);
+    const before = await containersOf(API_SERVICE);
+    const started = Date.now();
+    let status: UpdateStatus | null = null;
+    const load = await underLoad('rollback', async () => {
+      await docker(['service', 'update', '--detach', '--no-resolve-image', '--image', BROKEN_IMAGE, API_SERVICE]);
+      status = await updateEnded(/^(completed|paused|rollback_(completed|paused))$/);
+      // After the rollback, as long again as it took nginx to see any change.
+      await sleep(DNS_REFRESH_MS);
+    });
+    console.info(
+      `update to a broken image: ${JSON.stringify(status)} after ${Math.round((Date.now() - started) / 1000)} s`,
+    );
+    expect(status).toMatchObject({ State: 'rollback_completed' });
+    const spec = (
+      await docker(['service', 'inspect', '--format', '{{.Spec.TaskTemplate.ContainerSpec.Image}}', API_SERVICE])
+    ).trim();
+    expect(spec).toBe(API_IMAGE);
+    const tasks = await runningApiTasks();
+    expect(tasks.map((task) => task.image)).toEqual([API_IMAGE, API_IMAGE, API_IMAGE]);
+    const failedBroken = await docker([
+      'service',
+      'ps',
+      '--no-trunc',
+      '--filter',
+      'desired-state=shutdown',
+      '--format',
+      '{{.Image}} {{.Error}}',
+      API_SERVICE,
+    ]);
+    expect(failedBroken).toMatch(new RegExp(`${BROKEN_IMAGE} "?task: non-zero exit \\(1\\)`));
+    // start-first: the new replica had to be healthy before an old one stopped, and none was.
+    expect((await containersOf(API_SERVICE)).filter((id) => before.includes(id))).toHaveLength(3);
+    expectNoFailure(load);
+    expectExactlyOnce(load.writes, load.stored, load.opening);
+  }, 600_000);
+});

@@ -1,0 +1,183 @@
+/**
+ * compose.swarm.yaml on a real three-node swarm (cluster.ts): where
+ * swarm places the services, the talk contract through the edge node's
+ * proxy, and the transfer invariant while a worker is drained and while
+ * another is killed outright. The specs run in order on one cluster: each
+ * leaves it as the next expects.
+ */
+import { docker } from '../../support/docker.ts';
+import { CLUSTER } from '../../support/projects.ts';
+import { bearer, clientFor, type Api } from '../../support/http.ts';
+import { describeLoad, expectExactlyOnce, storedTransfers } from '../../support/ledger-checks.ts';
+import { openAccount, settle, sleep, transferLoad, type TransferLoad } from '../../support/load.ts';
+import {
+  API_SERVICE,
+  apiLogLines,
+  createAdminKey,
+  createCluster,
+  destroyCluster,
+  MANAGER,
+  nodeLabels,
+  onNode,
+  POSTGRES_LABEL,
+  POSTGRES_SERVICE,
+  postgresSessions,
+  runningTasks,
+  timed,
+  timings,
+  waitConverged,
+  WORKERS,
+  type Cluster,
+} from './cluster.ts';
+
+const CLIENTS = 24;
+/** nginx re-resolves `api` every 5 s (docker/proxy/nginx.conf); a little more and it has seen a change. */
+const DNS_REFRESH_MS = 6_000;
+const [DRAINED, KILLED] = WORKERS;
+
+let cluster: Cluster;
+let api: Api;
+let destroyed = false;
+const suiteStarted = Date.now();
+
+beforeAll(async () => {
+  cluster = await createCluster();
+  api = { baseUrl: cluster.baseUrl, headers: bearer(await timed('admin key', () => createAdminKey('cluster'))) };
+}, 900_000);
+
+afterAll(async () => {
+  if (!destroyed) await timed('teardown', destroyCluster);
+  timings.push(['suite, from its first step', Date.now() - suiteStarted]);
+  console.info(timings.map(([step, ms]) => `${step}: ${(ms / 1000).toFixed(1)} s`).join('\n'));
+}, 300_000);
+
+/** Loads, until `fault` resolves and nginx has seen its outcome, then retries what was left unacknowledged. */
+async function underLoad(
+  label: string,
+  fault: () => Promise<void>,
+): Promise<{ load: TransferLoad; opening: number; from: number; to: number }> {
+  const opening = 1_000_000;
+  const from = await openAccount(api, `${label}-from`, opening);
+  const to = await openAccount(api, `${label}-to`, 0);
+  let over = false;
+  const [load] = await Promise.all([
+    transferLoad({
+      api,
+      from,
+      to,
+      concurrency: CLIENTS,
+      maxAttempts: 200_000,
+      maxDurationMs: 240_000,
+      stop: () => over,
+    }),
+    (async () => {
+      try {
+        // Writes in flight on every replica before the fault.
+        await sleep(2_000);
+        await fault();
+        await sleep(DNS_REFRESH_MS);
+      } finally {
+        over = true;
+      }
+    })(),
+  ]);
+  await settle(load, api, from, to);
+  return { load, opening, from, to };
+}
+
+describe('the stack on a three-node swarm', () => {
+  it('runs the api replicas on at least two nodes, and postgres on its labelled node', async () => {
+    const apiNodes = new Set((await runningTasks(API_SERVICE)).map((t) => t.node));
+    const postgres = await runningTasks(POSTGRES_SERVICE);
+
+    expect(apiNodes.size).toBeGreaterThanOrEqual(2);
+    expect(postgres.map((t) => t.node)).toEqual([MANAGER]);
+    expect(await nodeLabels(MANAGER)).toMatchObject({ [POSTGRES_LABEL]: 'true' });
+    for (const worker of WORKERS) expect(await nodeLabels(worker)).not.toHaveProperty([POSTGRES_LABEL]);
+  });
+
+  it('keeps the talk contract through the edge node: POST / gives the seed, GET / a 405', async () => {
+    const post = await clientFor({ baseUrl: cluster.baseUrl, headers: {} }).POST('/');
+    expect(post.response.status).toBe(200);
+    expect(post.data).toEqual([
+      { id: 1, name: 'joe', balance: 10 },
+      { id: 2, name: 'bob', balance: -1 },
+      { id: 3, name: 'fred', balance: 40 },
+    ]);
+
+    const get = await fetch(`${cluster.baseUrl}/`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST, OPTIONS');
+  });
+
+  it(`applies every acknowledged transfer of ${CLIENTS} concurrent clients exactly once, on replicas across nodes`, async () => {
+    const opening = 1_000_000;
+    const from = await openAccount(api, 'spread-from', opening);
+    const to = await openAccount(api, 'spread-to', 0);
+
+    const load = await transferLoad({ api, from, to, concurrency: CLIENTS, maxAttempts: 1_200, maxDurationMs: 60_000 });
+    const stored = await storedTransfers(api, from, to);
+    console.info(`${CLIENTS} clients: ${describeLoad(load, stored)}`);
+
+    expect(load.attempts.every((a) => a.status === 201)).toBe(true);
+    expectExactlyOnce(load, stored, opening);
+    expect(stored.fromBalance + stored.toBalance).toBe(opening);
+    const servedBy = new Set(
+      (await apiLogLines())
+        .filter(({ lines }) =>
+          lines.some((l) => l.req?.method === 'POST' && l.req?.url === '/transfers' && l.res?.statusCode === 201),
+        )
+        .map(({ node }) => node),
+    );
+    expect(servedBy.size).toBeGreaterThanOrEqual(2);
+  });
+
+  it('fails no request while a worker is drained under load, and applies every write exactly once', async () => {
+    expect((await runningTasks(API_SERVICE)).some((t) => t.node === DRAINED)).toBe(true);
+
+    const { load, opening, from, to } = await underLoad('drain', async () => {
+      await onNode(MANAGER, ['docker', 'node', 'update', '--availability', 'drain', DRAINED]);
+      await waitConverged(120_000, (tasks) => tasks.length === 3 && tasks.every((t) => t.node !== DRAINED));
+    });
+    const stored = await storedTransfers(api, from, to);
+    console.info(`drain of ${DRAINED}: ${describeLoad(load, stored)}`);
+
+    expect(load.attempts.filter((a) => a.status !== 201)).toEqual([]);
+    expectExactlyOnce(load, stored, opening);
+    await onNode(MANAGER, ['docker', 'node', 'update', '--availability', 'active', DRAINED]);
+  });
+
+  it('replaces the replicas of a killed worker, and loses no acknowledged write', async () => {
+    expect((await runningTasks(API_SERVICE)).some((t) => t.node === KILLED)).toBe(true);
+
+    const { load, opening, from, to } = await underLoad('kill', async () => {
+      await docker(['kill', KILLED]);
+      await waitConverged(180_000, (tasks) => tasks.length === 3 && tasks.every((t) => t.node !== KILLED));
+    });
+    const stored = await storedTransfers(api, from, to);
+    console.info(`kill of ${KILLED}: ${describeLoad(load, stored)}`);
+    if (load.pending.length > 0) console.info(`PostgreSQL's busy sessions:\n${await postgresSessions()}`);
+
+    const nodes = await onNode(MANAGER, ['docker', 'node', 'ls', '--format', '{{.Hostname}} {{.Status}}']);
+    expect(nodes).toContain(`${KILLED} Down`);
+    expectExactlyOnce(load, stored, opening);
+  });
+
+  it('removes every node container, network and volume it made', async () => {
+    const { containers, volumes, network } = cluster.resources;
+    expect(volumes).toHaveLength(containers.length);
+
+    await timed('teardown', destroyCluster);
+    destroyed = true;
+
+    const gone = async (kind: 'container' | 'volume' | 'network', name: string) =>
+      docker([kind, 'inspect', name]).then(
+        () => false,
+        () => true,
+      );
+    for (const container of containers) expect(await gone('container', container)).toBe(true);
+    for (const volume of volumes) expect(await gone('volume', volume)).toBe(true);
+    expect(await gone('network', network)).toBe(true);
+    expect((await docker(['ps', '--all', '--quiet', '--filter', `label=${CLUSTER.label}`])).trim()).toBe('');
+  });
+});
