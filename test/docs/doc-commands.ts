@@ -161,6 +161,7 @@ function parseConsoleBlock(file: string, firstLine: number, body: readonly strin
   return commands;
 }
 
+// eslint-disable-next-line no-control-regex -- ESC is what starts a terminal escape sequence
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 /** Terminal colours and cursor moves out, for matching and for showing output in a log. */

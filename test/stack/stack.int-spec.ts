@@ -58,7 +58,7 @@ describe('network isolation', () => {
     const hostAddresses = Object.values(networkInterfaces())
       .flat()
       .filter((a) => a?.family === 'IPv4')
-      .map((a) => a!.address);
+      .map((a) => a.address);
 
     expect(networks.length).toBeGreaterThan(0);
     for (const name of networks) {

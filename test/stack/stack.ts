@@ -7,6 +7,7 @@ import {
   jsonLines,
   REPO_ROOT,
   type ComposeOptions,
+  type Json,
   type RunOptions,
 } from '../support/docker.ts';
 import { imageLabelEnv } from '../support/image-labels.ts';
@@ -198,6 +199,6 @@ export function useStack(options: StackOptions = {}): () => Stack {
 }
 
 /** The JSON lines a container wrote to stdout and stderr. */
-export async function jsonLogLines(container: string): Promise<Record<string, any>[]> {
+export async function jsonLogLines(container: string): Promise<Record<string, Json>[]> {
   return jsonLines(await containerLogs(container));
 }

@@ -173,17 +173,25 @@ export function dockerProcess(args: readonly string[], { env, cwd = REPO_ROOT }:
   return spawn('docker', [...args], { cwd, env: environment(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 }
 
+/**
+ * Parsed JSON that specs read field by field: log lines, `docker inspect`
+ * output, response bodies. Loosely typed on purpose, here only; the specs'
+ * assertions are what check its shape.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export type Json = any;
+
 /** `docker inspect` of one container, network or volume, parsed. */
-export async function inspect<T = any>(kind: 'container' | 'network' | 'volume', name: string): Promise<T> {
-  return JSON.parse(await docker([kind, 'inspect', name]))[0] as T;
+export async function inspect<T = Json>(kind: 'container' | 'network' | 'volume', name: string): Promise<T> {
+  return (JSON.parse(await docker([kind, 'inspect', name])) as T[])[0];
 }
 
 /** The JSON lines among a service's or a container's log lines; other lines (Nest's boot banner) are skipped. */
-export function jsonLines(text: string): Record<string, any>[] {
+export function jsonLines(text: string): Record<string, Json>[] {
   return text
     .split('\n')
     .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, any>);
+    .map((line) => JSON.parse(line) as Record<string, Json>);
 }
 
 /** Everything a container wrote to stdout and stderr, as the engine keeps it. */

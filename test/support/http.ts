@@ -1,4 +1,5 @@
 import { createAccountsClient, type AccountsClient, type LedgerEntry } from '../../libs/client/src/index.ts';
+import type { Json } from './docker.ts';
 
 /** Where requests go: the published proxy port, with the key's Authorization header. */
 export interface Api {
@@ -23,13 +24,13 @@ export function clientFor(api: Api): AccountsClient {
 }
 
 /** JSON over fetch against the published proxy port, the way curl does it. */
-export interface JsonResponse<T = any> {
+export interface JsonResponse<T = Json> {
   readonly status: number;
   readonly headers: Headers;
   readonly body: T;
 }
 
-export async function call<T = any>(
+export async function call<T = Json>(
   api: Api,
   method: string,
   path: string,

@@ -45,7 +45,7 @@ export function rawRequest(port: number, request: Buffer, timeoutMs = 10_000): P
       try {
         resolve(parseResponse(Buffer.concat(chunks)));
       } catch (parseError) {
-        reject(parseError);
+        reject(new Error('the answer is not an HTTP response', { cause: parseError }));
       }
     };
     // Done once the answer is complete: after an error nginx may keep the
@@ -116,8 +116,8 @@ export function expectErrorShape(answer: Answer): void {
   expect(headerOf(answer, 'content-type')).toMatch(/^application\/json/);
   expect(JSON.parse(answer.body ?? '')).toEqual({
     statusCode: answer.status,
-    error: expect.any(String),
-    message: expect.any(String),
+    error: expect.any(String) as unknown,
+    message: expect.any(String) as unknown,
     requestId,
   });
   expect(requestId).toMatch(/\S/);

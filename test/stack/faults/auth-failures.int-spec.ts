@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { containerLogs } from '../../support/docker.ts';
+import { containerLogs, type Json } from '../../support/docker.ts';
 import { docker, eventually, inspect, jsonLogLines, useStack } from '../stack';
 import { sleep, timedFetch, type FetchOutcome } from '../../support/load.ts';
 import { expectErrorShape, headerOf } from '../../support/raw-http.ts';
@@ -28,7 +28,7 @@ async function send(method: string, path: string, authorization?: string): Promi
   return { ...(await timedFetch(`${stack().baseUrl}${path}`, { method, headers })), id };
 }
 
-async function proxyLine(id: string): Promise<Record<string, any> | undefined> {
+async function proxyLine(id: string): Promise<Record<string, Json> | undefined> {
   return eventually(async () => (await jsonLogLines(proxyId())).find((line) => line.request_id === id));
 }
 

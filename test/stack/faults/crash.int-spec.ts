@@ -7,7 +7,6 @@ const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off' } });
 describe('the api killed with SIGKILL under write load', () => {
   it('keeps every acknowledged write after the restart, and applies none twice', async () => {
     const api = stack();
-    const { baseUrl } = api;
     const apiId = stack().compose.getContainer('api-1').getId();
     const opening = 1_000_000;
     const from = await openAccount(api, 'crash-from', opening);

@@ -17,7 +17,6 @@ const RECOVERY_MS = 5_000;
 describe('a proxy restart under load', () => {
   it('fails requests only during the restart, recovers by itself, and neither loses nor doubles a write', async () => {
     const api = stack();
-    const { baseUrl } = api;
     const proxyId = stack().compose.getContainer('proxy-1').getId();
     const opening = 1_000_000;
     const from = await openAccount(api, 'restart-from', opening);

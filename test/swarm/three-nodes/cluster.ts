@@ -8,7 +8,7 @@
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, eventually, jsonLines, quietly, type RunOptions } from '../../support/docker.ts';
+import { docker, eventually, jsonLines, quietly, type Json, type RunOptions } from '../../support/docker.ts';
 import { CLUSTER, SWARM_NODE_IMAGE } from '../../support/projects.ts';
 import { POSTGRES_LABEL } from '../../support/swarm.ts';
 
@@ -400,7 +400,7 @@ export async function createAdminKey(name: string): Promise<string> {
 }
 
 /** The api's access log lines, from every running api task on every node. */
-export async function apiLogLines(): Promise<{ node: string; lines: Record<string, any>[] }[]> {
+export async function apiLogLines(): Promise<{ node: string; lines: Record<string, Json>[] }[]> {
   const tasks = (await runningTasks(API_SERVICE)).filter((t) => t.container);
   return Promise.all(
     tasks.map(async (task) => ({
@@ -411,7 +411,9 @@ export async function apiLogLines(): Promise<{ node: string; lines: Record<strin
 }
 
 export async function nodeLabels(node: string): Promise<Record<string, string>> {
-  return JSON.parse(await onNode(MANAGER, ['docker', 'node', 'inspect', '--format', '{{json .Spec.Labels}}', node]));
+  return JSON.parse(
+    await onNode(MANAGER, ['docker', 'node', 'inspect', '--format', '{{json .Spec.Labels}}', node]),
+  ) as Record<string, string>;
 }
 
 /**
