@@ -124,7 +124,15 @@ export async function tearDownPeers(): Promise<void> {
   await peersCompose(['down', '--volumes', '--remove-orphans', '--timeout', '5'], { timeoutMs: 60_000 });
 }
 
-/** The resolved compose model, for names that compose.yaml owns (image tags). */
-export async function composeModel(): Promise<{ services: Record<string, { image?: string }> }> {
-  return JSON.parse(await compose(['config', '--format', 'json']));
+interface ComposeModel {
+  readonly services: Record<string, { readonly image?: string }>;
 }
+
+async function modelOf(run: Compose, signal?: AbortSignal): Promise<ComposeModel> {
+  return JSON.parse(await run(['config', '--format', 'json'], { signal })) as ComposeModel;
+}
+
+/** The resolved compose model, for names that compose.yaml owns (image tags). */
+export const composeModel = (signal?: AbortSignal) => modelOf(compose, signal);
+/** The same for the peers' project. */
+export const peersModel = (signal?: AbortSignal) => modelOf(peersCompose, signal);
