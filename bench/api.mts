@@ -19,21 +19,18 @@ import getPort from 'get-port';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { generateKey } from '../apps/accounts-api/src/auth/api-key.ts';
 import { createAccountsClient } from '../libs/client/src/index.ts';
 import { REPO_ROOT } from '../test/support/docker.ts';
 import { describeMachine, describeRevision } from './machine.mts';
+import { benchOptions, writeResults } from './results.mts';
 import { TALK, keyedWorkloads, openAccounts } from './workloads.mts';
 import { failures, takeTurns, type Workload } from './wrk.mts';
 
-const { values: args } = parseArgs({
-  options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } },
-});
-const SETTINGS = args.smoke
+const { smoke, outFile } = benchOptions('api-');
+const SETTINGS = smoke
   ? { warmupSeconds: 0, seconds: 1, rounds: 1, connections: 20 }
   : { warmupSeconds: 2, seconds: 16, rounds: 4, connections: 50 };
-const outFile = args.out ?? join(REPO_ROOT, 'bench/results', args.smoke ? 'api-smoke.json' : 'api-latest.json');
 
 /** The servers share one CPU and wrk has the other: on 2 CPUs, nothing else is left for them to fight over. */
 const SERVER_CPU = 1;
@@ -212,11 +209,16 @@ async function main(): Promise<number> {
       `load average at start ${machine.loadAverageAtStart.join(' ')}\n- revision: ${revision.commit ?? 'unknown'}` +
       `${revision.dirty ? ' with uncommitted changes' : ''}\n`,
   );
-  mkdirSync(dirname(outFile), { recursive: true });
-  writeFileSync(
-    outFile,
-    `${JSON.stringify({ mode: args.smoke ? 'smoke' : 'full', finishedAt: new Date().toISOString(), machine, revision, settings: SETTINGS, rows, problems }, null, 2)}\n`,
-  );
+  const mode = smoke ? 'smoke' : 'full';
+  writeResults(outFile, {
+    mode,
+    finishedAt: new Date().toISOString(),
+    machine,
+    revision,
+    settings: SETTINGS,
+    rows,
+    problems,
+  });
   log(`wrote ${outFile}`);
   for (const problem of problems) log(`FAILED: ${problem}`);
   return problems.length === 0 ? 0 : 1;

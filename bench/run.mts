@@ -16,14 +16,13 @@
  * targets never fail it; a broken run does (an unexpected status, a failed
  * request, a missing figure, a peer that answers POST / otherwise than the stack).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { isDeepStrictEqual } from 'node:util';
 import { imageFigures, timeBuilds, type BuildFigures } from './builds.mts';
 import { failures, fire, takeTurns, type LoadResult, type Workload } from './wrk.mts';
 import { metered, metersFor, perRequest, type CpuSpent } from './cpu.mts';
 import { describeMachine, describeRevision } from './machine.mts';
+import { benchOptions, writeResults } from './results.mts';
 import { MEMORY_METHOD, peakMemoryDuring, sampleMemory } from './memory.mts';
 import {
   judge,
@@ -40,7 +39,6 @@ import { jsonLines } from '../test/support/docker.ts';
 import { TALK, keyedWorkloads, openAccounts } from './workloads.mts';
 import {
   BENCH_KEY,
-  REPO_ROOT,
   compose,
   composeModel,
   containerIds,
@@ -54,17 +52,11 @@ import {
   useStore,
 } from './stack.mts';
 
-const { values: args } = parseArgs({
-  options: {
-    smoke: { type: 'boolean', default: false },
-    out: { type: 'string' },
-  },
-});
-const mode = args.smoke ? 'smoke' : 'full';
-const SETTINGS: Settings = args.smoke
+const { smoke, outFile } = benchOptions('');
+const mode = smoke ? 'smoke' : 'full';
+const SETTINGS: Settings = smoke
   ? { connections: 4, warmupSeconds: 0, seconds: 2, rounds: 1, startupSamples: 1, memorySeconds: 1 }
   : { connections: 50, warmupSeconds: 2, seconds: 10, rounds: 2, startupSamples: 3, memorySeconds: 6 };
-const outFile = args.out ?? join(REPO_ROOT, 'bench/results', args.smoke ? 'smoke.json' : 'latest.json');
 
 const PROXY_PORT = 8080;
 const API_PORT = 3000;
@@ -355,8 +347,7 @@ async function main(): Promise<number> {
   const report: Report = { ...partial, problems };
 
   process.stdout.write(`${render(report)}\n`);
-  mkdirSync(dirname(outFile), { recursive: true });
-  writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);
+  writeResults(outFile, report);
   log(`report written to ${outFile}`);
   if (problems.length > 0) {
     for (const problem of problems) log(`PROBLEM ${problem}`);
