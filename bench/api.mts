@@ -19,26 +19,24 @@ import getPort from 'get-port';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { generateKey } from '../apps/accounts-api/src/auth/api-key.ts';
 import { createAccountsClient } from '../libs/client/src/index.ts';
 import { REPO_ROOT } from '../test/support/docker.ts';
 import { describeMachine, describeRevision } from './machine.mts';
+import { benchOptions, writeResults } from './results.mts';
+import { TALK, keyedWorkloads, openAccounts } from './workloads.mts';
+import { failures, takeTurns, type Workload } from './wrk.mts';
 
-const { values: args } = parseArgs({
-  options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } },
-});
-const SETTINGS = args.smoke
+const { smoke, outFile } = benchOptions('api-');
+const SETTINGS = smoke
   ? { warmupSeconds: 0, seconds: 1, rounds: 1, connections: 20 }
   : { warmupSeconds: 2, seconds: 16, rounds: 4, connections: 50 };
-const outFile = args.out ?? join(REPO_ROOT, 'bench/results', args.smoke ? 'api-smoke.json' : 'api-latest.json');
 
 /** The servers share one CPU and wrk has the other: on 2 CPUs, nothing else is left for them to fight over. */
 const SERVER_CPU = 1;
 const LOAD_CPU = 0;
 const START_TIMEOUT_MS = 30_000;
 const API_MAIN = join(REPO_ROOT, 'dist/apps/accounts-api/main.js');
-const OPENING_BALANCE = 1_000_000_000;
 
 interface Layer {
   readonly name: string;
@@ -51,15 +49,6 @@ interface Layer {
   readonly api?: boolean;
 }
 
-interface Workload {
-  readonly name: string;
-  readonly method: string;
-  readonly path: string;
-  readonly headers?: Record<string, string>;
-  /** Requests cycle through these bodies. */
-  readonly bodies?: readonly string[];
-}
-
 interface Figures {
   readonly requestsPerSecond: number;
   readonly p50Us: number;
@@ -70,16 +59,6 @@ interface Figures {
 interface Row extends Figures {
   readonly layer: string;
   readonly workload: string;
-}
-
-interface WrkResult {
-  requests: number;
-  durationUs: number;
-  socketErrors: number;
-  timeouts: number;
-  non2xx: number;
-  p50Us: number;
-  p99Us: number;
 }
 
 const log = (message: string) => process.stderr.write(`bench:api: ${message}\n`);
@@ -118,7 +97,7 @@ async function start(layer: Layer): Promise<string> {
   });
   children.push(child);
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
@@ -133,49 +112,6 @@ async function start(layer: Layer): Promise<string> {
   throw new Error(`${layer.name} did not answer POST / within ${START_TIMEOUT_MS / 1000} s: ${stderr.trim()}`);
 }
 
-function wrk(url: string, workload: Workload, seconds: number): Promise<WrkResult> {
-  const env = {
-    ...process.env,
-    WRK_METHOD: workload.method,
-    WRK_PATH: workload.path,
-    WRK_HEADERS: Object.entries(workload.headers ?? {})
-      .map(([name, value]) => `${name}: ${value}`)
-      .join('\n'),
-    WRK_BODIES: (workload.bodies ?? []).join('\n'),
-  };
-  const command = [
-    '--cpu-list',
-    String(LOAD_CPU),
-    'wrk',
-    '--threads',
-    '1',
-    '--connections',
-    String(SETTINGS.connections),
-  ];
-  command.push('--duration', `${seconds}s`, '--timeout', '5s', '--script', 'bench/layers/wrk.lua', url);
-  return new Promise((resolve, reject) => {
-    const child = spawn('taskset', command, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('{"requests"'));
-      if (code !== 0 || !line)
-        return reject(new Error(`wrk exited with ${code} for ${workload.name} on ${url}: ${out.trim()}`));
-      resolve(JSON.parse(line) as WrkResult);
-    });
-  });
-}
-
-async function createAccount(url: string, name: string): Promise<number> {
-  const api = createAccountsClient({ baseUrl: url, apiKey: KEY });
-  const { data, error, response } = await api.POST('/accounts', { body: { name, openingBalance: OPENING_BALANCE } });
-  if (response.status !== 201 || !data)
-    throw new Error(`POST /accounts answered ${response.status}: ${JSON.stringify(error)}`);
-  return data.id;
-}
-
 async function etagOf(url: string, id: number): Promise<string> {
   const api = createAccountsClient({ baseUrl: url, apiKey: KEY });
   const { response } = await api.GET('/accounts/{id}', { params: { path: { id } } });
@@ -187,68 +123,40 @@ async function etagOf(url: string, id: number): Promise<string> {
 
 /** The workloads of the api layers, after the accounts they move money between exist. */
 async function apiWorkloads(url: string): Promise<Workload[]> {
-  const a = await createAccount(url, 'bench-a');
-  const b = await createAccount(url, 'bench-b');
-  const keyed = { authorization: `Bearer ${KEY}` };
-  return [
-    { name: `GET /accounts/:id`, method: 'GET', path: `/accounts/${a}`, headers: keyed },
-    {
-      name: 'GET /accounts/:id, If-None-Match (304)',
-      method: 'GET',
-      path: `/accounts/${a}`,
-      headers: { ...keyed, 'if-none-match': await etagOf(url, a) },
-    },
-    {
-      name: 'POST /transfers',
-      method: 'POST',
-      path: '/transfers',
-      headers: { ...keyed, 'content-type': 'application/json' },
-      // Both directions in turn, so neither account runs dry however long the run.
-      bodies: [JSON.stringify({ from: a, to: b, amount: 1 }), JSON.stringify({ from: b, to: a, amount: 1 })],
-    },
-  ];
+  const accounts = await openAccounts(url, KEY);
+  const [read, transfers] = keyedWorkloads(KEY, accounts);
+  const etag = await etagOf(url, accounts[0]);
+  const notModified: Workload = {
+    name: `${read.name}, If-None-Match (304)`,
+    requests: read.requests.map((request) => ({
+      ...request,
+      headers: { ...request.headers, 'if-none-match': etag },
+      status: 304,
+    })),
+  };
+  return [read, notModified, transfers];
 }
 
-/** One workload on several servers; they take turns each round so that a change in the machine's load hits them alike. */
+/** One workload on several servers, taking turns. */
 async function measure(servers: ReadonlyArray<{ layer: Layer; url: string }>, workload: Workload): Promise<Row[]> {
-  if (SETTINGS.warmupSeconds > 0) for (const { url } of servers) await wrk(url, workload, SETTINGS.warmupSeconds);
-  const totals = servers.map(() => ({ requests: 0, durationUs: 0, p50: [] as number[], p99: [] as number[] }));
-  const seconds = SETTINGS.seconds / SETTINGS.rounds;
-  for (let round = 0; round < SETTINGS.rounds; round += 1) {
-    for (const [index, { layer, url }] of servers.entries()) {
-      const result = await wrk(url, workload, seconds);
-      const label = `${workload.name} on ${layer.name}`;
-      if (result.non2xx > 0) problems.push(`${label}: ${result.non2xx} responses were not 2xx or 3xx`);
-      if (result.socketErrors + result.timeouts > 0) {
-        problems.push(`${label}: ${result.socketErrors} socket errors, ${result.timeouts} timeouts`);
-      }
-      if (result.requests === 0) problems.push(`${label}: no request completed`);
-      const total = totals[index];
-      total.requests += result.requests;
-      total.durationUs += result.durationUs;
-      total.p50.push(result.p50Us);
-      total.p99.push(result.p99Us);
-    }
-  }
+  const results = await takeTurns(
+    servers.map(({ url }) => url),
+    workload,
+    { ...SETTINGS, cpu: LOAD_CPU },
+  );
   return servers.map(({ layer }, index) => {
-    const { requests, durationUs, p50, p99 } = totals[index];
-    const row = {
-      layer: layer.name,
-      workload: workload.name,
-      requests,
-      requestsPerSecond: durationUs > 0 ? requests / (durationUs / 1e6) : 0,
-      p50Us: Math.max(...p50),
-      p99Us: Math.max(...p99),
-    };
-    log(`${workload.name.padEnd(40)} ${layer.name.padEnd(46)} ${Math.round(row.requestsPerSecond)} req/s`);
-    return row;
+    const { requests, requestsPerSecond, latencyMs } = results[index];
+    problems.push(...failures(`${workload.name} on ${layer.name}`, results[index]));
+    log(`${workload.name.padEnd(40)} ${layer.name.padEnd(46)} ${Math.round(requestsPerSecond)} req/s`);
+    const row = { layer: layer.name, workload: workload.name, requests, requestsPerSecond };
+    return { ...row, p50Us: Math.round(latencyMs.p50 * 1000), p99Us: Math.round(latencyMs.p99 * 1000) };
   });
 }
 
 const microseconds = (row: Figures) => 1e6 / row.requestsPerSecond;
 
 function render(rows: readonly Row[]): string {
-  const root = rows.filter((row) => row.workload === 'POST /');
+  const root = rows.filter((row) => row.workload === TALK.name);
   const floor = root[0];
   const lines = [
     '| POST / on one core | req/s | µs per request | µs added by the layer | share of node:http | p99 ms |',
@@ -265,7 +173,7 @@ function render(rows: readonly Row[]): string {
     if (!layer.comparison) previous = row;
   }
   lines.push('', '| the api, on one core | req/s | µs per request | p99 ms |', '|---|---:|---:|---:|');
-  for (const row of rows.filter((r) => r.workload !== 'POST /')) {
+  for (const row of rows.filter((r) => r.workload !== TALK.name)) {
     lines.push(
       `| ${row.workload} (${row.layer.startsWith('the api, LOG') ? 'logs off' : 'logs on'}) | ` +
         `${Math.round(row.requestsPerSecond)} | ${microseconds(row).toFixed(1)} | ${(row.p99Us / 1000).toFixed(2)} |`,
@@ -287,7 +195,7 @@ async function main(): Promise<number> {
   for (const layer of LAYERS) servers.push({ layer, url: await start(layer) });
   log(`${servers.length} servers up, on CPU ${SERVER_CPU}; wrk on CPU ${LOAD_CPU}`);
 
-  const rows = await measure(servers, { name: 'POST /', method: 'POST', path: '/' });
+  const rows = await measure(servers, TALK);
   const apiServers = servers.filter(({ layer }) => layer.api);
   const plans = await Promise.all(apiServers.map(({ url }) => apiWorkloads(url)));
   for (const [index] of plans[0].entries()) {
@@ -301,11 +209,16 @@ async function main(): Promise<number> {
       `load average at start ${machine.loadAverageAtStart.join(' ')}\n- revision: ${revision.commit ?? 'unknown'}` +
       `${revision.dirty ? ' with uncommitted changes' : ''}\n`,
   );
-  mkdirSync(dirname(outFile), { recursive: true });
-  writeFileSync(
-    outFile,
-    `${JSON.stringify({ mode: args.smoke ? 'smoke' : 'full', finishedAt: new Date().toISOString(), machine, revision, settings: SETTINGS, rows, problems }, null, 2)}\n`,
-  );
+  const mode = smoke ? 'smoke' : 'full';
+  writeResults(outFile, {
+    mode,
+    finishedAt: new Date().toISOString(),
+    machine,
+    revision,
+    settings: SETTINGS,
+    rows,
+    problems,
+  });
   log(`wrote ${outFile}`);
   for (const problem of problems) log(`FAILED: ${problem}`);
   return problems.length === 0 ? 0 : 1;

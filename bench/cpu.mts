@@ -122,16 +122,26 @@ export async function metersFor(url: string): Promise<Meter[]> {
   ];
 }
 
-export type CpuSample = ReadonlyArray<number | null>;
+/** ns of CPU per meter, summed over several runs; null once a meter could not be read. */
+export type CpuSpent = Array<number | null>;
 
-export const sample = (meters: readonly Meter[]): CpuSample => meters.map((meter) => meter.read());
+/** Runs `work` and adds to `spent` what each meter used meanwhile, so that runs of other rows in between are not counted. */
+export async function metered<T>(meters: readonly Meter[], spent: CpuSpent, work: () => Promise<T>): Promise<T> {
+  const before = meters.map((meter) => meter.read());
+  const result = await work();
+  meters.forEach((meter, index) => {
+    const [start, end, sum] = [before[index], meter.read(), spent[index]];
+    spent[index] = start === null || end === null || sum === null ? null : sum + end - start;
+  });
+  return result;
+}
 
 /**
  * µs of CPU per request for each meter from the ns it spent over a row,
  * leaving out meters that could not be read and those that did not work
  * during the row (under a microsecond per request).
  */
-export function perRequest(meters: readonly Meter[], spent: CpuSample, requests: number): Record<string, number> {
+export function perRequest(meters: readonly Meter[], spent: CpuSpent, requests: number): Record<string, number> {
   const figures: Record<string, number> = {};
   meters.forEach((meter, index) => {
     const nanoseconds = spent[index];

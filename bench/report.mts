@@ -1,5 +1,5 @@
 import type { BuildFigures, ImageFigures } from './builds.mts';
-import type { LoadResult } from './load.mts';
+import type { LoadResult, LoadSettings } from './wrk.mts';
 import type { Machine, Revision } from './machine.mts';
 import type { MemorySample } from './memory.mts';
 
@@ -31,12 +31,7 @@ export interface LoadRow extends LoadResult {
   readonly cpuMicrosPerRequest?: Readonly<Record<string, number>>;
 }
 
-export interface Settings {
-  readonly connections: number;
-  readonly warmupSeconds: number;
-  /** Seconds per row, split into `rounds` turns when ways are compared. */
-  readonly seconds: number;
-  readonly rounds: number;
+export interface Settings extends LoadSettings {
   readonly startupSamples: number;
   readonly memorySeconds: number;
 }

@@ -12,21 +12,19 @@
  * takes turns with two peers (docker/bench/compose.peers.yaml, a project of
  * their own): the talk's Flask app, published straight, and a bare node:http
  * handler, behind the stack's nginx and direct. It prints the tables and
- * writes a JSON report. Missed targets never fail it; a broken run does (a
- * non-2xx response, a connection error, a missing figure, a peer that answers
- * POST / otherwise than the stack).
+ * writes a JSON report. The load comes from wrk (bench/wrk.mts). Missed
+ * targets never fail it; a broken run does (an unexpected status, a failed
+ * request, a missing figure, a peer that answers POST / otherwise than the stack).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { isDeepStrictEqual } from 'node:util';
 import { imageFigures, timeBuilds, type BuildFigures } from './builds.mts';
-import { failedStatuses, fire, summarize, type LoadResult, type Run, type Workload } from './load.mts';
-import { metersFor, perRequest, sample, type CpuSample } from './cpu.mts';
+import { failures, fire, takeTurns, type LoadResult, type Workload } from './wrk.mts';
+import { metered, metersFor, perRequest, type CpuSpent } from './cpu.mts';
 import { describeMachine, describeRevision } from './machine.mts';
+import { benchOptions, writeResults } from './results.mts';
 import { MEMORY_METHOD, peakMemoryDuring, sampleMemory } from './memory.mts';
 import {
-  PEER_ENDPOINT,
   judge,
   median,
   missingFigures,
@@ -38,15 +36,15 @@ import {
   type Way,
 } from './report.mts';
 import { compose, jsonLines } from '../test/support/docker.ts';
-import { createAccountsClient } from '../libs/client/src/index.ts';
+import { TALK, keyedWorkloads, openAccounts } from './workloads.mts';
 import {
   BENCH_KEY,
-  REPO_ROOT,
   composeModel,
   containerIds,
   onPeers,
   onStack,
   peerUrl,
+  peersModel,
   publishedUrl,
   startPeers,
   tearDown,
@@ -54,25 +52,15 @@ import {
   useStore,
 } from './stack.mts';
 
-const { values: args } = parseArgs({
-  options: {
-    smoke: { type: 'boolean', default: false },
-    out: { type: 'string' },
-  },
-});
-const mode = args.smoke ? 'smoke' : 'full';
-const SETTINGS: Settings = args.smoke
+const { smoke, outFile } = benchOptions('');
+const mode = smoke ? 'smoke' : 'full';
+const SETTINGS: Settings = smoke
   ? { connections: 4, warmupSeconds: 0, seconds: 2, rounds: 1, startupSamples: 1, memorySeconds: 1 }
   : { connections: 50, warmupSeconds: 2, seconds: 10, rounds: 2, startupSamples: 3, memorySeconds: 6 };
-const outFile = args.out ?? join(REPO_ROOT, 'bench/results', args.smoke ? 'smoke.json' : 'latest.json');
 
 const PROXY_PORT = 8080;
 const API_PORT = 3000;
 const FLASK_PORT = 5000;
-// Far above what one host reaches in a run: the count bound, beside the time bound.
-const MAX_REQUESTS_PER_SECOND = 100_000;
-// Both accounts start this rich and transfers alternate direction, so none can overdraw.
-const OPENING_BALANCE = 1_000_000_000;
 // The idle reading comes after start-up work (migrations, seed import, first probes) has ended.
 const IDLE_SETTLE_MS = 2_000;
 const IMAGE_BUILD_TIMEOUT_MS = 15 * 60_000;
@@ -89,85 +77,38 @@ const elapsed = () => `${((Date.now() - startedAt.getTime()) / 1000).toFixed(1)}
 const log = (message: string) => process.stderr.write(`bench [${elapsed().padStart(7)}]: ${message}\n`);
 const problems: string[] = [];
 
-const AUTHORIZATION = { authorization: `Bearer ${BENCH_KEY}` };
-
-/** The talk's contract, and the one endpoint the peers answer. */
-const TALK: Workload = { name: PEER_ENDPOINT, requests: [{ method: 'POST', path: '/' }] };
-
-/** The endpoints that need a key and two accounts of their own. */
-function keyedWorkloads(a: number, b: number): Workload[] {
-  const json = { ...AUTHORIZATION, 'content-type': 'application/json' };
-  return [
-    { name: 'GET /accounts/:id', requests: [{ method: 'GET', path: `/accounts/${a}`, headers: AUTHORIZATION }] },
-    {
-      name: 'POST /transfers',
-      requests: [
-        { method: 'POST', path: '/transfers', headers: json, body: JSON.stringify({ from: a, to: b, amount: 1 }) },
-        { method: 'POST', path: '/transfers', headers: json, body: JSON.stringify({ from: b, to: a, amount: 1 }) },
-      ],
-    },
-  ];
-}
-
 /**
  * Measures one workload along each way. The ways take turns, `rounds` times, so
  * that a change in the machine's load during the measurement hits them alike.
  */
 async function measure(workload: Workload, ways: ReadonlyArray<readonly [Way, string]>): Promise<LoadRow[]> {
-  const options = { connections: SETTINGS.connections, signal };
   const meters = await Promise.all(ways.map(([, url]) => metersFor(url)));
-  const cpu = ways.map((_, index) => ({ before: [] as CpuSample[], after: [] as CpuSample[], meters: meters[index] }));
-  if (SETTINGS.warmupSeconds > 0) {
-    for (const [, url] of ways) {
-      await fire(url, workload, {
-        ...options,
-        seconds: SETTINGS.warmupSeconds,
-        maxRequests: SETTINGS.warmupSeconds * MAX_REQUESTS_PER_SECOND,
-      });
-    }
-  }
-  const seconds = SETTINGS.seconds / SETTINGS.rounds;
-  const runs = ways.map(() => [] as Run[]);
-  for (let round = 0; round < SETTINGS.rounds; round += 1) {
-    for (const [index, [, url]] of ways.entries()) {
-      cpu[index].before.push(sample(cpu[index].meters));
-      runs[index].push(
-        await fire(url, workload, { ...options, seconds, maxRequests: seconds * MAX_REQUESTS_PER_SECOND }),
-      );
-      cpu[index].after.push(sample(cpu[index].meters));
-    }
-  }
+  const spent = meters.map((used): CpuSpent => used.map(() => 0));
+  const results = await takeTurns(
+    ways.map(([, url]) => url),
+    workload,
+    { ...SETTINGS, signal },
+    (index, load) => metered(meters[index], spent[index], load),
+  );
   return ways.map(([way], index) => {
-    const result = summarize(runs[index]);
+    const result = results[index];
     checkResponses(`${workload.name} (${way})`, result);
     log(
       `${workload.name.padEnd(18)} ${way.padEnd(24)} ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.latencyMs.p99.toFixed(2)} ms`,
     );
-    const { before, after, meters: used } = cpu[index];
-    // Summed over the rounds: each round's own difference, so the other ways' turns in between are not counted.
-    const spent = used.map((_, m) =>
-      before.some((b, round) => b[m] === null || after[round][m] === null)
-        ? null
-        : before.reduce((sum, b, round) => sum + (after[round][m]! - b[m]!), 0),
-    );
-    const cpuMicrosPerRequest = perRequest(used, spent, result.requests);
+    const cpuMicrosPerRequest = perRequest(meters[index], spent[index], result.requests);
     return { endpoint: workload.name, way, ...result, cpuMicrosPerRequest };
   });
 }
 
 function checkResponses(label: string, result: LoadResult): void {
-  const failed = failedStatuses(result);
-  if (Object.keys(failed).length > 0) {
-    problems.push(`${label}: non-2xx responses ${JSON.stringify(failed)}`);
-    if (failed['429']) {
-      problems.push(
-        `${label}: 429s from the proxy's rate limit, although docker/bench/compose.bench.yaml and compose.peers.yaml set PROXY_RATE_LIMIT=off; ` +
-          'the override must turn the limit off the way the proxy now reads it',
-      );
-    }
+  problems.push(...failures(label, result));
+  if (result.errors.status > 0) {
+    problems.push(
+      `${label}: if those are 429s from the proxy's rate limit, docker/bench/compose.bench.yaml and compose.peers.yaml ` +
+        'no longer turn it off (PROXY_RATE_LIMIT=off) the way the proxy now reads it',
+    );
   }
-  if (result.errors > 0)
-    problems.push(`${label}: ${result.errors} requests got no response (${result.timeouts} timed out)`);
 }
 
 interface PeerUrls {
@@ -208,9 +149,7 @@ async function checkPeersAnswerAlike(stackUrl: string, peers: PeerUrls): Promise
 
 /** What the peers run, read from them: the images, and the Flask and Werkzeug the talk's app imports. */
 async function describePeers(): Promise<Peers> {
-  const model = JSON.parse(await compose(['config', '--format', 'json'], onPeers({ signal }))) as {
-    services: Record<string, { image?: string }>;
-  };
+  const model = await peersModel(signal);
   const versions = await compose(
     [
       'exec',
@@ -231,17 +170,6 @@ async function describePeers(): Promise<Peers> {
     );
   }
   return { flask: { image: flaskImage, flaskVersion, werkzeugVersion }, bare: { image: bareImage } };
-}
-
-async function createAccount(baseUrl: string, name: string): Promise<number> {
-  const api = createAccountsClient({ baseUrl, apiKey: BENCH_KEY });
-  const { data, error, response } = await api.POST('/accounts', {
-    body: { name, openingBalance: OPENING_BALANCE },
-    signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
-  });
-  if (response.status !== 201 || !data)
-    throw new Error(`POST /accounts answered ${response.status}: ${JSON.stringify(error)}`);
-  return data.id;
 }
 
 /**
@@ -351,7 +279,7 @@ async function main(): Promise<number> {
     );
     await tearDownPeers();
 
-    const plan = keyedWorkloads(await createAccount(proxyUrl, 'bench-a'), await createAccount(proxyUrl, 'bench-b'));
+    const plan = keyedWorkloads(BENCH_KEY, await openAccounts(proxyUrl, BENCH_KEY, signal));
     for (const workload of plan) {
       load.push(
         ...(await measure(workload, [
@@ -364,15 +292,10 @@ async function main(): Promise<number> {
     const mixed: Workload = { name: 'all three', requests: [TALK, ...plan].flatMap((workload) => workload.requests) };
     const { peak, result } = await peakMemoryDuring(
       apiContainer,
-      fire(directUrl, mixed, {
-        connections: SETTINGS.connections,
-        seconds: SETTINGS.memorySeconds,
-        maxRequests: SETTINGS.memorySeconds * MAX_REQUESTS_PER_SECOND,
-        signal,
-      }),
+      fire(directUrl, mixed, { connections: SETTINGS.connections, seconds: SETTINGS.memorySeconds, signal }),
       signal,
     );
-    checkResponses('memory under load', summarize([result]));
+    checkResponses('memory under load', result);
     memory = { method: MEMORY_METHOD, idle, underLoad: peak };
 
     log('scaling to 2 api replicas');
@@ -386,7 +309,7 @@ async function main(): Promise<number> {
     await upAndTime();
     const pgUrl = await publishedUrl('proxy', PROXY_PORT);
     load.push(...(await measure(TALK, [['nginx, 1 api, PostgreSQL', pgUrl]])));
-    const pgPlan = keyedWorkloads(await createAccount(pgUrl, 'bench-a'), await createAccount(pgUrl, 'bench-b'));
+    const pgPlan = keyedWorkloads(BENCH_KEY, await openAccounts(pgUrl, BENCH_KEY, signal));
     for (const workload of pgPlan) load.push(...(await measure(workload, [['nginx, 1 api, PostgreSQL', pgUrl]])));
     await scaleApi(3);
     await waitForSpread(pgUrl, 3);
@@ -427,8 +350,7 @@ async function main(): Promise<number> {
   const report: Report = { ...partial, problems };
 
   process.stdout.write(`${render(report)}\n`);
-  mkdirSync(dirname(outFile), { recursive: true });
-  writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);
+  writeResults(outFile, report);
   log(`report written to ${outFile}`);
   if (problems.length > 0) {
     for (const problem of problems) log(`PROBLEM ${problem}`);

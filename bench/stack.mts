@@ -130,7 +130,15 @@ export async function tearDownPeers(): Promise<void> {
   await compose(['down', '--volumes', '--remove-orphans', '--timeout', '5'], onPeers({ timeoutMs: 60_000 }));
 }
 
-/** The resolved compose model, for names that compose.yaml owns (image tags). */
-export async function composeModel(): Promise<{ services: Record<string, { image?: string }> }> {
-  return JSON.parse(await compose(['config', '--format', 'json'], onStack()));
+interface ComposeModel {
+  readonly services: Record<string, { readonly image?: string }>;
 }
+
+async function modelOf(on: ComposeOptions): Promise<ComposeModel> {
+  return JSON.parse(await compose(['config', '--format', 'json'], on)) as ComposeModel;
+}
+
+/** The resolved compose model, for names that compose.yaml owns (image tags). */
+export const composeModel = (signal?: AbortSignal) => modelOf(onStack({ signal }));
+/** The same for the peers' project. */
+export const peersModel = (signal?: AbortSignal) => modelOf(onPeers({ signal }));
