@@ -1,5 +1,5 @@
 import { clientFor } from '../support/http.ts';
-import { eventually, inspect, jsonLogLines, useStack } from './stack';
+import { eventually, inspect, jsonLogLines, proxyErrors, useStack } from './stack';
 
 // One client address sends every request here; the proxy's per-client rate limit would answer most of them 429.
 const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off' } });
@@ -87,15 +87,7 @@ describe('scaling', () => {
     await Promise.all(readers);
 
     if ([...statuses.keys()].some((status) => status !== 200)) {
-      // nginx's error log says why (refused, timed out, reset) before the stack comes down.
-      const proxyLog = await stack().composeCli(['logs', '--no-log-prefix', 'proxy']);
-      console.info(
-        proxyLog
-          .split('\n')
-          .filter((line) => / \[(error|warn)\] /.test(line))
-          .slice(-20)
-          .join('\n'),
-      );
+      console.info(await proxyErrors(stack()));
     }
     const answered = [...statuses.values()].reduce((a, b) => a + b, 0);
     console.log(

@@ -198,6 +198,16 @@ export function useStack(options: StackOptions = {}): () => Stack {
   };
 }
 
+/** nginx's last error and warning lines, which say why requests failed (reset, refused, timed out): read them before the stack comes down. */
+export async function proxyErrors(stack: Stack, last = 20): Promise<string> {
+  const log = await stack.composeCli(['logs', '--no-log-prefix', 'proxy']);
+  return log
+    .split('\n')
+    .filter((line) => / \[(error|warn)\] /.test(line))
+    .slice(-last)
+    .join('\n');
+}
+
 /** The JSON lines a container wrote to stdout and stderr. */
 export async function jsonLogLines(container: string): Promise<Record<string, Json>[]> {
   return jsonLines(await containerLogs(container));

@@ -1,4 +1,4 @@
-import { docker, useStack } from '../stack';
+import { docker, proxyErrors, useStack } from '../stack';
 import { describeLoad, expectExactlyOnce, storedTransfers } from '../../support/ledger-checks.ts';
 import { loadLoop, openAccount, settle, sleep, timedFetch, transferLoad } from '../../support/load.ts';
 
@@ -65,15 +65,7 @@ describe('a rolling replacement of the api replicas under load', () => {
 
     const failedWrites = writes.attempts.filter((a) => a.status !== 201);
     if (failedReads.length + failedWrites.length > 0) {
-      // nginx's error log says why (reset, refused, timed out) before the stack comes down.
-      const proxyLog = await stack().composeCli(['logs', '--no-log-prefix', 'proxy']);
-      console.info(
-        proxyLog
-          .split('\n')
-          .filter((line) => / \[(error|warn)\] /.test(line))
-          .slice(-20)
-          .join('\n'),
-      );
+      console.info(await proxyErrors(stack()));
     }
     const replacements = await apiReplicas();
     expect(replacements).toHaveLength(REPLICAS);
