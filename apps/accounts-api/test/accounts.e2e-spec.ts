@@ -202,6 +202,20 @@ describe('accounts api (e2e)', () => {
       expect((await t.api.get('/accounts')).body.data).toHaveLength(3);
     });
 
+    it.each([
+      ['a NUL', '{"name":"al\\u0000ice"}', 'no control characters'],
+      ['a right-to-left override', '{"name":"invoice\\u202egpj.exe"}', 'no bidirectional'],
+      ['a lone surrogate', '{"name":"al\\ud800ice"}', 'no lone surrogates'],
+    ])('refuses a name with %s with 400 naming the rule, on create and rename', async (_case, body, rule) => {
+      for (const request of [t.api.post('/accounts'), t.api.patch('/accounts/1')]) {
+        const res = await request.set('Content-Type', 'application/json').send(body).expect(400);
+        expect(res.body).toMatchObject({ statusCode: 400, message: expect.stringContaining(rule) });
+      }
+      expect((await t.api.get('/accounts')).body.data.map((a: { name: string }) => a.name)).toEqual(
+        SEED.map((a) => a.name),
+      );
+    });
+
     it.each(['1e3', '0x1', '01', '1.0', ' 1'])(
       'refuses the id %j with 400 rather than reading it as a number',
       async (id) => {

@@ -237,7 +237,10 @@ export interface components {
             scope: "read" | "write" | "admin";
         };
         CreateAccountDto: {
-            /** @example alice */
+            /**
+             * @description 1 to 100 characters of printable Unicode, stored in NFC: no control characters (U+0000–U+001F, U+007F–U+009F); no lone surrogates (text must be well-formed Unicode); no line or paragraph separators (U+2028, U+2029); no bidirectional embeddings, overrides or isolates (U+202A–U+202E, U+2066–U+2069)
+             * @example alice
+             */
             name: string;
             /**
              * @description Whole units
@@ -337,7 +340,10 @@ export interface components {
             transferId: number;
         };
         RenameAccountDto: {
-            /** @example alice */
+            /**
+             * @description 1 to 100 characters of printable Unicode, stored in NFC: no control characters (U+0000–U+001F, U+007F–U+009F); no lone surrogates (text must be well-formed Unicode); no line or paragraph separators (U+2028, U+2029); no bidirectional embeddings, overrides or isolates (U+202A–U+202E, U+2066–U+2069)
+             * @example alice
+             */
             name: string;
         };
         Transfer: {

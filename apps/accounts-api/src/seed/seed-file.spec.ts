@@ -28,6 +28,10 @@ describe('readSeedFile', () => {
     ]);
   });
 
+  it('stores names in NFC', () => {
+    expect(readSeedFile(write([{ id: 1, name: 'Jose\u0301', balance: 0 }]))[0].name).toBe('Jos\u00e9');
+  });
+
   it('accepts an empty list', () => {
     expect(readSeedFile(write([]))).toEqual([]);
   });
@@ -59,6 +63,11 @@ describe('readSeedFile', () => {
     ],
     ['a missing name', [{ id: 1, balance: 0 }], /record 1 \(id 1\): name must be a string$/],
     ['an empty name', [{ id: 1, name: '', balance: 0 }], /record 1 \(id 1\): name should not be empty$/],
+    [
+      'a name with a NUL',
+      [{ id: 1, name: 'jo\u0000e', balance: 0 }],
+      /record 1 \(id 1\): name must have no control characters .*U\+0000 at character 3$/,
+    ],
     ['a fractional balance', [{ id: 1, name: 'a', balance: 1.5 }], /record 1 \(id 1\): balance must be an integer/],
     [
       'a balance given as a string',

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsString, Max, MaxLength, Min, validateSync } from 'class-validator';
 import { NAME_MAX_LENGTH } from '../accounts/account';
+import { IsAccountName, NormalizeName } from '../accounts/account-name';
 
 // Decorators run bottom-up and validation stops at a property's first error,
 // so the type check sits lowest: "lots" reads "must be an integer", not "too large".
@@ -11,9 +12,11 @@ class SeedRecord {
   @IsInt()
   readonly id!: number;
 
+  @IsAccountName()
   @IsNotEmpty()
   @MaxLength(NAME_MAX_LENGTH)
   @IsString()
+  @NormalizeName()
   readonly name!: string;
 
   // Seed balances may be negative (the talk's bob has -1).
