@@ -243,6 +243,34 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
     }
   });
 
+  it('encrypts every overlay network it made; compose.swarm.unencrypted.yaml changes that and nothing else', async () => {
+    const networks = (
+      await docker(['network', 'ls', '--quiet', '--filter', `label=com.docker.stack.namespace=${STACK}`])
+    )
+      .split('\n')
+      .filter(Boolean);
+    expect(networks.length).toBeGreaterThanOrEqual(2);
+    for (const id of networks) {
+      const [network] = JSON.parse(await docker(['network', 'inspect', id])) as {
+        Name: string;
+        Driver: string;
+        Options: Record<string, string> | null;
+      }[];
+      expect({ name: network.Name, driver: network.Driver, encrypted: 'encrypted' in (network.Options ?? {}) }).toEqual(
+        {
+          name: network.Name,
+          driver: 'overlay',
+          encrypted: true,
+        },
+      );
+    }
+    const config = (...files: string[]) => docker(['stack', 'config', ...files.flatMap((file) => ['-c', file])]);
+    const encrypted = await config('compose.swarm.yaml');
+    const option = '    driver_opts:\n      encrypted: ""\n';
+    expect(encrypted.split(option).length - 1).toBe(networks.length);
+    expect(await config('compose.swarm.yaml', 'compose.swarm.unencrypted.yaml')).toBe(encrypted.replaceAll(option, ''));
+  });
+
   it('replaces every api replica with `docker service update --force` under load, failing no request', async () => {
     const before = await containersOf(API_SERVICE);
     const started = Date.now();

@@ -5,8 +5,9 @@
  * workers. The stack is deployed on the manager from compose.swarm.yaml, as
  * an operator would, with the images copied into every engine that runs them.
  */
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { release, tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { docker, eventually, jsonLines, quietly, type Json, type RunOptions } from '../../support/docker.ts';
 import { CLUSTER, SWARM_NODE_IMAGE } from '../../support/projects.ts';
@@ -23,13 +24,32 @@ const NODE_PROXY_PORT = 5000;
 /** What the stack file and init-secrets.sh are run from, on the manager. */
 const STACK_DIR = '/stack';
 /** Repository paths the stack file may name (configs, secrets' files, the seed), copied to the manager. */
-const STACK_FILES = ['compose.swarm.yaml', 'docker', 'data'];
+const STACK_FILES = ['compose.swarm.yaml', 'compose.swarm.unencrypted.yaml', 'docker', 'data'];
 const TAG = process.env.IMAGE_TAG ?? 'dev';
 const IMAGES = {
   api: `accounts-stack/api:${TAG}`,
   proxy: `accounts-stack/proxy:${TAG}`,
   postgres: process.env.POSTGRES_IMAGE ?? 'postgres:17',
 };
+
+/**
+ * The node containers share this machine's kernel, and an encrypted overlay
+ * needs its IPsec ESP and AES-GCM: without them every packet between nodes is
+ * lost. Where the kernel's build configuration says they are missing, or
+ * cannot be read, the stack goes on unencrypted overlays
+ * (compose.swarm.unencrypted.yaml), and the run says so.
+ */
+function kernelDoesIpsec(): boolean {
+  const config = existsSync('/proc/config.gz')
+    ? gunzipSync(readFileSync('/proc/config.gz')).toString()
+    : existsSync(`/boot/config-${release()}`)
+      ? readFileSync(`/boot/config-${release()}`, 'utf8')
+      : '';
+  return /^CONFIG_INET_ESP=[ym]$/m.test(config) && /^CONFIG_CRYPTO_GCM=[ym]$/m.test(config);
+}
+const STACK_FILE_ARGS = kernelDoesIpsec()
+  ? ['-c', 'compose.swarm.yaml']
+  : ['-c', 'compose.swarm.yaml', '-c', 'compose.swarm.unencrypted.yaml'];
 
 /** compose.swarm.yaml's tunables for this run: the nginx rate limit would refuse one test client's 24 connections. */
 const DEPLOY_ENV: Record<string, string> = {
@@ -334,7 +354,9 @@ export async function waitConverged(
 
 async function deploy(): Promise<void> {
   await onNode(MANAGER, ['docker/swarm/init-secrets.sh'], { workdir: STACK_DIR, env: DEPLOY_ENV });
-  await onNode(MANAGER, ['docker', 'stack', 'deploy', '--compose-file', 'compose.swarm.yaml', STACK], {
+  if (STACK_FILE_ARGS.length > 2)
+    console.info("this kernel has no IPsec ESP or GCM: the cluster's overlays are not encrypted");
+  await onNode(MANAGER, ['docker', 'stack', 'deploy', ...STACK_FILE_ARGS, STACK], {
     workdir: STACK_DIR,
     env: DEPLOY_ENV,
   });
