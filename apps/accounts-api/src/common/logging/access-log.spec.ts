@@ -2,7 +2,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { accessLog, type LoggedRequest } from './access-log';
+import { accessLog, LOGGED_URL_MAX, type LoggedRequest } from './access-log';
 
 describe('accessLog', () => {
   let lines: Record<string, unknown>[];
@@ -42,6 +42,25 @@ describe('accessLog', () => {
         .end();
     });
   const settled = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+  it('keeps at most LOGGED_URL_MAX characters of a URL, and says how long it was when it cut it', async () => {
+    const long = `/keyed?q=${'a'.repeat(8_000)}`;
+    const fits = `/keyed?q=${'b'.repeat(LOGGED_URL_MAX - '/keyed?q='.length)}`;
+    await send(long);
+    await send(fits);
+    await settled();
+
+    expect(lines.map((line) => line.req)).toEqual([
+      {
+        id: expect.any(String),
+        method: 'POST',
+        url: long.slice(0, LOGGED_URL_MAX),
+        urlLength: long.length,
+        remoteAddress: '127.0.0.1',
+      },
+      { id: expect.any(String), method: 'POST', url: fits, remoteAddress: '127.0.0.1' },
+    ]);
+  });
 
   it('writes one line per response with the request id, the request, the status, the time and the key name', async () => {
     const { requestId } = await send('/keyed?x=1', { 'x-request-id': 'trace-1' });

@@ -40,15 +40,26 @@ export function accessLog(logger: Logger, ignoredPath: string) {
   };
 }
 
+/**
+ * The most of a URL a log line keeps. Anyone, without a key, chooses a
+ * URL's length (up to Node's 16 KiB of headers): written whole, a few
+ * thousand long ones rotate everything else out of the engine's 30 MiB of
+ * log files. Cut here, a long URL costs a line no more than a short one.
+ */
+export const LOGGED_URL_MAX = 256;
+
 interface RequestFields {
   readonly id: unknown;
   readonly method: string | undefined;
   readonly url: string | undefined;
+  /** Set only when `url` was cut to LOGGED_URL_MAX characters: how long it was. */
+  readonly urlLength?: number;
 }
 
 /** How every log line names a request: its access line and any other line about it. */
 function requestFields(req: IncomingMessage, url: string | undefined): RequestFields {
-  return { id: req.id, method: req.method, url };
+  if (url === undefined || url.length <= LOGGED_URL_MAX) return { id: req.id, method: req.method, url };
+  return { id: req.id, method: req.method, url: url.slice(0, LOGGED_URL_MAX), urlLength: url.length };
 }
 
 /** What a log line about one request carries, so that it can be matched with that request's access line. */
