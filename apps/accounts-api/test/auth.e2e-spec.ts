@@ -199,7 +199,7 @@ describe('access control (e2e)', () => {
       expectUnauthenticated(await request(t.server).get('/accounts/1').set('Authorization', `Bearer ${payroll}`));
     });
 
-    it('refuses a taken name, an unknown scope, a bad name and an unknown key, each saying what to fix', async () => {
+    it('refuses a taken name, an unknown scope, a bad name, an unknown key and the last admin key, each saying what to fix', async () => {
       await t.api.post('/keys').send({ name: 'ci', scope: 'read' }).expect(201);
       const taken = await t.api.post('/keys').send({ name: 'ci', scope: 'read' }).expect(409);
       expect(taken.body.message).toBe(
@@ -211,6 +211,10 @@ describe('access control (e2e)', () => {
       expect(name.body.message).toMatch(/^name must be letters, digits/);
       const unknown = await t.api.delete('/keys/nobody').expect(404);
       expect(unknown.body.message).toBe('No key is named "nobody"; list the keys to see their names');
+      const last = await t.api.delete('/keys/bootstrap').expect(409);
+      expect(last.body.message).toBe(
+        'Key "bootstrap" is the last admin key that is not revoked; make another admin key first, then revoke this one',
+      );
     });
   });
 

@@ -1277,6 +1277,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The key is the last admin key that is not revoked; make another admin key first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Other writes hold the store for too long; The store is down, restarting or unreadable */
             503: {
                 headers: {

@@ -2,7 +2,7 @@ import { STORE_DIALECTS, tempStore, type TempStore } from '../../test/support/st
 import { StoreUnavailableError } from '../store/store.errors';
 import { generateKey, parseKey, sha256 } from './api-key';
 import { ApiKeysService, KEY_CACHE_MS, LAST_USED_INTERVAL_MS } from './api-keys.service';
-import { KeyNameTakenError, KeyNotFoundError, UnauthenticatedError } from './auth.errors';
+import { KeyNameTakenError, KeyNotFoundError, LastAdminKeyError, UnauthenticatedError } from './auth.errors';
 
 const reasonOf = (promise: Promise<unknown>) =>
   promise.then(
@@ -73,6 +73,58 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
       new Set(['A valid API key is required: send it as "Authorization: Bearer <key>"']),
     );
   });
+
+  it('keeps the last admin key that is not revoked, and revokes an admin key while another remains', async () => {
+    const first = await keys.create('first', 'admin');
+    await keys.create('reader', 'read');
+    await expect(keys.revoke('first')).rejects.toEqual(new LastAdminKeyError('first'));
+    expect(await keys.authenticate(first.key)).toEqual({ name: 'first', scope: 'admin' });
+
+    await keys.create('second', 'admin');
+    expect((await keys.revoke('first')).revokedAt).toEqual(expect.stringMatching(/Z$/));
+    await expect(keys.revoke('second')).rejects.toBeInstanceOf(LastAdminKeyError);
+    expect((await keys.revoke('first')).name).toBe('first');
+    expect((await keys.revoke('reader')).revokedAt).not.toBeNull();
+    expect((await keys.list()).filter((k) => k.scope === 'admin' && k.revokedAt === null).map((k) => k.name)).toEqual([
+      'second',
+    ]);
+  });
+
+  // On SQLite every transaction takes the file's write lock first (BEGIN
+  // IMMEDIATE), so revocations take turns by construction; two connections in
+  // one process would only wait on each other's busy timeout.
+  if (dialect === 'postgres') {
+    it('lets only one of two replicas revoking the last two admin keys at once succeed', async () => {
+      await keys.create('one', 'admin');
+      await keys.create('two', 'admin');
+      const other = new ApiKeysService(temp.open(5_000));
+      // A third session holds every key row, so that both revocations are
+      // under way, each having read the admin keys, before either can write.
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked = () => {};
+      const holding = new Promise<void>((resolve) => (locked = resolve));
+      const blocker = temp
+        .open(5_000)
+        .db.transaction()
+        .execute(async (trx) => {
+          await trx.selectFrom('api_keys').select('id').forUpdate().execute();
+          locked();
+          await held;
+        });
+      await holding;
+
+      const revoking = Promise.allSettled([keys.revoke('one'), other.revoke('two')]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      release();
+      await blocker;
+      const outcomes = await revoking;
+
+      expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect(outcomes.find((o) => o.status === 'rejected')).toMatchObject({ reason: expect.any(LastAdminKeyError) });
+      expect((await keys.list()).filter((k) => k.revokedAt === null)).toHaveLength(1);
+    });
+  }
 
   it('lets a revocation on one replica reach another within the cache time', async () => {
     const { key } = await keys.create('ci', 'read');

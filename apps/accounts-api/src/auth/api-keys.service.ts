@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Store } from '../store/store';
 import { generateKey, hashesMatch, parseKey, type ParsedKey } from './api-key';
 import { toApiKeyInfo, type ApiKeyInfo, type CreatedApiKey } from './api-key-info';
-import { KeyNameTakenError, KeyNotFoundError, UnauthenticatedError } from './auth.errors';
+import { KeyNameTakenError, KeyNotFoundError, LastAdminKeyError, UnauthenticatedError } from './auth.errors';
 import type { Scope } from './scope';
 
 /** Who is calling: the name and scope of the key a request was made with. */
@@ -70,9 +70,21 @@ export class ApiKeysService {
       .then((rows) => rows.map(toApiKeyInfo));
   }
 
-  /** Revokes a key; revoking a revoked key changes nothing and succeeds, as DELETE does. */
+  /**
+   * Revokes a key; revoking a revoked key changes nothing and succeeds, as
+   * DELETE does. The last admin key that is not revoked stays: without one,
+   * no one could make or revoke keys over HTTP again.
+   */
   async revoke(name: string): Promise<ApiKeyInfo> {
-    return this.store.transaction(async (trx) => {
+    const revoked = await this.store.transaction(async (trx) => {
+      // Locked, so that two revocations of the last two admin keys take
+      // turns, and the second one sees the first.
+      const admins = await this.store
+        .forUpdate(
+          trx.selectFrom('api_keys').select('name').where('scope', '=', 'admin').where('revoked_at', 'is', null),
+        )
+        .execute();
+      if (admins.length === 1 && admins[0].name === name) throw new LastAdminKeyError(name);
       await trx
         .updateTable('api_keys')
         .set({ revoked_at: new Date().toISOString() })
@@ -81,10 +93,13 @@ export class ApiKeysService {
         .execute();
       const row = await trx.selectFrom('api_keys').select(COLUMNS).where('name', '=', name).executeTakeFirst();
       if (!row) throw new KeyNotFoundError(name);
-      // This replica refuses the key at once; the others within KEY_CACHE_MS.
-      for (const [lookupId, { record }] of this.cache) if (record.name === name) this.cache.delete(lookupId);
       return toApiKeyInfo(row);
     });
+    // This replica refuses the key at once, the others within KEY_CACHE_MS.
+    // Only after the commit: dropped before it, the row could be read back
+    // and cached, not yet revoked, for another KEY_CACHE_MS.
+    for (const [lookupId, { record }] of this.cache) if (record.name === name) this.cache.delete(lookupId);
+    return revoked;
   }
 
   /**

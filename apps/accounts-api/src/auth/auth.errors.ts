@@ -37,3 +37,13 @@ export class KeyNotFoundError extends DomainError {
     super(`No key is named "${name}"; list the keys to see their names`);
   }
 }
+
+/** Without an admin key, no one could make or revoke keys over HTTP; the keys command would be the only way back. */
+export class LastAdminKeyError extends DomainError {
+  readonly code = 'last_admin_key';
+  constructor(name: string) {
+    super(
+      `Key "${name}" is the last admin key that is not revoked; make another admin key first, then revoke this one`,
+    );
+  }
+}

@@ -36,7 +36,7 @@ export class KeysController {
 
   @Delete(':name')
   @ApiOperation({ summary: 'Revoke a key, on every replica within a second; revoking it again changes nothing' })
-  @ApiErrors('key_not_found', ...STORE_WRITE_ERRORS)
+  @ApiErrors('key_not_found', 'last_admin_key', ...STORE_WRITE_ERRORS)
   @ApiOkResponse({ type: ApiKeyInfo })
   revoke(@Param('name') name: string): Promise<ApiKeyInfo> {
     return this.keys.revoke(name);

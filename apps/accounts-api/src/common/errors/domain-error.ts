@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'insufficient_scope'
   | 'key_name_taken'
   | 'key_not_found'
+  | 'last_admin_key'
   | 'invalid_cursor'
   | 'account_not_found'
   | 'account_closed'

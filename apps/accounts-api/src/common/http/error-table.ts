@@ -53,6 +53,10 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode | HttpErrorCode, ErrorEntry>
     why: 'The transfer would take the receiver past the largest balance the api holds',
   },
   key_name_taken: { status: 409, why: 'An API key of that name exists, or existed and was revoked' },
+  last_admin_key: {
+    status: 409,
+    why: 'The key is the last admin key that is not revoked; make another admin key first',
+  },
   stale_version: { status: 412, why: '`If-Match` does not match the current `ETag`' },
   body_too_large: { status: 413, why: 'The body is too large' },
   not_json: { status: 415, why: 'The body is not `application/json`' },
