@@ -30,7 +30,7 @@ import { TransfersModule } from './transfers/transfers.module';
   providers: [
     // Registered here rather than in main.ts so that e2e tests get the same pipeline.
     { provide: APP_PIPE, useClass: AppValidationPipe },
-    // Global guards run in this order: a request is authenticated before its body is looked at.
+    // Global guards run in this order: a request is authenticated before its body is read.
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: JsonBodyGuard },
     { provide: APP_FILTER, useClass: HttpErrorFilter },

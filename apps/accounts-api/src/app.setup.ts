@@ -1,20 +1,16 @@
 import type { NestApplicationOptions } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { json, NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { answerClientErrors } from './common/http/client-error';
-import { refuseProtoKeys, verifyJsonBody } from './common/http/json-body';
 import { accessLog } from './common/logging/access-log';
 import { ROOT_LOGGER } from './common/logging/logger';
 import { DrainService } from './health/drain.service';
 import { setupOpenApi } from './openapi/openapi';
 
-/** Nest's own 413 comes below the proxy's 64 KiB, so both limits are seen and tested. */
-export const JSON_BODY_LIMIT = '16kb';
-
 /**
- * Nest's default body parsers include a urlencoded one that no route reads
- * and every request would pass through; the JSON parser is registered in
- * configureApp instead, with this app's limits.
+ * Nest's default body parsers include a urlencoded one that no route reads,
+ * and both would parse bodies before any guard runs; JsonBodyGuard parses
+ * JSON instead, once the caller is known.
  */
 export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
 
@@ -27,14 +23,6 @@ export function configureApp(app: NestExpressApplication): void {
   app.set('trust proxy', 'loopback, uniquelocal');
   // First, so that every answer (a body parser's refusals included) has an id and a line.
   app.use(accessLog(app.get(ROOT_LOGGER), '/health'));
-  // Nest's option type omits `verify`, which it sets itself only for `rawBody: true`, unused here.
-  const jsonOptions: NonNullable<Parameters<typeof json>[0]> = {
-    limit: JSON_BODY_LIMIT,
-    type: ['application/json', 'application/*+json'],
-    verify: verifyJsonBody,
-    reviver: refuseProtoKeys,
-  };
-  app.useBodyParser('json', jsonOptions);
   // While draining, every answer closes its connection: the proxy then holds
   // no idle connection to this replica when the server closes.
   const drain = app.get(DrainService);

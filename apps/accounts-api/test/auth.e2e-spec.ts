@@ -169,6 +169,23 @@ describe('access control (e2e)', () => {
     });
   });
 
+  it('refuses a request without a valid key before it reads the body: 401, whatever the body holds', async () => {
+    const bodies = ['{"name": "amy"', '{"a":'.repeat(40), '{"__proto__": {}}', 'x'.repeat(20_000)];
+    for (const body of bodies) {
+      expectUnauthenticated(
+        await request(t.server).post('/accounts').set('Content-Type', 'application/json').send(body),
+      );
+    }
+    const reader = await t.key('write', 'parser');
+    const keyed = await request(t.server)
+      .post('/accounts')
+      .set('Authorization', `Bearer ${reader}`)
+      .set('Content-Type', 'application/json')
+      .send(bodies[0])
+      .expect(400);
+    expect(keyed.body.message).toMatch(/JSON/);
+  });
+
   it('takes the scheme in any case and a key between spaces', async () => {
     await request(t.server).get('/accounts/1').set('Authorization', `bearer  ${t.adminKey} `).expect(200);
   });

@@ -1,4 +1,8 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { json } from 'express';
+
+/** Nest's own 413 comes below the proxy's 64 KiB, so both limits are seen and tested. */
+export const JSON_BODY_LIMIT = '16kb';
 
 /** Deeper bodies are refused before parsing: validation recurses and would overflow the stack. */
 export const MAX_JSON_DEPTH = 32;
@@ -44,4 +48,23 @@ export function verifyJsonBody(_req: IncomingMessage, _res: unknown, raw: Buffer
 export function refuseProtoKeys(key: string, value: unknown): unknown {
   if (key === '__proto__') throw new BadJsonError('property __proto__ should not exist');
   return value;
+}
+
+const jsonParser = json({
+  limit: JSON_BODY_LIMIT,
+  type: ['application/json', 'application/*+json'],
+  verify: verifyJsonBody,
+  reviver: refuseProtoKeys,
+});
+
+/**
+ * Reads and parses a JSON body into `req.body`, rejecting with body-parser's
+ * own errors (each with the status the error filter answers with). Called by
+ * JsonBodyGuard, after the key guard: a request without a valid key is
+ * refused before a byte of its body is read.
+ */
+export function parseJsonBody(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    jsonParser(req, res, (error?: Error) => (error === undefined ? resolve() : reject(error)));
+  });
 }
