@@ -532,6 +532,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A value broke one of the store's own rules, named in the message; nothing was saved */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The body is too large */
             413: {
                 headers: {
@@ -711,7 +720,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Only an account with a zero balance may be closed */
+            /** @description Only an account with a zero balance may be closed; A value broke one of the store's own rules, named in the message; nothing was saved */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -811,7 +820,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The account is closed: it cannot send, receive or be renamed */
+            /** @description The account is closed: it cannot send, receive or be renamed; A value broke one of the store's own rules, named in the message; nothing was saved */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1184,7 +1193,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description An API key of that name exists, or existed and was revoked */
+            /** @description An API key of that name exists, or existed and was revoked; A value broke one of the store's own rules, named in the message; nothing was saved */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1277,7 +1286,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The key is the last admin key that is not revoked; make another admin key first */
+            /** @description The key is the last admin key that is not revoked; make another admin key first; A value broke one of the store's own rules, named in the message; nothing was saved */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1367,7 +1376,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The account is closed: it cannot send, receive or be renamed; The transfer would take the sender below its overdraft limit; The transfer would take the receiver past the largest balance the api holds */
+            /** @description The account is closed: it cannot send, receive or be renamed; The transfer would take the sender below its overdraft limit; The transfer would take the receiver past the largest balance the api holds; A value broke one of the store's own rules, named in the message; nothing was saved */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'idempotency_key_reused'
   | 'store_busy'
   | 'store_unavailable'
-  | 'store_full';
+  | 'store_full'
+  | 'constraint_violation';
 
 /**
  * A failure the caller can act on, named by its code. Its message is written

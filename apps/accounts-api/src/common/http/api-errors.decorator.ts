@@ -22,6 +22,7 @@ export const STORE_WRITE_ERRORS = [
   'store_busy',
   'store_unavailable',
   'store_full',
+  'constraint_violation',
 ] as const satisfies DocumentedErrorCode[];
 
 /**

@@ -57,6 +57,10 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode | HttpErrorCode, ErrorEntry>
     status: 409,
     why: 'The key is the last admin key that is not revoked; make another admin key first',
   },
+  constraint_violation: {
+    status: 409,
+    why: "A value broke one of the store's own rules, named in the message; nothing was saved",
+  },
   stale_version: { status: 412, why: '`If-Match` does not match the current `ETag`' },
   body_too_large: { status: 413, why: 'The body is too large' },
   not_json: { status: 415, why: 'The body is not `application/json`' },

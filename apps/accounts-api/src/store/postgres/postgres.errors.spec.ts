@@ -1,4 +1,4 @@
-import { StoreBusyError, StoreFullError, StoreUnavailableError } from '../store.errors';
+import { ConstraintViolationError, StoreBusyError, StoreFullError, StoreUnavailableError } from '../store.errors';
 import { translatePostgresError } from './postgres.errors';
 
 /** An error as pg or Node's net module throws it: a message and a `code`. */
@@ -38,8 +38,26 @@ describe('translatePostgresError', () => {
 
   it.each([
     ['23505', 'unique_violation'],
-    ['42601', 'syntax_error'],
+    ['23514', 'check_violation'],
+    ['23503', 'foreign_key_violation'],
+    ['23502', 'not_null_violation'],
     ['22003', 'numeric_value_out_of_range'],
+    ['22021', 'character_not_in_repertoire'],
+  ])('answers %s (%s) as ConstraintViolationError, naming the constraint or, without one, the words', (code) => {
+    const named = translatePostgresError(
+      Object.assign(failure(code, 'violates'), { constraint: 'accounts_name_check' }),
+    );
+    expect(named).toBeInstanceOf(ConstraintViolationError);
+    expect(named?.message).toBe(
+      `The store refused the change under its rule "accounts_name_check" (${code}); nothing was saved. Change the value the rule names`,
+    );
+    expect(translatePostgresError(failure(code, 'value out of range'))?.message).toMatch(
+      `under its rule "value out of range" (${code});`,
+    );
+  });
+
+  it.each([
+    ['42601', 'syntax_error'],
     ['53200', 'out_of_memory: class 53 like a full disk, but not it'],
     ['40002', 'transaction_integrity_constraint_violation: class 40, not a busy code'],
   ])('leaves %s (%s) untranslated: a bug, not the store', (code) => {

@@ -1,5 +1,5 @@
 import type { DomainError } from '../../common/errors/domain-error';
-import { StoreBusyError, StoreFullError, StoreUnavailableError } from '../store.errors';
+import { StoreBusyError, ConstraintViolationError, StoreFullError, StoreUnavailableError } from '../store.errors';
 
 /**
  * PostgreSQL's SQLSTATE classes and codes that the api answers for itself
@@ -17,6 +17,10 @@ const UNAVAILABLE_CLASSES = new Set([
   '57', // operator intervention: the server is shutting down, restarting or in recovery
 ]);
 const FULL = '53100'; // disk_full
+const CONSTRAINT_CLASSES = new Set([
+  '22', // data exception: a NUL in text, a number out of a column's range, a string too long
+  '23', // integrity constraint violation: CHECK, unique, foreign key, NOT NULL
+]);
 
 /** Socket-level failures: the server is not there (stopped, restarting, its name not yet in DNS). */
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE']);
@@ -33,6 +37,7 @@ export function translatePostgresError(error: unknown): DomainError | undefined 
       if (code === FULL) return new StoreFullError('The accounts store is out of disk space; the change was not saved');
       if (BUSY.has(code)) return new StoreBusyError(`The accounts store is busy with other writes; ${RETRY}`);
       if (UNAVAILABLE_CLASSES.has(code.slice(0, 2))) return unavailable(message);
+      if (CONSTRAINT_CLASSES.has(code.slice(0, 2))) return new ConstraintViolationError(rule(error, code));
       return undefined;
     }
   }
@@ -49,4 +54,10 @@ export function translatePostgresError(error: unknown): DomainError | undefined 
 
 function unavailable(why: string): StoreUnavailableError {
   return new StoreUnavailableError(`The accounts store is unavailable (${why}); ${RETRY}`);
+}
+
+/** The constraint by name when the server gave one ("accounts_name_check"), else its words and the SQLSTATE. */
+function rule(error: unknown, code: string): string {
+  const { constraint, message } = error as { constraint?: string; message?: string };
+  return constraint ? `"${constraint}" (${code})` : `"${message}" (${code})`;
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { StoreBusyError, StoreFullError, StoreUnavailableError } from '../store.errors';
+import { ConstraintViolationError, StoreBusyError, StoreFullError, StoreUnavailableError } from '../store.errors';
 import { translateSqliteError } from './sqlite.errors';
 
 /** node:sqlite's error shape; `errcode` is the extended result code. */
@@ -76,7 +76,7 @@ describe('translateSqliteError', () => {
     }
   });
 
-  it('leaves a constraint violation and other errors untranslated: a bug, not the store', () => {
+  it("answers a constraint violation, a value too big and a type mismatch as ConstraintViolationError, in SQLite's words", () => {
     const db = new DatabaseSync(':memory:');
     const violation = thrownBy(
       db,
@@ -84,7 +84,16 @@ describe('translateSqliteError', () => {
     );
     db.close();
     expect(violation).toMatchObject({ code: 'ERR_SQLITE_ERROR', errcode: 1555 });
-    expect(translateSqliteError(violation)).toBeUndefined();
+    const error = translateSqliteError(violation);
+    expect(error).toBeInstanceOf(ConstraintViolationError);
+    expect(error?.message).toBe(
+      'The store refused the change under its rule "UNIQUE constraint failed: t.id"; nothing was saved. Change the value the rule names',
+    );
+    expect(translateSqliteError(sqliteError(18))).toBeInstanceOf(ConstraintViolationError);
+    expect(translateSqliteError(sqliteError(20))).toBeInstanceOf(ConstraintViolationError);
+  });
+
+  it('leaves other errors untranslated: a bug, not the store', () => {
     expect(translateSqliteError(sqliteError(1))).toBeUndefined();
     expect(translateSqliteError(Object.assign(new Error('x'), { code: 'ERR_OTHER', errcode: 5 }))).toBeUndefined();
     expect(translateSqliteError(new Error('database is locked'))).toBeUndefined();

@@ -1,5 +1,5 @@
 import type { DomainError } from '../../common/errors/domain-error';
-import { StoreBusyError, StoreFullError, StoreUnavailableError } from '../store.errors';
+import { StoreBusyError, ConstraintViolationError, StoreFullError, StoreUnavailableError } from '../store.errors';
 
 /** SQLite's primary result codes that the api answers for itself (sqlite.org/rescode.html). */
 const SQLITE_BUSY = 5;
@@ -10,6 +10,9 @@ const SQLITE_CORRUPT = 11;
 const SQLITE_FULL = 13;
 const SQLITE_CANTOPEN = 14;
 const SQLITE_NOTADB = 26;
+const SQLITE_TOOBIG = 18;
+const SQLITE_CONSTRAINT = 19;
+const SQLITE_MISMATCH = 20;
 
 interface SqliteError extends Error {
   readonly code: 'ERR_SQLITE_ERROR';
@@ -25,14 +28,19 @@ function isSqliteError(error: unknown): error is SqliteError {
 
 /**
  * The SQLite failures a client can do something about (wait, retry, free
- * space). Each of them ends the transaction with a rollback, so nothing is
- * half-written.
+ * space, send another value). Each of them ends the statement or the
+ * transaction with a rollback, so nothing is half-written.
  */
 export function translateSqliteError(error: unknown): DomainError | undefined {
   if (isSqliteError(error)) {
     switch (error.errcode & 0xff) {
       case SQLITE_FULL:
         return new StoreFullError('The accounts store is out of disk space; the change was not saved');
+      case SQLITE_CONSTRAINT:
+      case SQLITE_TOOBIG:
+      case SQLITE_MISMATCH:
+        // SQLite's words name the rule: "CHECK constraint failed: amount > 0".
+        return new ConstraintViolationError(`"${error.message}"`);
       case SQLITE_BUSY:
       case SQLITE_LOCKED:
         return new StoreBusyError('The accounts store is busy with other writes; retry shortly');
