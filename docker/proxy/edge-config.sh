@@ -107,6 +107,7 @@ if [ "$tls" = on ]; then
   # certificate, a file that is not PEM) when it cannot load them.
   nginx -t -q 2>"$dir/tls-check.err" ||
     fail "nginx refuses the certificate in $tls_dir (or its configuration): $(cat "$dir/tls-check.err")"
+  rm -f "$dir/tls-check.err"
   echo "proxy: HTTPS on 8443 (published as port $tls_port) with $crt; $http_says"
 else
   echo '# no certificate in the proxy_tls secret: no HTTPS server' >"$dir/tls-server.conf"
