@@ -1,5 +1,6 @@
 #!/bin/sh
-# Writes the per-client rate limit and the failed-authentication gate that
+# Writes the per-client rate limit and the failed-authentication gate (and,
+# through edge-config, the TLS server and the Host names served) that
 # nginx.conf includes from /tmp/nginx/ (the root filesystem is read-only; /tmp
 # is a tmpfs), then runs the command, nginx by default. The official image's
 # envsubst templates are not used: the stand-in base image has neither
@@ -74,5 +75,8 @@ if ($auth_gate_wait) {
 EOF
   echo 'js_header_filter auth_failures.count;' >"$dir/auth-failures-count.conf"
 fi
+
+# HTTPS, the names served and the redirect: a script of its own (edge-config.sh).
+edge-config "$dir"
 
 exec "$@"

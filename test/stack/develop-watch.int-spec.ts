@@ -74,7 +74,13 @@ describe('docker compose watch', () => {
     project: PROJECT,
     files: ['compose.yaml', 'compose.watch-test.yaml'],
     cwd: dir,
-    env: { PROXY_PORT: '0', COMPOSE_PROJECT_NAME: undefined, COMPOSE_FILE: undefined, SEED_DIR: undefined },
+    env: {
+      PROXY_PORT: '0',
+      PROXY_TLS_PORT: '0',
+      COMPOSE_PROJECT_NAME: undefined,
+      COMPOSE_FILE: undefined,
+      SEED_DIR: undefined,
+    },
   });
   const getRoot = async () => {
     const res = await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });

@@ -10,10 +10,12 @@ import {
   type Json,
   type RunOptions,
 } from '../support/docker.ts';
+import { devCerts } from '../support/dev-certs.ts';
 import { imageLabelEnv } from '../support/image-labels.ts';
 import { composeFiles, PROJECTS, type StackStore } from '../support/projects.ts';
 import { generateKey } from '../../apps/accounts-api/src/auth/api-key.ts';
 import { bearer, type Api } from '../support/http.ts';
+import { freePort } from '../support/raw-http.ts';
 
 export { docker, eventually, inspect, REPO_ROOT, waitHealthy } from '../support/docker.ts';
 export type { StackStore } from '../support/projects.ts';
@@ -41,13 +43,21 @@ export interface Stack extends Api {
   readonly compose: StackContainers;
   /** The published proxy port on 127.0.0.1; it changes after `down` and `up`. */
   readonly baseUrl: string;
+  /**
+   * The published HTTPS port on 127.0.0.1 (PROXY_TLS_PORT, fixed for the
+   * stack's life, as the proxy names it in its redirects); served when the
+   * proxy_tls secret (PROXY_TLS_DIR, the dev certificates by default) has a certificate.
+   */
+  readonly tlsUrl: string;
+  /** The development CA's certificate file that signed the proxy's: trust it to call tlsUrl (`curl --cacert`). */
+  readonly caFile: string;
   /** A private copy of the seed folder, bind-mounted into the api in place of data/seed. */
   readonly seedFile: string;
   /** The admin key the stack started with, as a bootstrap secret (BOOTSTRAP_ADMIN_KEY_FILE). */
   readonly adminKey: string;
   readonly project: string;
   readonly store: StackStore;
-  /** `docker compose ARGS` on this stack, with the same files and environment it was started with. */
+  /** `docker compose ARGS` on this stack, with the same files and environment it was started with (and `options.env` over it). */
   composeCli(args: readonly string[], options?: RunOptions): Promise<string>;
   /** A new key made with `dist/cli/keys.js create` in an api container; its answer's last line. */
   createKey(name: string, scope: 'read' | 'write' | 'admin'): Promise<string>;
@@ -111,9 +121,14 @@ export async function startStack({ env = {}, overrides = [] }: StackOptions = {}
   };
 
   // Port 0: the engine picks a free host port, so a stack on 5000 can keep running.
+  // The HTTPS port is picked here instead: the proxy's redirects must name it.
   // The images are labelled with this checkout's commit, as a release build labels them.
+  const certs = await devCerts();
+  const tlsPort = env.PROXY_TLS_PORT ?? String(await freePort());
   const environment = {
     PROXY_PORT: '0',
+    PROXY_TLS_PORT: tlsPort,
+    PROXY_TLS_DIR: certs.proxyDir,
     SEED_DIR: seedDir,
     BOOTSTRAP_ADMIN_KEY_FILE: adminKeyFile,
     ...imageLabelEnv(),
@@ -146,13 +161,15 @@ export async function startStack({ env = {}, overrides = [] }: StackOptions = {}
   const stack = {
     compose: await containersOf(onStack),
     baseUrl: await proxyUrl(onStack),
+    tlsUrl: `https://127.0.0.1:${tlsPort}`,
+    caFile: certs.ca,
     seedFile,
     adminKey,
     headers: bearer(adminKey),
     project: PROJECT,
     store: STACK_STORE,
     composeCli(args: readonly string[], options?: RunOptions) {
-      return compose(args, { ...onStack, ...options });
+      return compose(args, { ...onStack, ...options, env: { ...onStack.env, ...options?.env } });
     },
     async createKey(name: string, scope: string) {
       const out = await stack.composeCli([

@@ -63,6 +63,21 @@ describe('accounts api (e2e)', () => {
       expect(pages).toBe(3);
     });
 
+    it('gives Location and next as paths, so that over HTTPS (X-Forwarded-Proto from the proxy) they stay on HTTPS', async () => {
+      // A client resolves a path against the URL it called: an absolute link
+      // built here would need the api to trust Host, and would say http://
+      // whenever the scheme was lost on the way.
+      const overTls = { 'X-Forwarded-Proto': 'https', Host: 'localhost:5443' };
+      const created = await t.api.post('/accounts').set(overTls).send({ name: 'tess' }).expect(201);
+      const page = await t.api.get('/accounts?limit=1').set(overTls).expect(200);
+
+      expect(created.headers.location).toBe('/accounts/4');
+      expect(page.body.next).toMatch(/^\/accounts\?limit=1&cursor=/);
+      expect(new URL(created.headers.location, 'https://localhost:5443/accounts').href).toBe(
+        'https://localhost:5443/accounts/4',
+      );
+    });
+
     it.each([
       ['limit=0', 'limit must not be less than 1'],
       ['limit=101', 'limit must not be greater than 100'],

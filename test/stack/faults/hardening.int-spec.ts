@@ -78,14 +78,16 @@ describe('writable places', () => {
     expect(await canWrite('api', '/data/seed')).toBe(false);
   });
 
-  it('publishes no port of the api, and only 8080 of the proxy, on loopback (PROXY_BIND unset)', async () => {
+  it('publishes no port of the api, and only 8080 and 8443 (HTTPS) of the proxy, on loopback (PROXY_BIND unset)', async () => {
     const api = await inspect('container', containerId('api'));
     const proxy = await inspect('container', containerId('proxy'));
 
     expect(api.HostConfig.PortBindings ?? {}).toEqual({});
     expect(Object.values(api.NetworkSettings.Ports ?? {}).filter(Boolean)).toEqual([]);
-    expect(Object.keys(proxy.HostConfig.PortBindings)).toEqual(['8080/tcp']);
-    expect(proxy.HostConfig.PortBindings['8080/tcp'].map((b: { HostIp: string }) => b.HostIp)).toEqual(['127.0.0.1']);
+    expect(Object.keys(proxy.HostConfig.PortBindings).sort()).toEqual(['8080/tcp', '8443/tcp']);
+    for (const port of ['8080/tcp', '8443/tcp']) {
+      expect(proxy.HostConfig.PortBindings[port].map((b: { HostIp: string }) => b.HostIp)).toEqual(['127.0.0.1']);
+    }
   });
 });
 
