@@ -30,3 +30,9 @@ export function devCerts(): Promise<DevCerts> {
   })();
   return made;
 }
+
+/** compose.postgres.yaml's settings for the server's certificate and the CA its clients verify it with. */
+export async function postgresTlsEnv(): Promise<Record<string, string>> {
+  const certs = await devCerts();
+  return { POSTGRES_TLS_DIR: certs.postgresDir, POSTGRES_TLS_CA: certs.ca };
+}
