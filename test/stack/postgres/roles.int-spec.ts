@@ -89,6 +89,14 @@ describe("the api's role, accounts_api", () => {
     expect(await refusal('ALTER TABLE accounts ADD COLUMN planted int')).toBe('must be owner of table accounts');
   });
 
+  it('reads the record of migrations, to check the schema, but cannot forge it', async () => {
+    expect(await fromApi('SELECT count(*)::int AS n FROM kysely_migration')).toMatch(/^\[\{"n":[1-9]\d*\}\]$/);
+    expect(await refusal("INSERT INTO kysely_migration (name, timestamp) VALUES ('999-forged', 'now')")).toBe(
+      'permission denied for table kysely_migration',
+    );
+    expect(await refusal('DELETE FROM kysely_migration')).toBe('permission denied for table kysely_migration');
+  });
+
   it('cannot read another schema, nor files of the server', async () => {
     expect(await refusal('SELECT * FROM other.secrets')).toBe('permission denied for schema other');
     expect(await refusal("SELECT pg_read_file('/etc/passwd')")).toBe('permission denied for function pg_read_file');

@@ -402,6 +402,37 @@ describe('the sqlite store', () => {
 });
 
 describe('the postgres store', () => {
+  it('lets a role the owner granted its tables read the record of migrations after a migration, not write it', async () => {
+    const temp = await tempStore('postgres', { busyTimeoutMs: 5_000 });
+    const role = `reader_${Date.now().toString(36)}`;
+    const can = async (privilege: string) => {
+      const { rows } = await sql<{
+        yes: boolean;
+      }>`SELECT has_table_privilege(${role}, 'kysely_migration', ${privilege}) AS yes`.execute(temp.store.db);
+      return rows[0].yes;
+    };
+    try {
+      await sql.raw(`CREATE ROLE ${role}`).execute(temp.store.db);
+      await sql
+        .raw(`GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO ${role}`)
+        .execute(temp.store.db);
+      expect(await can('INSERT')).toBe(true);
+
+      expect(await temp.store.migrate()).toEqual([]);
+
+      expect(await can('SELECT')).toBe(true);
+      for (const privilege of ['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) expect(await can(privilege)).toBe(false);
+      const { rows } = await sql<{
+        yes: boolean;
+      }>`SELECT has_table_privilege(${role}, 'accounts', 'INSERT') AS yes`.execute(temp.store.db);
+      expect(rows[0].yes).toBe(true);
+    } finally {
+      await sql.raw(`DROP OWNED BY ${role}`).execute(temp.store.db);
+      await sql.raw(`DROP ROLE IF EXISTS ${role}`).execute(temp.store.db);
+      await temp.dispose();
+    }
+  });
+
   it('answers StoreUnavailableError, not a crash, when the server drops a connection held between two queries', async () => {
     // Room for a new connection on a busy machine: only the dropped one may fail.
     const temp = await tempStore('postgres', { busyTimeoutMs: 5_000 });
