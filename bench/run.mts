@@ -305,7 +305,7 @@ async function main(): Promise<number> {
 
     log('the same stack on PostgreSQL (compose.postgres.yaml), 1 then 3 api replicas');
     await tearDown();
-    useStore('postgres');
+    await useStore('postgres');
     await upAndTime();
     const pgUrl = await publishedUrl('proxy', PROXY_PORT);
     load.push(...(await measure(TALK, [['nginx, 1 api, PostgreSQL', pgUrl]])));

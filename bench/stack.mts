@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKey } from '../apps/accounts-api/src/auth/api-key.ts';
+import { postgresTlsEnv } from '../test/support/dev-certs.ts';
 import { compose, docker, REPO_ROOT, type ComposeOptions, type RunOptions } from '../test/support/docker.ts';
 import { composeFiles, PROJECTS, type StackStore } from '../test/support/projects.ts';
 
@@ -14,7 +15,10 @@ const PEERS_FILE = 'docker/bench/compose.peers.yaml';
 
 /** The store the stack runs on, from the next `up` on; the bench measures SQLite, then PostgreSQL. */
 let store: StackStore = 'sqlite';
-export function useStore(next: StackStore): void {
+/** compose.postgres.yaml's certificate settings, made on the first switch to PostgreSQL. */
+let tlsEnv: Record<string, string> = {};
+export async function useStore(next: StackStore): Promise<void> {
+  if (next === 'postgres') tlsEnv = await postgresTlsEnv();
   store = next;
 }
 const COMMAND_TIMEOUT_MS = 120_000;
@@ -57,7 +61,7 @@ export function onStack({
     ...options,
     project: PROJECT,
     files: composeFiles(storeOverride ?? store, BENCH_OVERRIDE),
-    env: { ...COMPOSE_ENV, ...env },
+    env: { ...COMPOSE_ENV, ...tlsEnv, ...env },
     timeoutMs,
   };
 }

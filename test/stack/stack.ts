@@ -10,7 +10,7 @@ import {
   type Json,
   type RunOptions,
 } from '../support/docker.ts';
-import { devCerts } from '../support/dev-certs.ts';
+import { devCerts, postgresTlsEnv } from '../support/dev-certs.ts';
 import { imageLabelEnv } from '../support/image-labels.ts';
 import { composeFiles, PROJECTS, type StackStore } from '../support/projects.ts';
 import { generateKey } from '../../apps/accounts-api/src/auth/api-key.ts';
@@ -132,6 +132,8 @@ export async function startStack({ env = {}, overrides = [] }: StackOptions = {}
     SEED_DIR: seedDir,
     BOOTSTRAP_ADMIN_KEY_FILE: adminKeyFile,
     ...imageLabelEnv(),
+    // compose.postgres.yaml needs the server's certificate: a CA of this run's own.
+    ...(STACK_STORE === 'postgres' ? await postgresTlsEnv() : {}),
     ...env,
   };
   const onStack: ComposeOptions = {

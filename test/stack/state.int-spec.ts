@@ -20,7 +20,7 @@ describe('state on the named volume', () => {
   /** What the re-seed command names as the store it wrote. */
   const STORE_NAME = {
     sqlite: '/var/lib/accounts-api/accounts.db',
-    postgres: 'postgres://accounts@postgres:5432/accounts',
+    postgres: 'postgres://accounts_api@postgres:5432/accounts?sslmode=verify-full&sslrootcert=/run/secrets/postgres_ca',
   };
 
   it('is a named volume that the store, running as a non-root user, writes to with no chown step', async () => {

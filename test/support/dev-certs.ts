@@ -4,7 +4,7 @@
  * runs) into a folder of its own, so that a run never touches the checkout's
  * docker/tls/dev and two checkouts never share keys.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './docker.ts';
@@ -25,8 +25,16 @@ let made: Promise<DevCerts> | undefined;
 export function devCerts(): Promise<DevCerts> {
   made ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), 'accounts-stack-certs-'));
+    // Keys, even a development CA's, do not outlive the process that made them.
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     await run('bash', ['docker/tls/make-dev-cert.sh', '--out', dir]);
     return { dir, ca: join(dir, 'ca.crt'), proxyDir: join(dir, 'proxy'), postgresDir: join(dir, 'postgres') };
   })();
   return made;
+}
+
+/** compose.postgres.yaml's settings for the server's certificate and the CA its clients verify it with. */
+export async function postgresTlsEnv(): Promise<Record<string, string>> {
+  const certs = await devCerts();
+  return { POSTGRES_TLS_DIR: certs.postgresDir, POSTGRES_TLS_CA: certs.ca };
 }

@@ -2,9 +2,9 @@ import { sql } from 'kysely';
 import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
-import { MIGRATION_NAMES, MIGRATIONS, migrateToLatest } from './migrations/migrator';
+import { checkMigrated, MIGRATION_NAMES, MIGRATIONS, migrateToLatest } from './migrations/migrator';
 import { StoreBusyError, StoreFullError, StoreUnavailableError } from './store.errors';
-import { openStore } from './store.factory';
+import { openMigratedStore, openStore } from './store.factory';
 
 const NOW = new Date().toISOString();
 
@@ -210,6 +210,54 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
     );
   });
 
+  describe('with STORE_MIGRATIONS=check', () => {
+    it('opens a store at the latest schema without writing to it', async () => {
+      const store = await openMigratedStore(storeConfigFor(temp.url, 2_000, 'check'));
+      try {
+        expect(await names(store.db)).toEqual([]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('refuses a store never migrated, naming the migrations and what applies them, and creates nothing', async () => {
+      const fresh = await tempStore(dialect, { migrate: false, busyTimeoutMs: 2_000 });
+      try {
+        await expect(openMigratedStore(storeConfigFor(fresh.url, 2_000, 'check'))).rejects.toThrow(
+          `The store ${fresh.store.location} lacks migrations ${MIGRATION_NAMES.join(', ')}, and STORE_MIGRATIONS=check does not apply them: ` +
+            "run them first as the schema's owner (node dist/cli/migrate.js, the migrate service of compose.postgres.yaml)",
+        );
+        await expect(sql`SELECT 1 FROM kysely_migration`.execute(fresh.store.db)).rejects.toThrow();
+      } finally {
+        await fresh.dispose();
+      }
+    });
+
+    it('refuses a store that lacks the newest migration', async () => {
+      const fresh = await tempStore(dialect, { migrate: false, busyTimeoutMs: 2_000 });
+      try {
+        const [last, ...older] = Object.entries(MIGRATIONS).reverse();
+        await migrateToLatest(fresh.store.db, dialect, 'fresh', Object.fromEntries(older.reverse()));
+        await expect(checkMigrated(fresh.store.db, 'fresh')).rejects.toThrow(
+          `The store fresh lacks migrations ${last[0]}, and STORE_MIGRATIONS=check`,
+        );
+      } finally {
+        await fresh.dispose();
+      }
+    });
+
+    it('refuses a store migrated by a newer api', async () => {
+      await temp.store.db
+        .insertInto('kysely_migration' as never)
+        .values({ name: '999-future', timestamp: new Date().toISOString() })
+        .execute();
+
+      await expect(checkMigrated(temp.store.db, 'here')).rejects.toThrow(
+        'The store here has migrations this api does not know (999-future): it was migrated by a newer api: run a newer image',
+      );
+    });
+  });
+
   it('rolls a failed transaction back whole', async () => {
     await expect(
       temp.store.transaction(async (trx) => {
@@ -354,6 +402,37 @@ describe('the sqlite store', () => {
 });
 
 describe('the postgres store', () => {
+  it('lets a role the owner granted its tables read the record of migrations after a migration, not write it', async () => {
+    const temp = await tempStore('postgres', { busyTimeoutMs: 5_000 });
+    const role = `reader_${Date.now().toString(36)}`;
+    const can = async (privilege: string) => {
+      const { rows } = await sql<{
+        yes: boolean;
+      }>`SELECT has_table_privilege(${role}, 'kysely_migration', ${privilege}) AS yes`.execute(temp.store.db);
+      return rows[0].yes;
+    };
+    try {
+      await sql.raw(`CREATE ROLE ${role}`).execute(temp.store.db);
+      await sql
+        .raw(`GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO ${role}`)
+        .execute(temp.store.db);
+      expect(await can('INSERT')).toBe(true);
+
+      expect(await temp.store.migrate()).toEqual([]);
+
+      expect(await can('SELECT')).toBe(true);
+      for (const privilege of ['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) expect(await can(privilege)).toBe(false);
+      const { rows } = await sql<{
+        yes: boolean;
+      }>`SELECT has_table_privilege(${role}, 'accounts', 'INSERT') AS yes`.execute(temp.store.db);
+      expect(rows[0].yes).toBe(true);
+    } finally {
+      await sql.raw(`DROP OWNED BY ${role}`).execute(temp.store.db);
+      await sql.raw(`DROP ROLE IF EXISTS ${role}`).execute(temp.store.db);
+      await temp.dispose();
+    }
+  });
+
   it('answers StoreUnavailableError, not a crash, when the server drops a connection held between two queries', async () => {
     // Room for a new connection on a busy machine: only the dropped one may fail.
     const temp = await tempStore('postgres', { busyTimeoutMs: 5_000 });

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { StoreConfig } from '../config/store.config';
+import { checkMigrated } from './migrations/migrator';
 import { PostgresStore } from './postgres/postgres.store';
 import { SqliteStore } from './sqlite/sqlite.store';
 import type { Store } from './store';
@@ -18,11 +19,15 @@ export function openStore(config: StoreConfig, logger = new Logger('Store')): St
   });
 }
 
-/** Opens and migrates the store, closing it again if the migration fails. */
+/**
+ * Opens the store with its schema at the latest version: migrated, or with
+ * STORE_MIGRATIONS=check only checked. Closes it again if either fails.
+ */
 export async function openMigratedStore(config: StoreConfig, logger?: Logger): Promise<Store> {
   const store = openStore(config, logger);
   try {
-    await store.migrate();
+    if (config.migrations === 'check') await checkMigrated(store.db, store.location);
+    else await store.migrate();
   } catch (error) {
     await store.close();
     throw error;

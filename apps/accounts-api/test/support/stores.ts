@@ -25,7 +25,11 @@ export interface TempStore {
  * The api's settings for `url`. A password in a PostgreSQL URL is moved out
  * of it, as the api gets it from STORE_PASSWORD_FILE.
  */
-export function storeConfigFor(url: string, busyTimeoutMs = 200): StoreConfig {
+export function storeConfigFor(
+  url: string,
+  busyTimeoutMs = 200,
+  migrations: StoreConfig['migrations'] = 'apply',
+): StoreConfig {
   const location = parseStoreUrl(url);
   let password: string | undefined;
   if (location.dialect === 'postgres' && location.url.password) {
@@ -35,6 +39,7 @@ export function storeConfigFor(url: string, busyTimeoutMs = 200): StoreConfig {
   return {
     location,
     password,
+    migrations,
     busyTimeoutMs,
     poolSize: 5,
     idempotencyKeyTtlSeconds: 3600,

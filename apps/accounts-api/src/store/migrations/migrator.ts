@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import type { StoreSchema } from '../schema';
 import type { StoreDialect } from '../store';
@@ -58,4 +58,41 @@ export async function migrateToLatest(
   }
   // Stryker disable next-line MethodExpression: without an error every result is a Success
   return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}
+
+/**
+ * Throws, saying what to run, unless the store's schema is exactly the
+ * latest this api knows; changes nothing, so that a role that may not create
+ * or alter tables can run it (STORE_MIGRATIONS=check).
+ */
+export async function checkMigrated(
+  db: Kysely<StoreSchema>,
+  location: string,
+  all: Record<string, unknown> = MIGRATIONS,
+): Promise<void> {
+  let applied: string[];
+  try {
+    const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(db);
+    applied = rows.map((row) => row.name);
+  } catch (error) {
+    // Read by shape, as above. PostgreSQL's and SQLite's words for a table that is not there.
+    const message = String((error as { message?: unknown }).message);
+    if (!/does not exist|no such table/.test(message)) throw error;
+    applied = [];
+  }
+  const known = Object.keys(all);
+  const unknown = applied.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `The store ${location} has migrations this api does not know (${unknown.join(', ')}): ` +
+        'it was migrated by a newer api: run a newer image',
+    );
+  }
+  const pending = known.filter((name) => !applied.includes(name));
+  if (pending.length > 0) {
+    throw new Error(
+      `The store ${location} lacks migrations ${pending.join(', ')}, and STORE_MIGRATIONS=check does not apply them: ` +
+        "run them first as the schema's owner (node dist/cli/migrate.js, the migrate service of compose.postgres.yaml)",
+    );
+  }
 }

@@ -124,8 +124,34 @@ export class PostgresStore extends Store {
     return rows[0].version;
   }
 
-  migrate(): Promise<string[]> {
+  async migrate(): Promise<string[]> {
     // Stryker disable next-line StringLiteral: the migrations take any dialect but 'sqlite' as PostgreSQL
-    return migrateToLatest(this.db, 'postgres', this.location);
+    const applied = await migrateToLatest(this.db, 'postgres', this.location);
+    await this.keepMigrationRecordToItsOwner();
+    return applied;
+  }
+
+  /**
+   * Takes back any right to write the record of migrations that its owner
+   * gave another role, as default privileges do (compose.postgres.yaml's
+   * accounts_api gets every table the owner makes): a role that serves
+   * requests may read that record, to check the schema, but not forge it.
+   */
+  private async keepMigrationRecordToItsOwner(): Promise<void> {
+    await sql`DO $$
+      DECLARE
+        grant_ record;
+      BEGIN
+        FOR grant_ IN
+          SELECT DISTINCT c.oid::regclass AS name, acl.grantee::regrole AS role
+          FROM pg_class c, aclexplode(c.relacl) acl
+          WHERE c.oid IN (to_regclass('kysely_migration'), to_regclass('kysely_migration_lock'))
+            AND acl.grantee NOT IN (0, c.relowner)
+            AND acl.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+        LOOP
+          EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON %s FROM %s', grant_.name, grant_.role);
+        END LOOP;
+      END
+    $$`.execute(this.db);
   }
 }

@@ -1,0 +1,85 @@
+-- Run by start-postgres.sh at every start of the postgres service, as the
+-- superuser, on the application's database. Idempotent: it creates the
+-- application's two roles if missing, sets their passwords from the
+-- secrets (so a changed secret takes effect at the next start), and hands
+-- the schema and everything in it to the owner.
+--
+--   accounts_owner  owns the schema and its tables; the migrate service
+--                   connects as it. Not a superuser: it can change this
+--                   database's tables, not the cluster.
+--   accounts_api    what the api serves requests with: reads and writes rows,
+--                   and nothing else (no DDL, no temporary tables, no server
+--                   files, no other schema).
+--
+-- A volume of the previous release, whose tables the superuser created, is
+-- adopted here: their ownership moves to accounts_owner.
+\set owner_password `cat /run/secrets/postgres_owner_password`
+\set api_password `cat /run/secrets/postgres_api_password`
+
+BEGIN;
+
+SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'accounts_owner') AS make_owner,
+       NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'accounts_api') AS make_api \gset
+\if :make_owner
+CREATE ROLE accounts_owner;
+\endif
+\if :make_api
+CREATE ROLE accounts_api;
+\endif
+-- Stated every time, so that a role someone widened by hand is narrowed again.
+ALTER ROLE accounts_owner WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
+  CONNECTION LIMIT 10 PASSWORD :'owner_password';
+ALTER ROLE accounts_api WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
+  PASSWORD :'api_password';
+
+-- Only the two roles connect; no one gets temporary tables by default.
+REVOKE ALL ON DATABASE :"DBNAME" FROM PUBLIC;
+GRANT CONNECT ON DATABASE :"DBNAME" TO accounts_owner, accounts_api;
+
+-- The application's tables live in public: the owner owns it, the api may
+-- only look names up in it. PUBLIC may not create there.
+ALTER SCHEMA public OWNER TO accounts_owner;
+REVOKE ALL ON SCHEMA public FROM PUBLIC;
+GRANT USAGE ON SCHEMA public TO accounts_api;
+
+-- Adoption: whatever in public another role owns (the previous release's
+-- superuser made every table) moves to the owner. A table's sequences follow it.
+DO $$
+DECLARE
+  item record;
+BEGIN
+  FOR item IN
+    SELECT c.oid::regclass AS name,
+           CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public'
+      AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+      AND c.relowner <> 'accounts_owner'::regrole
+      -- Sequences that belong to a column move with their table.
+      AND NOT (c.relkind = 'S' AND EXISTS (
+        SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))
+  LOOP
+    EXECUTE format('ALTER %s %s OWNER TO accounts_owner', item.kind, item.name);
+  END LOOP;
+  FOR item IN
+    SELECT p.oid::regprocedure AS name
+    FROM pg_proc p
+    JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = 'public' AND p.proowner <> 'accounts_owner'::regrole
+  LOOP
+    EXECUTE format('ALTER ROUTINE %s OWNER TO accounts_owner', item.name);
+  END LOOP;
+END
+$$;
+
+-- The api's rights on what exists now, and on what the owner creates later.
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO accounts_api;
+-- UPDATE: the seed import moves identities past the ids it writes (setval).
+GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO accounts_api;
+ALTER DEFAULT PRIVILEGES FOR ROLE accounts_owner IN SCHEMA public
+  GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO accounts_api;
+ALTER DEFAULT PRIVILEGES FOR ROLE accounts_owner IN SCHEMA public
+  GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO accounts_api;
+
+COMMIT;
