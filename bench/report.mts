@@ -9,6 +9,7 @@ import type { MemorySample } from './memory.mts';
  */
 export const WAYS = [
   'nginx, 1 api',
+  'nginx HTTPS, 1 api',
   'direct to api',
   'nginx, bare node',
   'direct to bare node',

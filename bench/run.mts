@@ -4,8 +4,9 @@
  * nothing). `--out FILE` writes the JSON report elsewhere than bench/results/.
  *
  * It starts compose.yaml plus docker/bench/compose.bench.yaml as the project
- * `accounts-stack-bench`, loads three endpoints through nginx with one api,
- * straight at that api, and through nginx with two; then the same stack on
+ * `accounts-stack-bench`, loads three endpoints through nginx with one api
+ * (over plain HTTP and over HTTPS, keep-alive both), straight at that api,
+ * and through nginx with two; then the same stack on
  * PostgreSQL (compose.postgres.yaml) through nginx with one api and with
  * three; then it measures the image,
  * the builds, the start-up time and the api's memory. `POST /` with one api
@@ -45,10 +46,12 @@ import {
   onStack,
   peerUrl,
   peersModel,
+  publishedTlsUrl,
   publishedUrl,
   startPeers,
   tearDown,
   tearDownPeers,
+  useCerts,
   useStore,
 } from './stack.mts';
 
@@ -242,6 +245,7 @@ async function main(): Promise<number> {
     // A run that was killed leaves its stack and its peers behind.
     await tearDown();
     await tearDownPeers();
+    await useCerts();
     log('building the images (cached after the first time)');
     await compose(['build'], onStack({ timeoutMs: IMAGE_BUILD_TIMEOUT_MS, signal }));
 
@@ -252,6 +256,7 @@ async function main(): Promise<number> {
     }
 
     const proxyUrl = await publishedUrl('proxy', PROXY_PORT);
+    const tlsUrl = await publishedTlsUrl();
     const directUrl = await publishedUrl('api', API_PORT);
     const [apiContainer] = await containerIds('api');
     const [proxyContainer] = await containerIds('proxy');
@@ -271,6 +276,7 @@ async function main(): Promise<number> {
     load.push(
       ...(await measure(TALK, [
         ['nginx, 1 api', proxyUrl],
+        ['nginx HTTPS, 1 api', tlsUrl],
         ['direct to api', directUrl],
         ['nginx, bare node', peerUrls.bareProxy],
         ['direct to bare node', peerUrls.bareDirect],
@@ -284,6 +290,7 @@ async function main(): Promise<number> {
       load.push(
         ...(await measure(workload, [
           ['nginx, 1 api', proxyUrl],
+          ['nginx HTTPS, 1 api', tlsUrl],
           ['direct to api', directUrl],
         ])),
       );

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKey } from '../apps/accounts-api/src/auth/api-key.ts';
-import { postgresTlsEnv } from '../test/support/dev-certs.ts';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
+import { devCerts, postgresTlsEnv } from '../test/support/dev-certs.ts';
 import { compose, docker, REPO_ROOT, type ComposeOptions, type RunOptions } from '../test/support/docker.ts';
 import { composeFiles, PROJECTS, type StackStore } from '../test/support/projects.ts';
 
@@ -15,11 +16,23 @@ const PEERS_FILE = 'docker/bench/compose.peers.yaml';
 
 /** The store the stack runs on, from the next `up` on; the bench measures SQLite, then PostgreSQL. */
 let store: StackStore = 'sqlite';
-/** compose.postgres.yaml's certificate settings, made on the first switch to PostgreSQL. */
+/** The proxy's certificate, from useCerts() on, and compose.postgres.yaml's from the first switch to PostgreSQL. */
 let tlsEnv: Record<string, string> = {};
 export async function useStore(next: StackStore): Promise<void> {
-  if (next === 'postgres') tlsEnv = await postgresTlsEnv();
+  if (next === 'postgres') tlsEnv = { ...tlsEnv, ...(await postgresTlsEnv()) };
   store = next;
+}
+
+/**
+ * Gives the stack's proxy a development certificate, so that HTTPS is
+ * measured beside plain HTTP, and trusts its CA in this process, whose
+ * fetch() checks each endpoint's status before wrk loads it (wrk itself
+ * verifies nothing). The engine picks the HTTPS port, as it does 8080's.
+ */
+export async function useCerts(): Promise<void> {
+  const certs = await devCerts();
+  tlsEnv = { ...tlsEnv, PROXY_TLS_DIR: certs.proxyDir, PROXY_TLS_PORT: '0' };
+  setDefaultCACertificates([...getCACertificates('default'), readFileSync(certs.ca, 'utf8')]);
 }
 const COMMAND_TIMEOUT_MS = 120_000;
 
@@ -91,6 +104,11 @@ async function published(on: ComposeOptions, service: string, containerPort: num
 /** The address the engine published for a service's container port, as a loopback URL. */
 export function publishedUrl(service: string, containerPort: number, index = 1): Promise<string> {
   return published(onStack(), service, containerPort, index);
+}
+
+/** The proxy's published HTTPS port, as a loopback URL. */
+export async function publishedTlsUrl(): Promise<string> {
+  return (await publishedUrl('proxy', 8443)).replace(/^http:/, 'https:');
 }
 
 /** The same for a service of the peers' project. */
