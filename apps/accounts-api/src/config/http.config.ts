@@ -40,6 +40,14 @@ export const httpConfig = registerAs('http', () => {
     keepAliveTimeoutMs,
     // Node requires headersTimeout > keepAliveTimeout for idle sockets to close cleanly.
     headersTimeoutMs: keepAliveTimeoutMs + 1_000,
+    // The whole request, body included, must arrive within this (Node answers
+    // 408 and closes otherwise). nginx streams bodies here unbuffered
+    // (docker/proxy/nginx.conf), and times only the gap between two reads, so
+    // this is what ends a body trickled a byte every few seconds.
+    requestTimeoutMs: keepAliveTimeoutMs + 1_000,
+    // How often Node looks for requests past those deadlines; its default of
+    // 30 s would let a trickled body run up to half a minute past the deadline.
+    timeoutCheckIntervalMs: 2_000,
     shutdownDrainMs: env.SHUTDOWN_DRAIN_MS ?? 6_000,
   };
 });
