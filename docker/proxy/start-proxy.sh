@@ -9,10 +9,13 @@
 #   PROXY_RATE_BURST  requests a client may send above that rate before it gets 429s (default 100)
 #   PROXY_CONN_LIMIT  requests in progress at once per client address (each
 #                     HTTP/2 stream counts), or `off` (default 64)
-#   PROXY_AUTH_FAILURES  failed authentications per client address within the window
-#                     before its requests with Authorization get 429s, or `off` (default 10)
-#   PROXY_AUTH_WINDOW  that window in seconds (default 60): failures count from an
-#                     address's first one for this long, and a refused address waits it out
+#   PROXY_AUTH_FAILURES  failed authentications from a client address against one
+#                     key lookup id within the window before that id gets 429s from
+#                     that address, or `off` (default 10); five times as many against
+#                     any ids refuse every key the address has not used successfully
+#                     within the last hour
+#   PROXY_AUTH_WINDOW  that window in seconds (default 60): failures count from the
+#                     first one for this long, and a refused client waits it out
 #   PROXY_TRUSTED_PROXIES  addresses or CIDRs, separated by spaces or commas, whose
 #                     X-Forwarded-For names the client (a load balancer's); empty
 #                     by default: every client is its own TCP peer address
@@ -134,11 +137,19 @@ else
     *) window_ok=no ;;
   esac
   [ "$window_ok" = yes ] || fail "PROXY_AUTH_WINDOW must be a whole number of seconds >= 1, not '$auth_window'"
-  # 1 MiB holds the counts of thousands of client addresses; past that the
-  # oldest are dropped (evict) rather than new failures going uncounted.
+  # auth_failures: counts per address and per (address, key lookup id);
+  # auth_accepted: HMACs of keys the api accepted from an address, for an
+  # hour; auth_secret: that HMAC's key, random, made by the first request
+  # after each start (auth-failures.js). 1 MiB holds thousands of entries;
+  # past that the oldest are dropped (evict) rather than new ones going uncounted.
+  # A flood of junk keys is refused at five times the per-id limit: an address
+  # shared by many clients (a NAT) sees some honest failures.
   cat >"$dir/auth-failures-zone.conf" <<EOF
 js_shared_dict_zone zone=auth_failures:1m type=number timeout=${auth_window}s evict;
+js_shared_dict_zone zone=auth_accepted:1m type=number timeout=3600s evict;
+js_shared_dict_zone zone=auth_secret:64k;
 js_var \$auth_failures_limit $auth_failures;
+js_var \$auth_junk_limit $((auth_failures * 5));
 js_var \$auth_failures_window $auth_window;
 EOF
   cat >"$dir/auth-failures.conf" <<'EOF'
