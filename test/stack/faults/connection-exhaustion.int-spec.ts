@@ -21,7 +21,7 @@ const HARD_STOP_MS = REQUEST_DEADLINE_MS + DEADLINE_MARGIN_MS + 5_000;
 const PROXY_MEMORY_LIMIT = 64 * 1024 * 1024;
 const TRICKLERS = 100;
 const SLOW_READERS = 40;
-/** Swagger UI's largest asset, about 1.5 MB, served by the api under /docs. */
+/** Swagger UI's largest asset, over a megabyte, served by the api under /docs. */
 const LARGE_ASSET = '/docs/swagger-ui-bundle.js';
 
 interface Attacker {
