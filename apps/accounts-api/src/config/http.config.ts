@@ -41,9 +41,10 @@ export const httpConfig = registerAs('http', () => {
     // Node requires headersTimeout > keepAliveTimeout for idle sockets to close cleanly.
     headersTimeoutMs: keepAliveTimeoutMs + 1_000,
     // The whole request, body included, must arrive within this (Node answers
-    // 408 and closes otherwise). nginx streams bodies here unbuffered
-    // (docker/proxy/nginx.conf), and times only the gap between two reads, so
-    // this is what ends a body trickled a byte every few seconds.
+    // 408 and closes otherwise), so a body trickled a byte every few seconds
+    // cannot hold a connection without end. nginx in front forwards only
+    // whole bodies (docker/proxy/nginx.conf says why); this covers the api
+    // reached any other way, such as the bench's published port.
     requestTimeoutMs: keepAliveTimeoutMs + 1_000,
     // How often Node looks for requests past those deadlines; its default of
     // 30 s would let a trickled body run up to half a minute past the deadline.
