@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   compose,
+  docker,
+  inspect,
+  quietly,
   containerLogs,
   jsonLines,
   REPO_ROOT,
@@ -57,7 +60,7 @@ export interface Stack extends Api {
   readonly adminKey: string;
   readonly project: string;
   readonly store: StackStore;
-  /** `docker compose ARGS` on this stack, with the same files and environment it was started with (and `options.env` over it). */
+  /** `docker compose ARGS` on this stack, with the same files and environment it was started with, and `options.env` over it. */
   composeCli(args: readonly string[], options?: RunOptions): Promise<string>;
   /** A new key made with `dist/cli/keys.js create` in an api container; its answer's last line. */
   createKey(name: string, scope: 'read' | 'write' | 'admin'): Promise<string>;
@@ -230,4 +233,55 @@ export async function proxyErrors(stack: Stack, last = 20): Promise<string> {
 /** The JSON lines a container wrote to stdout and stderr. */
 export async function jsonLogLines(container: string): Promise<Record<string, Json>[]> {
   return jsonLines(await containerLogs(container));
+}
+
+/** A client container on a stack's edge network, where the proxy is `http://proxy:8080`. */
+export interface EdgeClient {
+  /** Its address on the edge network: the client address nginx sees. */
+  readonly ip: string;
+  /** `node -e SCRIPT` in it; its stdout. */
+  node(script: string, timeoutMs?: number): Promise<string>;
+  remove(): Promise<void>;
+}
+
+/**
+ * What a stack needs for edgeClient's calls: they name the proxy by its
+ * service name, a Host nginx serves only when PROXY_SERVER_NAMES lists it.
+ */
+export const EDGE_CLIENT_ENV = { PROXY_SERVER_NAMES: 'localhost 127.0.0.1 ::1 proxy' } as const;
+
+/**
+ * Starts a container of the stack's api image (for its Node) on the stack's
+ * edge network: a client with an address of its own, as every request from
+ * the host arrives at nginx from one address. The caller removes it.
+ */
+export async function edgeClient(stack: Stack): Promise<EdgeClient> {
+  const network = `${stack.project}_edge`;
+  const image = (await inspect<{ Config: { Image: string } }>('container', stack.compose.getContainer('api-1').getId()))
+    .Config.Image;
+  const id = (
+    await docker([
+      'run',
+      '--detach',
+      '--network',
+      network,
+      '--read-only',
+      '--cap-drop',
+      'ALL',
+      image,
+      '-e',
+      'setInterval(() => {}, 60_000)',
+    ])
+  ).trim();
+  const inspected = await inspect<{ NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }>(
+    'container',
+    id,
+  );
+  return {
+    ip: inspected.NetworkSettings.Networks[network].IPAddress,
+    node: (script, timeoutMs) => docker(['exec', id, 'node', '-e', script], { timeoutMs }),
+    remove: async () => {
+      await quietly(['rm', '--force', id]);
+    },
+  };
 }

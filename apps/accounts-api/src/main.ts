@@ -21,6 +21,10 @@ async function bootstrap(): Promise<void> {
   const server = app.getHttpServer();
   server.keepAliveTimeout = http.keepAliveTimeoutMs;
   server.headersTimeout = http.headersTimeoutMs;
+  server.requestTimeout = http.requestTimeoutMs;
+  // createServer's option of that name, which Node reads from the server when
+  // it starts listening; Nest makes the server without options.
+  Object.assign(server, { connectionsCheckingInterval: http.timeoutCheckIntervalMs });
 
   await app.listen(http.port, '0.0.0.0');
 }

@@ -186,6 +186,34 @@ describe('access control (e2e)', () => {
     expect(keyed.body.message).toMatch(/JSON/);
   });
 
+  it('answers 408 in the error shape, with the request id, to a body that does not arrive within requestTimeout', async () => {
+    const server = t.server;
+    server.requestTimeout = 500;
+    server.headersTimeout = 500;
+    Object.assign(server, { connectionsCheckingInterval: 100 });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      socket.write(
+        `POST /transfers HTTP/1.1\r\nHost: test\r\nX-Request-Id: proxy-8\r\nAuthorization: Bearer ${t.adminKey}\r\n` +
+          'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+      );
+      const answer = (await socket.toArray()).join('');
+      const split = answer.indexOf('\r\n\r\n');
+
+      expect(answer.slice(0, split)).toMatch(/^HTTP\/1.1 408 /);
+      expect(JSON.parse(answer.slice(split + 4))).toEqual({
+        statusCode: 408,
+        error: 'Request Timeout',
+        message: 'The request was not received in full in time',
+        requestId: 'proxy-8',
+      });
+    } finally {
+      server.close();
+    }
+  });
+
   it('takes the scheme in any case and a key between spaces', async () => {
     await request(t.server).get('/accounts/1').set('Authorization', `bearer  ${t.adminKey} `).expect(200);
   });

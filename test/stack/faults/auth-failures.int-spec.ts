@@ -4,18 +4,24 @@ import { docker, eventually, inspect, jsonLogLines, useStack } from '../stack';
 import { sleep, timedFetch, type FetchOutcome } from '../../support/load.ts';
 import { expectErrorShape, headerOf } from '../../support/raw-http.ts';
 
-// The gate counts the api's 401s to protected routes asked with a key that is
-// not valid; one client address sends every request here.
+// The gate counts the api's 401s to requests that carry Authorization, per
+// client address and per (address, key lookup id); every request here comes
+// from one address, the host's, as behind a NAT or a load balancer.
 const LIMIT = 3;
+/** Five times LIMIT (start-proxy.sh): the junk flood's limit. */
+const JUNK_LIMIT = 5 * LIMIT;
 /** Short, so that the spec can wait it out; the default is 60 s. */
 const WINDOW_SECONDS = 8;
 const stack = useStack({ env: { PROXY_AUTH_FAILURES: String(LIMIT), PROXY_AUTH_WINDOW: String(WINDOW_SECONDS) } });
 
 const proxyId = () => stack().compose.getContainer('proxy-1').getId();
 
-// The shape of a key (apps/accounts-api/src/auth/api-key.ts), but not one the api issued.
-const badKey = `acckey_${randomBytes(38).toString('hex')}`;
-const malformedKey = `not-a-key-${randomBytes(8).toString('hex')}`;
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+/** A key of the api's shape (apps/accounts-api/src/auth/api-key.ts) with the given lookup id, but not one it issued. */
+const guess = (lookupId: string) => `acckey_${lookupId}${hex(32)}`;
+const victimId = hex(6);
+const badKey = guess(victimId);
+const malformedKey = `not-a-key-${hex(8)}`;
 
 type Sent = FetchOutcome & { readonly id: string };
 
@@ -28,6 +34,8 @@ async function send(method: string, path: string, authorization?: string): Promi
   return { ...(await timedFetch(`${stack().baseUrl}${path}`, { method, headers })), id };
 }
 
+const withKey = (key: string) => send('GET', '/accounts', `Bearer ${key}`);
+
 async function proxyLine(id: string): Promise<Record<string, Json> | undefined> {
   return eventually(async () => (await jsonLogLines(proxyId())).find((line) => line.request_id === id));
 }
@@ -38,58 +46,87 @@ function expectUnauthorized(answer: FetchOutcome): void {
   expectErrorShape(answer);
 }
 
-describe('the gate on failed authentications per client address', () => {
-  it('refuses an address with 429 after PROXY_AUTH_FAILURES bad keys, lets its requests without Authorization through, then lets it in again', async () => {
+/** nginx's own 429 from the gate: the error shape, Retry-After within the window, and the api never asked. */
+async function expectRefused(answer: Sent): Promise<number> {
+  expect(answer.status).toBe(429);
+  expectErrorShape(answer);
+  expect(JSON.parse(answer.body!).message).toMatch(/failed authentications.*Retry-After/);
+  const retryAfter = Number(headerOf(answer, 'retry-after'));
+  expect(Number.isInteger(retryAfter)).toBe(true);
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(WINDOW_SECONDS);
+  expect(headerOf(answer, 'x-content-type-options')).toBe('nosniff');
+  expect(headerOf(answer, 'cache-control')).toBe('no-store');
+  expect(headerOf(answer, 'www-authenticate')).toBeUndefined();
+  expect(await proxyLine(answer.id)).toMatchObject({ status: 429, upstream_addr: '', upstream_status: '' });
+  return retryAfter;
+}
+
+/** A little over Retry-After: nginx reads its clock once per event loop turn. */
+const waitOut = (retryAfter: number) => sleep(retryAfter * 1_000 + 1_000);
+
+describe('the gate on failed authentications', () => {
+  it('stops a brute force against one key id with 429, while a good key from the same address keeps working', async () => {
     // Without Authorization a 401 is not a guess: none of these count.
     for (let i = 0; i < LIMIT + 2; i++) expectUnauthorized(await send('GET', '/accounts'));
+    // The good key has been accepted from this address before the attack.
+    expect((await withKey(stack().adminKey)).status).toBe(200);
 
     const failures: Sent[] = [];
-    for (let i = 0; i < LIMIT - 1; i++) failures.push(await send('GET', '/accounts', `Bearer ${badKey}`));
-    failures.push(await send('POST', '/transfers', malformedKey));
+    for (let i = 0; i < LIMIT - 1; i++) failures.push(await withKey(guess(victimId)));
+    failures.push(await send('POST', '/transfers', `Bearer ${badKey}`));
     failures.forEach(expectUnauthorized);
-
-    const refused = [
-      await send('GET', '/accounts', `Bearer ${badKey}`),
-      await send('POST', '/transfers', `Bearer ${badKey}`),
-      await send('GET', '/accounts', malformedKey),
-      // A good key too: a guesser that also holds one gets no answers either.
-      await send('GET', '/accounts', `Bearer ${stack().adminKey}`),
-    ];
-    for (const answer of refused) {
-      expect(answer.status).toBe(429);
-      expectErrorShape(answer);
-      expect(JSON.parse(answer.body!).message).toMatch(/failed authentications.*Retry-After/);
-      const retryAfter = Number(headerOf(answer, 'retry-after'));
-      expect(Number.isInteger(retryAfter)).toBe(true);
-      expect(retryAfter).toBeGreaterThanOrEqual(1);
-      expect(retryAfter).toBeLessThanOrEqual(WINDOW_SECONDS);
-      expect(headerOf(answer, 'x-content-type-options')).toBe('nosniff');
-      expect(headerOf(answer, 'cache-control')).toBe('no-store');
-      expect(headerOf(answer, 'www-authenticate')).toBeUndefined();
-    }
-    console.info(
-      `PROXY_AUTH_FAILURES=${LIMIT}: ${failures.length} failures answered 401, then 429 with Retry-After ` +
-        refused.map((answer) => headerOf(answer, 'retry-after')).join(', '),
-    );
-
-    // Refused by nginx itself: the api never saw them.
-    for (const answer of refused) {
-      expect(await proxyLine(answer.id)).toMatchObject({ status: 429, upstream_addr: '', upstream_status: '' });
-    }
     for (const answer of failures) {
       expect(await proxyLine(answer.id)).toMatchObject({ status: 401, upstream_status: '401' });
     }
 
-    // The open routes, asked without Authorization, are not behind the gate.
+    const refused = [await withKey(guess(victimId)), await send('POST', '/transfers', `Bearer ${badKey}`)];
+    const waits = [];
+    for (const answer of refused) waits.push(await expectRefused(answer));
+    // During the brute force: the good key, and a key with another id, still reach the api.
+    const good = await withKey(stack().adminKey);
+    expect(good.status).toBe(200);
+    expectUnauthorized(await withKey(guess(hex(6))));
+    console.info(
+      `PROXY_AUTH_FAILURES=${LIMIT}: ${failures.length} guesses at one key id answered 401, then 429 with Retry-After ` +
+        `${waits.join(', ')}; the good key from the same address: ${good.status}`,
+    );
+
+    await waitOut(Math.max(...waits));
+    expectUnauthorized(await withKey(guess(victimId)));
+  }, 120_000);
+
+  it('stops a flood of junk keys from an address, except for the keys it used successfully in the last hour', async () => {
+    // Made now, and not yet used from this address.
+    const unusedKey = await stack().createKey('auth-gate-unused', 'read');
+
+    const flood: Sent[] = [];
+    for (let i = 0; i < JUNK_LIMIT + 2 && flood.at(-1)?.status !== 429; i++) {
+      flood.push(await (i % 2 ? send('GET', '/accounts', malformedKey) : withKey(guess(hex(6)))));
+    }
+    const answered = flood.filter((answer) => answer.status === 401);
+    answered.forEach(expectUnauthorized);
+    // The failures left from the first test's last guess count too.
+    expect(answered.length).toBeGreaterThanOrEqual(JUNK_LIMIT - 2);
+    expect(answered.length).toBeLessThanOrEqual(JUNK_LIMIT);
+    const retryAfter = await expectRefused(flood.at(-1)!);
+
+    // Any id is refused now, and a valid key that this address has not used lately;
+    // the good key it has used keeps working, and the open routes stay open.
+    await expectRefused(await withKey(guess(hex(6))));
+    await expectRefused(await withKey(unusedKey));
+    const good = await withKey(stack().adminKey);
+    expect(good.status).toBe(200);
     expect((await send('POST', '/')).status).toBe(200);
     expect((await send('GET', '/health')).status).toBe(200);
     expect((await send('GET', '/openapi.json')).status).toBe(200);
+    console.info(
+      `junk flood: ${answered.length} junk keys answered 401, then 429 with Retry-After ${retryAfter}; ` +
+        `the good key from the same address: ${good.status}`,
+    );
 
-    const wait = Number(headerOf(refused.at(-1)!, 'retry-after'));
-    // A little over Retry-After: nginx reads its clock once per event loop turn.
-    await sleep(wait * 1_000 + 1_000);
-    expect((await send('GET', '/accounts', `Bearer ${stack().adminKey}`)).status).toBe(200);
-    expectUnauthorized(await send('GET', '/accounts', `Bearer ${badKey}`));
+    await waitOut(retryAfter);
+    expect((await withKey(unusedKey)).status).toBe(200);
   }, 120_000);
 
   it('writes neither key to the proxy logs', async () => {

@@ -40,6 +40,15 @@ export const httpConfig = registerAs('http', () => {
     keepAliveTimeoutMs,
     // Node requires headersTimeout > keepAliveTimeout for idle sockets to close cleanly.
     headersTimeoutMs: keepAliveTimeoutMs + 1_000,
+    // The whole request, body included, must arrive within this (Node answers
+    // 408 and closes otherwise), so a body trickled a byte every few seconds
+    // cannot hold a connection without end. nginx in front forwards only
+    // whole bodies (docker/proxy/nginx.conf says why); this covers the api
+    // reached any other way, such as the bench's published port.
+    requestTimeoutMs: keepAliveTimeoutMs + 1_000,
+    // How often Node looks for requests past those deadlines; its default of
+    // 30 s would let a trickled body run up to half a minute past the deadline.
+    timeoutCheckIntervalMs: 2_000,
     shutdownDrainMs: env.SHUTDOWN_DRAIN_MS ?? 6_000,
   };
 });
