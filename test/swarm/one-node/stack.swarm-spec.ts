@@ -315,7 +315,14 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
       `rolling update of 3 replicas, monitor window included, took ${Math.round((Date.now() - started) / 1000)} s`,
     );
     expect(status).toMatchObject({ State: 'completed' });
-    const after = await containersOf(API_SERVICE);
+    // A replaced replica drains and may be stopping still: bounded by its
+    // stop_grace_period (15 s), after which the engine kills it.
+    const after =
+      (await eventually(async () => {
+        const running = await containersOf(API_SERVICE);
+        return running.length === 3 ? running : undefined;
+      }, 30_000)) ?? (await containersOf(API_SERVICE));
+    if (after.length !== 3) console.info(await docker(['service', 'ps', '--no-trunc', API_SERVICE]));
     expect(after).toHaveLength(3);
     expect(after.filter((id) => before.includes(id))).toEqual([]);
     expectNoFailure(load);
