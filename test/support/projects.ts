@@ -25,7 +25,12 @@ export const PROJECTS = {
 export const SWARM = {
   stack: 'accounts-swarm-it',
   imagePrefix: 'accounts-swarm-it',
-  secrets: ['accounts-swarm-it_postgres_password', 'accounts-swarm-it_bootstrap_admin_key'],
+  secrets: [
+    'accounts-swarm-it_postgres_password',
+    'accounts-swarm-it_bootstrap_admin_key',
+    'accounts-swarm-it_proxy_tls_crt',
+    'accounts-swarm-it_proxy_tls_key',
+  ],
   images: ['accounts-swarm-it/api:it', 'accounts-swarm-it/api:broken', 'accounts-swarm-it/proxy:it'],
   marker: 'accounts-swarm-it.swarm-created',
 } as const;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { join } from 'node:path';
 import { docker, eventually, REPO_ROOT, run } from '../../support/docker';
 import { SWARM } from '../../support/projects';
@@ -98,6 +99,8 @@ async function updateEnded(states: RegExp): Promise<UpdateStatus | null> {
 }
 
 let api: Api;
+/** The proxy's plain HTTP port, which on a swarm only redirects to HTTPS. */
+let plainUrl: string;
 let deployEnv: Record<string, string>;
 
 beforeAll(async () => {
@@ -110,23 +113,39 @@ beforeAll(async () => {
   const adminKey = generateKey();
   // A secret's value reaches the engine on stdin.
   await docker(['secret', 'create', SWARM.secrets[1], '-'], { input: `${adminKey}\n` });
-  const port = await freePort();
+  const [port, tlsPort] = [await freePort(), await freePort()];
   deployEnv = {
     STACK_NAME: STACK,
     IMAGE_PREFIX: SWARM.imagePrefix,
     IMAGE_TAG,
     PROXY_PORT: String(port),
+    PROXY_TLS_PORT: String(tlsPort),
     // Every request of the load comes from one address.
     PROXY_RATE_LIMIT: 'off',
   };
   const initSecrets = await run('docker/swarm/init-secrets.sh', [], { env: deployEnv });
-  expect(initSecrets).toBe(`${STACK}_postgres_password: created\n${STACK}_bootstrap_admin_key: exists, kept\n`);
+  expect(initSecrets.split('\n').slice(0, 3)).toEqual([
+    `${STACK}_postgres_password: created`,
+    `${STACK}_bootstrap_admin_key: exists, kept`,
+    `${STACK}_proxy_tls_crt, ${STACK}_proxy_tls_key: created, a SELF-SIGNED certificate for: localhost 127.0.0.1 ::1`,
+  ]);
 
   // No registry to ask for digests: every node of this swarm has the images.
   await docker(['stack', 'deploy', '--resolve-image', 'never', '--compose-file', 'compose.swarm.yaml', STACK], {
     env: deployEnv,
   });
-  api = { baseUrl: `http://127.0.0.1:${port}`, headers: bearer(adminKey) };
+  plainUrl = `http://127.0.0.1:${port}`;
+  api = { baseUrl: `https://127.0.0.1:${tlsPort}`, headers: bearer(adminKey) };
+  // The certificate init-secrets.sh made is trusted the way its message tells
+  // an operator to: read back from a proxy task, for this process only.
+  const certificate = await eventually(async () => {
+    const [proxy] = await containersOf(`${STACK}_proxy`);
+    return proxy
+      ? docker(['exec', proxy, 'cat', '/run/secrets/proxy_tls/server.crt']).catch(() => undefined)
+      : undefined;
+  }, 180_000);
+  if (!certificate) throw new Error('no proxy task showed /run/secrets/proxy_tls/server.crt within 180 s');
+  setDefaultCACertificates([...getCACertificates('default'), certificate]);
   const ready = await eventually(
     async () => {
       const [tasks, answer] = await Promise.all([
@@ -243,6 +262,19 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
     }
   });
 
+  it('serves HTTPS with the certificate init-secrets.sh made, its key readable by nginx alone; plain HTTP only redirects', async () => {
+    const [proxy] = await containersOf(`${STACK}_proxy`);
+    expect((await docker(['exec', proxy, 'stat', '-c', '%u %a', '/run/secrets/proxy_tls/server.key'])).trim()).toBe(
+      '101 400',
+    );
+    const secure = await fetch(`${api.baseUrl}/`, { method: 'POST' });
+    expect(secure.status).toBe(200);
+    expect(secure.headers.get('strict-transport-security')).toBe('max-age=63072000');
+    const plain = await fetch(`${plainUrl}/accounts?limit=1`, { headers: api.headers, redirect: 'manual' });
+    expect(plain.status).toBe(308);
+    expect(plain.headers.get('location')).toBe(`${api.baseUrl}/accounts?limit=1`);
+  });
+
   it('encrypts every overlay network it made; compose.swarm.unencrypted.yaml changes that and nothing else', async () => {
     const networks = (
       await docker(['network', 'ls', '--quiet', '--filter', `label=com.docker.stack.namespace=${STACK}`])
@@ -283,7 +315,14 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
       `rolling update of 3 replicas, monitor window included, took ${Math.round((Date.now() - started) / 1000)} s`,
     );
     expect(status).toMatchObject({ State: 'completed' });
-    const after = await containersOf(API_SERVICE);
+    // A replaced replica drains and may be stopping still: bounded by its
+    // stop_grace_period (15 s), after which the engine kills it.
+    const after =
+      (await eventually(async () => {
+        const running = await containersOf(API_SERVICE);
+        return running.length === 3 ? running : undefined;
+      }, 30_000)) ?? (await containersOf(API_SERVICE));
+    if (after.length !== 3) console.info(await docker(['service', 'ps', '--no-trunc', API_SERVICE]));
     expect(after).toHaveLength(3);
     expect(after.filter((id) => before.includes(id))).toEqual([]);
     expectNoFailure(load);

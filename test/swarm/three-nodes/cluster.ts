@@ -55,6 +55,9 @@ const STACK_FILE_ARGS = kernelDoesIpsec()
 const DEPLOY_ENV: Record<string, string> = {
   PROXY_PORT: String(NODE_PROXY_PORT),
   PROXY_RATE_LIMIT: 'off',
+  // This suite is about replicas across nodes, loaded over the manager's
+  // plain port; the one-node suite proves HTTPS and the redirect on a swarm.
+  PROXY_INSECURE_HTTP: 'true',
   STACK_NAME: STACK,
   POSTGRES_IMAGE: IMAGES.postgres,
   IMAGE_TAG: TAG,
