@@ -4,7 +4,7 @@
  * Inside apps/accounts-api/src, dependencies point inward:
  *
  *   main, app.module, cli ──► features (accounts, transfers, auth, seed, health, openapi)
- *        features ──► idempotency ──► store ──► common, config
+ *        features ──► idempotency, audit ──► store ──► common, config
  *
  * `common/` and `config/` know no feature and no store; the store knows no
  * feature; features reach each other only along the arrows below.
@@ -12,7 +12,7 @@
 const SRC = '^apps/accounts-api/src';
 /** Specs arrange their state with any module (the seed, another feature's service). */
 const SPEC = '\\.spec\\.ts$';
-const FEATURES = 'accounts|transfers|auth|seed|health|openapi|idempotency';
+const FEATURES = 'accounts|transfers|auth|seed|health|openapi|idempotency|audit';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -43,17 +43,18 @@ module.exports = {
       name: 'features-only-along-the-design',
       severity: 'error',
       comment:
-        'A feature reaches another only for its access decorators (auth) or its writes (idempotency); ' +
+        'A feature reaches another only for its access decorators (auth), its writes (idempotency) ' +
+        'or the audit trail; ' +
         'transfers and the seed also build on the accounts rules.',
-      from: { path: `${SRC}/(accounts|auth|health|openapi|idempotency)/`, pathNot: SPEC },
-      to: { path: `${SRC}/(${FEATURES})/`, pathNot: [`${SRC}/$1/`, `${SRC}/(idempotency|auth)/`] },
+      from: { path: `${SRC}/(accounts|auth|health|openapi|idempotency|audit)/`, pathNot: SPEC },
+      to: { path: `${SRC}/(${FEATURES})/`, pathNot: [`${SRC}/$1/`, `${SRC}/(idempotency|auth|audit)/`] },
     },
     {
       name: 'transfers-and-seed-build-on-accounts',
       severity: 'error',
       comment: 'Like features-only-along-the-design, with accounts allowed too.',
       from: { path: `${SRC}/(transfers|seed)/`, pathNot: SPEC },
-      to: { path: `${SRC}/(${FEATURES})/`, pathNot: [`${SRC}/$1/`, `${SRC}/(idempotency|auth|accounts)/`] },
+      to: { path: `${SRC}/(${FEATURES})/`, pathNot: [`${SRC}/$1/`, `${SRC}/(idempotency|auth|audit|accounts)/`] },
     },
     {
       name: 'app-wiring-stays-on-top',

@@ -82,4 +82,19 @@ ALTER DEFAULT PRIVILEGES FOR ROLE accounts_owner IN SCHEMA public
 ALTER DEFAULT PRIVILEGES FOR ROLE accounts_owner IN SCHEMA public
   GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO accounts_api;
 
+-- Except on two records, once they exist (the api's migrations, run by the
+-- owner, take the same rights back when they make them): the record of
+-- migrations, which the api reads to check the schema but may not forge,
+-- and the audit trail, to which it only adds.
+DO $$
+BEGIN
+  IF to_regclass('public.kysely_migration') IS NOT NULL THEN
+    REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON kysely_migration, kysely_migration_lock FROM accounts_api;
+  END IF;
+  IF to_regclass('public.audit_events') IS NOT NULL THEN
+    REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM accounts_api;
+  END IF;
+END
+$$;
+
 COMMIT;

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { AccountsModule } from './accounts/accounts.module';
+import { AuditModule } from './audit/audit.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AuthModule } from './auth/auth.module';
 import { HttpErrorFilter } from './common/filters/http-error.filter';
@@ -25,6 +26,7 @@ import { TransfersModule } from './transfers/transfers.module';
     AuthModule,
     AccountsModule,
     TransfersModule,
+    AuditModule,
     HealthModule,
   ],
   providers: [

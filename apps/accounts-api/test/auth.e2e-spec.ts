@@ -20,12 +20,12 @@ const OPEN_ROUTES = ['POST /', 'OPTIONS /', 'ALL /', 'GET /health'];
 
 /**
  * The access rule, written here independently of the decorators: open
- * routes are open, key management needs admin, other reads (and 405s) need
+ * routes are open, key management and the audit trail need admin, other reads (and 405s) need
  * read, other writes need write.
  */
 function ruleFor({ method, path }: AppRoute): AccessLevel {
   if (OPEN_ROUTES.includes(`${method} ${path}`) || /^\/(docs|openapi)/.test(path)) return 'public';
-  if (path.startsWith('/keys')) return 'admin';
+  if (path.startsWith('/keys') || path.startsWith('/audit')) return 'admin';
   return method === 'GET' || method === 'ALL' ? 'read' : 'write';
 }
 

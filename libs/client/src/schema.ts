@@ -73,6 +73,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail, oldest first, a page at a time: keys made and revoked, accounts opened, renamed, closed */
+        get: operations["AuditController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -231,10 +248,46 @@ export interface components {
             /** Format: date-time */
             revokedAt: string | null;
             /**
+             * @description The key that revoked this one, or cli for the keys command; null if not revoked, or revoked before this was recorded
+             * @example ops-admin
+             */
+            revokedBy: string | null;
+            /**
              * @description admin includes write, and write includes read
              * @enum {string}
              */
             scope: "read" | "write" | "admin";
+        };
+        AuditEvent: {
+            /**
+             * @description The name of the key that made the change, or bootstrap, seed or cli for changes made without one
+             * @example billing-batch
+             */
+            actor: string;
+            /**
+             * @description What the change was: a scope, a name before and after, an opening balance
+             * @example {
+             *       "name": "alice",
+             *       "openingBalance": 0,
+             *       "overdraftLimit": 0
+             *     }
+             */
+            details: {
+                [key: string]: unknown;
+            };
+            /** @example 7 */
+            id: number;
+            /** Format: date-time */
+            occurredAt: string;
+            /** @description The X-Request-Id of the request that made the change, as in both access logs; null outside a request */
+            requestId: string | null;
+            /**
+             * @description What changed, as a path: accounts/ID, keys/NAME or seed
+             * @example accounts/4
+             */
+            subject: string;
+            /** @enum {string} */
+            type: "key.created" | "key.revoked" | "account.opened" | "account.renamed" | "account.closed" | "seed.imported";
         };
         CreateAccountDto: {
             /**
@@ -295,6 +348,11 @@ export interface components {
             name: string;
             /** Format: date-time */
             revokedAt: string | null;
+            /**
+             * @description The key that revoked this one, or cli for the keys command; null if not revoked, or revoked before this was recorded
+             * @example ops-admin
+             */
+            revokedBy: string | null;
             /**
              * @description admin includes write, and write includes read
              * @enum {string}
@@ -932,6 +990,73 @@ export interface operations {
             };
             /** @description No such account */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The store is down, restarting or unreadable; Other writes hold the store for too long */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    AuditController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The cursor from the `next` link of the previous page */
+                cursor?: string;
+                /** @description Only the changes made by this key (or bootstrap, seed, cli) */
+                actor?: string;
+                /** @description Only events of this type */
+                type?: "key.created" | "key.revoked" | "account.opened" | "account.renamed" | "account.closed" | "seed.imported";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AuditEvent"][];
+                        /** @description The following page, or null on the last one */
+                        next: string | null;
+                    };
+                };
+            };
+            /** @description Malformed JSON, a wrong type, an unknown field, or a bad id, cursor or header; A `cursor` that is not from a `next` link of this api */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked (the answer never says which) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too narrow for the route; the message names the scope needed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -97,6 +97,15 @@ describe("the api's role, accounts_api", () => {
     expect(await refusal('DELETE FROM kysely_migration')).toBe('permission denied for table kysely_migration');
   });
 
+  it('adds to the audit trail, and can neither change nor remove an event of it', async () => {
+    expect(await fromApi('SELECT count(*)::int AS n FROM audit_events')).toMatch(/^\[\{"n":[1-9]\d*\}\]$/);
+    expect(await refusal("UPDATE audit_events SET actor = 'someone-else'")).toBe(
+      'permission denied for table audit_events',
+    );
+    expect(await refusal('DELETE FROM audit_events')).toBe('permission denied for table audit_events');
+    expect(await refusal('TRUNCATE audit_events')).toBe('permission denied for table audit_events');
+  });
+
   it('cannot read another schema, nor files of the server', async () => {
     expect(await refusal('SELECT * FROM other.secrets')).toBe('permission denied for schema other');
     expect(await refusal("SELECT pg_read_file('/etc/passwd')")).toBe('permission denied for function pg_read_file');

@@ -26,7 +26,8 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Access } from '../auth/access.decorator';
-import { CallerName } from '../auth/caller.decorator';
+import { RequestActor } from '../auth/actor.decorator';
+import type { Actor } from '../audit/audit-trail';
 import { UnsupportedMethodException } from '../common/exceptions/unsupported-method.exception';
 import { ApiErrors, STORE_WRITE_ERRORS } from '../common/http/api-errors.decorator';
 import { etagOf, ifNoneMatchHits } from '../common/http/etag';
@@ -71,7 +72,7 @@ export class AccountsController {
   async create(
     @Body() dto: CreateAccountDto,
     @IdempotencyKey() key: string | undefined,
-    @CallerName() by: string,
+    @RequestActor() by: Actor,
     @Res({ passthrough: true }) res: Response,
   ): Promise<Account> {
     const written = await this.accounts.create(dto, key, by);
@@ -117,7 +118,7 @@ export class AccountsController {
     @Param('id', ParseIdPipe) id: number,
     @Body() dto: RenameAccountDto,
     @Headers('if-match') ifMatch: string | undefined,
-    @CallerName() by: string,
+    @RequestActor() by: Actor,
     @Res({ passthrough: true }) res: Response,
   ): Promise<Account> {
     const account = await this.accounts.rename(id, dto.name, ifMatch, by);
@@ -135,7 +136,7 @@ export class AccountsController {
   close(
     @Param('id', ParseIdPipe) id: number,
     @Headers('if-match') ifMatch: string | undefined,
-    @CallerName() by: string,
+    @RequestActor() by: Actor,
   ): Promise<void> {
     return this.accounts.close(id, ifMatch, by);
   }

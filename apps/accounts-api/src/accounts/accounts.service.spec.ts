@@ -7,6 +7,9 @@ import type { Store } from '../store/store';
 import { AccountsCache } from './accounts.cache';
 import { AccountClosedError, AccountNotFoundError, BalanceNotZeroError, StaleVersionError } from './accounts.errors';
 import { AccountsService } from './accounts.service';
+import type { Actor } from '../audit/audit-trail';
+
+const actor = (name: string): Actor => ({ name, requestId: `req-${name}` });
 
 describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
   let temp: TempStore;
@@ -23,7 +26,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
   afterEach(() => temp.dispose());
 
   const create = (name: string, openingBalance?: number, overdraftLimit?: number, key?: string) =>
-    accounts.create({ name, openingBalance, overdraftLimit }, key, 'tester');
+    accounts.create({ name, openingBalance, overdraftLimit }, key, actor('tester'));
 
   it('opens an account with its opening balance, overdraft limit, version 1, no closing time, and who opened it', async () => {
     const { value: body, replayed } = await create('amy', 12, 3);
@@ -72,7 +75,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
       { id: 1, name: 'joe', balance: 10 },
     ]);
     const { value: body } = await create('gone');
-    await accounts.close(body.id, undefined, 'tester');
+    await accounts.close(body.id, undefined, actor('tester'));
 
     expect(await accounts.summaries()).toEqual([
       { id: 1, name: 'joe', balance: 10 },
@@ -93,15 +96,15 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
 
   it('answers AccountNotFoundError for an unknown id, on every route', async () => {
     await expect(accounts.get(404)).rejects.toEqual(new AccountNotFoundError(404));
-    await expect(accounts.rename(404, 'x', undefined, 'tester')).rejects.toBeInstanceOf(AccountNotFoundError);
-    await expect(accounts.close(404, undefined, 'tester')).rejects.toBeInstanceOf(AccountNotFoundError);
+    await expect(accounts.rename(404, 'x', undefined, actor('tester'))).rejects.toBeInstanceOf(AccountNotFoundError);
+    await expect(accounts.close(404, undefined, actor('tester'))).rejects.toBeInstanceOf(AccountNotFoundError);
     await expect(accounts.get(404)).rejects.toThrow('Account 404 does not exist');
   });
 
   it('renames, bumping the version and the update time, and records who renamed it', async () => {
     const { value: body } = await create('amy');
 
-    const renamed = await accounts.rename(body.id, 'amelia', etagOf(1), 'renamer');
+    const renamed = await accounts.rename(body.id, 'amelia', etagOf(1), actor('renamer'));
 
     expect(renamed).toMatchObject({
       name: 'amelia',
@@ -116,28 +119,28 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
 
   it('leaves the version alone when the name does not change', async () => {
     const { value: body } = await create('amy');
-    expect(await accounts.rename(body.id, 'amy', undefined, 'tester')).toEqual(body);
+    expect(await accounts.rename(body.id, 'amy', undefined, actor('tester'))).toEqual(body);
   });
 
   it('refuses a stale If-Match on rename and close, naming the current ETag, and changes nothing', async () => {
     const { value: body } = await create('amy');
-    await accounts.rename(body.id, 'amelia', undefined, 'tester');
+    await accounts.rename(body.id, 'amelia', undefined, actor('tester'));
 
-    const stale = accounts.rename(body.id, 'bea', '"1"', 'tester');
+    const stale = accounts.rename(body.id, 'bea', '"1"', actor('tester'));
     await expect(stale).rejects.toBeInstanceOf(StaleVersionError);
     await expect(stale).rejects.toThrow(
       'If-Match "1" does not match the current ETag "2"; GET the resource again and retry with its ETag',
     );
-    await expect(accounts.close(body.id, '"1"', 'tester')).rejects.toBeInstanceOf(StaleVersionError);
+    await expect(accounts.close(body.id, '"1"', actor('tester'))).rejects.toBeInstanceOf(StaleVersionError);
     expect(await accounts.get(body.id)).toMatchObject({ name: 'amelia', version: 2, status: 'open' });
   });
 
   it('closes a zero balance once, bumping the version, records who closed it, and keeps the account readable', async () => {
     const { value: body } = await create('amy');
 
-    await accounts.close(body.id, etagOf(1), 'closer');
+    await accounts.close(body.id, etagOf(1), actor('closer'));
     const closed = await accounts.get(body.id);
-    await accounts.close(body.id, undefined, 'again');
+    await accounts.close(body.id, undefined, actor('again'));
 
     expect(closed).toMatchObject({ status: 'closed', version: 2, closedAt: closed.updatedAt, updatedBy: 'closer' });
     expect(await accounts.get(body.id)).toEqual(closed);
@@ -146,10 +149,12 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
   it('refuses to close a non-zero balance and to rename a closed account', async () => {
     const rich = (await create('rich', 5)).value;
     const done = (await create('done')).value;
-    await accounts.close(done.id, undefined, 'tester');
+    await accounts.close(done.id, undefined, actor('tester'));
 
-    await expect(accounts.close(rich.id, undefined, 'tester')).rejects.toBeInstanceOf(BalanceNotZeroError);
-    await expect(accounts.rename(done.id, 'again', undefined, 'tester')).rejects.toBeInstanceOf(AccountClosedError);
+    await expect(accounts.close(rich.id, undefined, actor('tester'))).rejects.toBeInstanceOf(BalanceNotZeroError);
+    await expect(accounts.rename(done.id, 'again', undefined, actor('tester'))).rejects.toBeInstanceOf(
+      AccountClosedError,
+    );
     expect(await accounts.get(rich.id)).toMatchObject({ status: 'open', version: 1 });
     expect(await accounts.get(done.id)).toMatchObject({ name: 'done', version: 2 });
   });
@@ -178,7 +183,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
       const { value: body } = await create('amy');
       const release = await holdRow(temp, body.id, { name: 'bea', version: 2 });
 
-      const rename = failureOf(patientService().rename(body.id, 'cat', etagOf(1), 'tester'));
+      const rename = failureOf(patientService().rename(body.id, 'cat', etagOf(1), actor('tester')));
       await moment();
       await release();
 
@@ -190,7 +195,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
       const { value: body } = await create('amy');
       const release = await holdRow(temp, body.id, { balance: 5, version: 2 });
 
-      const close = failureOf(patientService().close(body.id, undefined, 'tester'));
+      const close = failureOf(patientService().close(body.id, undefined, actor('tester')));
       await moment();
       await release();
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { etagOf, ifMatchAllows } from '../common/http/etag';
 import { DEFAULT_PAGE_SIZE, type PageQuery } from '../common/http/page-query.dto';
 import { decodeCursor, sliceOf, type Slice } from '../common/paging/keyset';
+import { recordAudit, type Actor } from '../audit/audit-trail';
 import { IdempotencyService, type Written } from '../idempotency/idempotency.service';
 import { Store, type Executor } from '../store/store';
 import type { AccountRow } from './account';
@@ -70,31 +71,40 @@ export class AccountsService {
     return this.cache.get(`account:${id}`, async () => toAccount(await this.findRow(id)));
   }
 
-  /** `by` is the name of the API key making the change, kept with the row for the audit trail. */
-  create(dto: CreateAccountDto, idempotencyKey: string | undefined, by: string): Promise<Written<Account>> {
+  /**
+   * `by` is who makes the change: its key's name is kept with the row, and
+   * each change writes its audit event in the change's own transaction.
+   */
+  create(dto: CreateAccountDto, idempotencyKey: string | undefined, by: Actor): Promise<Written<Account>> {
     return this.store.transaction((trx) =>
-      this.idempotency.run(trx, { route: 'POST /accounts', by }, idempotencyKey, dto, async () => {
+      this.idempotency.run(trx, { route: 'POST /accounts', by: by.name }, idempotencyKey, dto, async () => {
         const now = new Date().toISOString();
         const opening = dto.openingBalance ?? 0;
+        const overdraftLimit = dto.overdraftLimit ?? 0;
         const { id } = await trx
           .insertInto('accounts')
           .values({
             name: dto.name,
             opening_balance: opening,
             balance: opening,
-            overdraft_limit: dto.overdraftLimit ?? 0,
+            overdraft_limit: overdraftLimit,
             created_at: now,
             updated_at: now,
-            created_by: by,
+            created_by: by.name,
           })
           .returning('id')
           .executeTakeFirstOrThrow();
+        await recordAudit(trx, by, {
+          type: 'account.opened',
+          subject: `accounts/${id}`,
+          details: { name: dto.name, openingBalance: opening, overdraftLimit },
+        });
         return toAccount(await this.findRow(id, trx));
       }),
     );
   }
 
-  rename(id: number, name: string, ifMatch: string | undefined, by: string): Promise<Account> {
+  rename(id: number, name: string, ifMatch: string | undefined, by: Actor): Promise<Account> {
     return this.store.transaction(async (trx) => {
       const account = await this.findRow(id, trx, { lock: true });
       this.assertIfMatch(ifMatch, account.version);
@@ -103,9 +113,19 @@ export class AccountsService {
       if (account.name === name) return toAccount(account);
       await trx
         .updateTable('accounts')
-        .set((eb) => ({ name, version: eb('version', '+', 1), updated_at: new Date().toISOString(), updated_by: by }))
+        .set((eb) => ({
+          name,
+          version: eb('version', '+', 1),
+          updated_at: new Date().toISOString(),
+          updated_by: by.name,
+        }))
         .where('id', '=', id)
         .execute();
+      await recordAudit(trx, by, {
+        type: 'account.renamed',
+        subject: `accounts/${id}`,
+        details: { from: account.name, to: name },
+      });
       return toAccount(await this.findRow(id, trx));
     });
   }
@@ -115,7 +135,7 @@ export class AccountsService {
    * history still adds up. Closing a closed account succeeds again: DELETE
    * is idempotent, and the proxy may retry it.
    */
-  close(id: number, ifMatch: string | undefined, by: string): Promise<void> {
+  close(id: number, ifMatch: string | undefined, by: Actor): Promise<void> {
     return this.store.transaction(async (trx) => {
       const account = await this.findRow(id, trx, { lock: true });
       this.assertIfMatch(ifMatch, account.version);
@@ -125,9 +145,10 @@ export class AccountsService {
       const now = new Date().toISOString();
       await trx
         .updateTable('accounts')
-        .set((eb) => ({ closed_at: now, version: eb('version', '+', 1), updated_at: now, updated_by: by }))
+        .set((eb) => ({ closed_at: now, version: eb('version', '+', 1), updated_at: now, updated_by: by.name }))
         .where('id', '=', id)
         .execute();
+      await recordAudit(trx, by, { type: 'account.closed', subject: `accounts/${id}` });
     });
   }
 

@@ -20,6 +20,14 @@ export class ApiKeyInfo {
   readonly lastUsedAt!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String })
   readonly revokedAt!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'ops-admin',
+    description:
+      'The key that revoked this one, or cli for the keys command; null if not revoked, or revoked before this was recorded',
+  })
+  readonly revokedBy!: string | null;
 }
 
 /** The answer to creating a key: the only time the key itself is shown. */
@@ -37,6 +45,7 @@ export interface ApiKeyRow {
   readonly created_at: string;
   readonly last_used_at: string | null;
   readonly revoked_at: string | null;
+  readonly revoked_by: string | null;
 }
 
 export const toApiKeyInfo = (row: ApiKeyRow): ApiKeyInfo => ({
@@ -45,4 +54,5 @@ export const toApiKeyInfo = (row: ApiKeyRow): ApiKeyInfo => ({
   createdAt: row.created_at,
   lastUsedAt: row.last_used_at,
   revokedAt: row.revoked_at,
+  revokedBy: row.revoked_by,
 });

@@ -3,12 +3,15 @@ import { StoreUnavailableError } from '../store/store.errors';
 import { generateKey, parseKey, sha256 } from './api-key';
 import { ApiKeysService, KEY_CACHE_MS, LAST_USED_INTERVAL_MS } from './api-keys.service';
 import { KeyNameTakenError, KeyNotFoundError, LastAdminKeyError, UnauthenticatedError } from './auth.errors';
+import type { Actor } from '../audit/audit-trail';
 
 const reasonOf = (promise: Promise<unknown>) =>
   promise.then(
     () => 'authenticated',
     (error: unknown) => (error instanceof UnauthenticatedError ? error.reason : String(error)),
   );
+
+const ADMIN: Actor = { name: 'ops', requestId: 'req-1' };
 
 describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
   let temp: TempStore;
@@ -24,7 +27,7 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
   });
 
   it('makes a key that authenticates as its name and scope, and shows the key only in that answer', async () => {
-    const created = await keys.create('ci', 'write');
+    const created = await keys.create('ci', 'write', ADMIN);
 
     expect(created).toEqual({
       name: 'ci',
@@ -33,6 +36,7 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
       createdAt: expect.stringMatching(/Z$/),
       lastUsedAt: null,
       revokedAt: null,
+      revokedBy: null,
     });
     const { key: _shownOnce, ...listed } = created;
     expect(await keys.list()).toEqual([listed]);
@@ -40,7 +44,7 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
   });
 
   it('stores only the lookup id and the SHA-256 of the key, never the key', async () => {
-    const { key } = await keys.create('ci', 'read');
+    const { key } = await keys.create('ci', 'read', ADMIN);
     const rows = await temp.store.db.selectFrom('api_keys').selectAll().execute();
 
     expect(rows).toHaveLength(1);
@@ -49,18 +53,18 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
   });
 
   it('refuses a taken name, even once that key is revoked', async () => {
-    await keys.create('ci', 'read');
-    await expect(keys.create('ci', 'admin')).rejects.toEqual(new KeyNameTakenError('ci'));
-    await keys.revoke('ci');
-    await expect(keys.create('ci', 'read')).rejects.toBeInstanceOf(KeyNameTakenError);
+    await keys.create('ci', 'read', ADMIN);
+    await expect(keys.create('ci', 'admin', ADMIN)).rejects.toEqual(new KeyNameTakenError('ci'));
+    await keys.revoke('ci', ADMIN);
+    await expect(keys.create('ci', 'read', ADMIN)).rejects.toBeInstanceOf(KeyNameTakenError);
     expect(await keys.list()).toHaveLength(1);
   });
 
   it('fails malformed, unknown, wrong and revoked keys alike, naming the key in the reason only when it is known', async () => {
-    const { key } = await keys.create('ci', 'read');
+    const { key } = await keys.create('ci', 'read', ADMIN);
     const wrongSecret = key.slice(0, -1) + (key.endsWith('0') ? '1' : '0');
-    const revoked = (await keys.create('gone', 'read')).key;
-    await keys.revoke('gone');
+    const revoked = (await keys.create('gone', 'read', ADMIN)).key;
+    await keys.revoke('gone', ADMIN);
 
     expect(await reasonOf(keys.authenticate(revoked))).toBe('key "gone" is revoked');
     expect(await reasonOf(keys.authenticate('not a key'))).toBe('malformed key');
@@ -75,16 +79,16 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
   });
 
   it('keeps the last admin key that is not revoked, and revokes an admin key while another remains', async () => {
-    const first = await keys.create('first', 'admin');
-    await keys.create('reader', 'read');
-    await expect(keys.revoke('first')).rejects.toEqual(new LastAdminKeyError('first'));
+    const first = await keys.create('first', 'admin', ADMIN);
+    await keys.create('reader', 'read', ADMIN);
+    await expect(keys.revoke('first', ADMIN)).rejects.toEqual(new LastAdminKeyError('first'));
     expect(await keys.authenticate(first.key)).toEqual({ name: 'first', scope: 'admin' });
 
-    await keys.create('second', 'admin');
-    expect((await keys.revoke('first')).revokedAt).toEqual(expect.stringMatching(/Z$/));
-    await expect(keys.revoke('second')).rejects.toBeInstanceOf(LastAdminKeyError);
-    expect((await keys.revoke('first')).name).toBe('first');
-    expect((await keys.revoke('reader')).revokedAt).not.toBeNull();
+    await keys.create('second', 'admin', ADMIN);
+    expect((await keys.revoke('first', ADMIN)).revokedAt).toEqual(expect.stringMatching(/Z$/));
+    await expect(keys.revoke('second', ADMIN)).rejects.toBeInstanceOf(LastAdminKeyError);
+    expect((await keys.revoke('first', ADMIN)).name).toBe('first');
+    expect((await keys.revoke('reader', ADMIN)).revokedAt).not.toBeNull();
     expect((await keys.list()).filter((k) => k.scope === 'admin' && k.revokedAt === null).map((k) => k.name)).toEqual([
       'second',
     ]);
@@ -95,8 +99,8 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
   // one process would only wait on each other's busy timeout.
   if (dialect === 'postgres') {
     it('lets only one of two replicas revoking the last two admin keys at once succeed', async () => {
-      await keys.create('one', 'admin');
-      await keys.create('two', 'admin');
+      await keys.create('one', 'admin', ADMIN);
+      await keys.create('two', 'admin', ADMIN);
       const other = new ApiKeysService(temp.open(5_000));
       // A third session holds every key row, so that both revocations are
       // under way, each having read the admin keys, before either can write.
@@ -114,7 +118,7 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
         });
       await holding;
 
-      const revoking = Promise.allSettled([keys.revoke('one'), other.revoke('two')]);
+      const revoking = Promise.allSettled([keys.revoke('one', ADMIN), other.revoke('two', ADMIN)]);
       await new Promise((resolve) => setTimeout(resolve, 300));
       release();
       await blocker;
@@ -127,11 +131,11 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
   }
 
   it('lets a revocation on one replica reach another within the cache time', async () => {
-    const { key } = await keys.create('ci', 'read');
+    const { key } = await keys.create('ci', 'read', ADMIN);
     const other = new ApiKeysService(temp.open(5_000));
     expect(await other.authenticate(key)).toMatchObject({ name: 'ci' });
 
-    const revoked = await keys.revoke('ci');
+    const revoked = await keys.revoke('ci', ADMIN);
     expect(revoked.revokedAt).toEqual(expect.stringMatching(/Z$/));
     await new Promise((resolve) => setTimeout(resolve, KEY_CACHE_MS + 50));
 
@@ -144,10 +148,10 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
       doNotFake: ['nextTick', 'setImmediate', 'setTimeout'],
       now: new Date('2026-01-01T00:00:00Z'),
     });
-    const { key } = await keys.create('ci', 'read');
+    const { key } = await keys.create('ci', 'read', ADMIN);
     await keys.authenticate(key);
     // Revoked through another replica: this one has not read the row since.
-    await new ApiKeysService(temp.open(5_000)).revoke('ci');
+    await new ApiKeysService(temp.open(5_000)).revoke('ci', ADMIN);
 
     jest.setSystemTime(new Date(Date.parse('2026-01-01T00:00:00Z') + KEY_CACHE_MS - 1));
     expect(await keys.authenticate(key)).toMatchObject({ name: 'ci' });
@@ -156,25 +160,25 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
   });
 
   it('refuses a revoked key at once on the replica that revoked it', async () => {
-    const { key } = await keys.create('ci', 'read');
-    const { key: other } = await keys.create('other', 'read');
+    const { key } = await keys.create('ci', 'read', ADMIN);
+    const { key: other } = await keys.create('other', 'read', ADMIN);
     await keys.authenticate(key);
     await keys.authenticate(other);
 
     // Revoked elsewhere: this replica's row for it stays trusted until it expires.
-    await new ApiKeysService(temp.open(5_000)).revoke('other');
+    await new ApiKeysService(temp.open(5_000)).revoke('other', ADMIN);
 
-    await keys.revoke('ci');
+    await keys.revoke('ci', ADMIN);
 
     expect(await reasonOf(keys.authenticate(key))).toBe('key "ci" is revoked');
     expect(await keys.authenticate(other)).toMatchObject({ name: 'other' });
   });
 
   it('revokes once: a second revoke keeps the first time; an unknown name is KeyNotFoundError', async () => {
-    await keys.create('ci', 'read');
-    const first = await keys.revoke('ci');
-    expect(await keys.revoke('ci')).toEqual(first);
-    await expect(keys.revoke('nobody')).rejects.toEqual(new KeyNotFoundError('nobody'));
+    await keys.create('ci', 'read', ADMIN);
+    const first = await keys.revoke('ci', ADMIN);
+    expect(await keys.revoke('ci', ADMIN)).toEqual(first);
+    await expect(keys.revoke('nobody', ADMIN)).rejects.toEqual(new KeyNotFoundError('nobody'));
   });
 
   it('records the last use at most once a minute per replica', async () => {
@@ -182,7 +186,7 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
       doNotFake: ['nextTick', 'setImmediate', 'setTimeout'],
       now: new Date('2026-01-01T00:00:00Z'),
     });
-    const { key } = await keys.create('ci', 'read');
+    const { key } = await keys.create('ci', 'read', ADMIN);
     const lastUsed = async () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       return (await keys.list())[0].lastUsedAt;
@@ -207,7 +211,7 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
   });
 
   it('answers StoreUnavailableError, not a failed authentication, when the store cannot be read', async () => {
-    const { key } = await keys.create('ci', 'read');
+    const { key } = await keys.create('ci', 'read', ADMIN);
     const cold = new ApiKeysService(temp.open(5_000));
     await temp.store.close();
     const closed = new ApiKeysService(temp.store);

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Store } from '../store/store';
+import { recordAudit, SYSTEM_ACTORS, type Actor } from '../audit/audit-trail';
+import { Store, type Executor } from '../store/store';
 import { generateKey, hashesMatch, parseKey, type ParsedKey } from './api-key';
 import { toApiKeyInfo, type ApiKeyInfo, type CreatedApiKey } from './api-key-info';
 import { KeyNameTakenError, KeyNotFoundError, LastAdminKeyError, UnauthenticatedError } from './auth.errors';
@@ -27,7 +28,9 @@ export const KEY_CACHE_MS = 500;
 /** The bounded rate of `last_used_at` writes: once a minute per key and replica. */
 export const LAST_USED_INTERVAL_MS = 60_000;
 
-const COLUMNS = ['name', 'scope', 'created_at', 'last_used_at', 'revoked_at'] as const;
+const COLUMNS = ['name', 'scope', 'created_at', 'last_used_at', 'revoked_at', 'revoked_by'] as const;
+
+const keySubject = (name: string) => `keys/${name}`;
 
 /** API keys: made, listed, revoked, and checked on every protected request. */
 @Injectable()
@@ -39,10 +42,9 @@ export class ApiKeysService {
   constructor(private readonly store: Store) {}
 
   /** Makes a key. The answer holds the key itself, which is not kept and cannot be shown again. */
-  async create(name: string, scope: Scope): Promise<CreatedApiKey> {
+  async create(name: string, scope: Scope, by: Actor): Promise<CreatedApiKey> {
     const key = generateKey();
-    const { lookupId, sha256 } = parseKey(key)!;
-    const row = await this.insert(name, scope, { lookupId, sha256 });
+    const row = await this.store.transaction((trx) => this.insert(trx, name, scope, parseKey(key)!, by));
     if (!row) throw new KeyNameTakenError(name);
     return { ...toApiKeyInfo(row), key };
   }
@@ -52,7 +54,8 @@ export class ApiKeysService {
    * it is stored already. Returns what happened, for the log.
    */
   async adopt(name: string, scope: Scope, key: ParsedKey): Promise<'stored' | 'known' | 'name_taken'> {
-    if (await this.insert(name, scope, key)) return 'stored';
+    const stored = await this.store.transaction((trx) => this.insert(trx, name, scope, key, SYSTEM_ACTORS.bootstrap));
+    if (stored) return 'stored';
     const known = await this.store.db
       .selectFrom('api_keys')
       .select('id')
@@ -75,7 +78,7 @@ export class ApiKeysService {
    * DELETE does. The last admin key that is not revoked stays: without one,
    * no one could make or revoke keys over HTTP again.
    */
-  async revoke(name: string): Promise<ApiKeyInfo> {
+  async revoke(name: string, by: Actor): Promise<ApiKeyInfo> {
     const revoked = await this.store.transaction(async (trx) => {
       // Locked, so that two revocations of the last two admin keys take
       // turns, and the second one sees the first.
@@ -85,12 +88,13 @@ export class ApiKeysService {
         )
         .execute();
       if (admins.length === 1 && admins[0].name === name) throw new LastAdminKeyError(name);
-      await trx
+      const { numUpdatedRows } = await trx
         .updateTable('api_keys')
-        .set({ revoked_at: new Date().toISOString() })
+        .set({ revoked_at: new Date().toISOString(), revoked_by: by.name })
         .where('name', '=', name)
         .where('revoked_at', 'is', null)
-        .execute();
+        .executeTakeFirst();
+      if (numUpdatedRows > 0n) await recordAudit(trx, by, { type: 'key.revoked', subject: keySubject(name) });
       const row = await trx.selectFrom('api_keys').select(COLUMNS).where('name', '=', name).executeTakeFirst();
       if (!row) throw new KeyNotFoundError(name);
       return toApiKeyInfo(row);
@@ -119,8 +123,9 @@ export class ApiKeysService {
     return { name: record.name, scope: record.scope };
   }
 
-  private async insert(name: string, scope: Scope, { lookupId, sha256 }: ParsedKey) {
-    return this.store.db
+  /** The new key's row, with its audit event in the same transaction; undefined when the name or key is taken. */
+  private async insert(trx: Executor, name: string, scope: Scope, { lookupId, sha256 }: ParsedKey, by: Actor) {
+    const row = await trx
       .insertInto('api_keys')
       .values({
         name,
@@ -132,6 +137,8 @@ export class ApiKeysService {
       .onConflict((conflict) => conflict.doNothing())
       .returning(COLUMNS)
       .executeTakeFirst();
+    if (row) await recordAudit(trx, by, { type: 'key.created', subject: keySubject(name), details: { scope } });
+    return row;
   }
 
   private async find(lookupId: string): Promise<KeyRecord | undefined> {

@@ -3,7 +3,9 @@ import { ApiCreatedResponse, ApiExcludeEndpoint, ApiOkResponse, ApiOperation, Ap
 import type { Request, Response } from 'express';
 import { UnsupportedMethodException } from '../common/exceptions/unsupported-method.exception';
 import { ApiErrors, STORE_WRITE_ERRORS } from '../common/http/api-errors.decorator';
+import type { Actor } from '../audit/audit-trail';
 import { Access } from './access.decorator';
+import { RequestActor } from './actor.decorator';
 import { ApiKeyInfo, CreatedApiKey } from './api-key-info';
 import { ApiKeysService } from './api-keys.service';
 import { CreateKeyDto } from './dto/create-key.dto';
@@ -20,8 +22,12 @@ export class KeysController {
   @ApiOperation({ summary: 'Make a key; the answer is the only time the key is shown' })
   @ApiErrors('invalid_request', 'key_name_taken', 'body_too_large', 'not_json', ...STORE_WRITE_ERRORS)
   @ApiCreatedResponse({ type: CreatedApiKey, description: 'Location names the key' })
-  async create(@Body() dto: CreateKeyDto, @Res({ passthrough: true }) res: Response): Promise<CreatedApiKey> {
-    const created = await this.keys.create(dto.name, dto.scope);
+  async create(
+    @Body() dto: CreateKeyDto,
+    @RequestActor() by: Actor,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CreatedApiKey> {
+    const created = await this.keys.create(dto.name, dto.scope, by);
     res.location(`/keys/${encodeURIComponent(created.name)}`);
     return created;
   }
@@ -38,8 +44,8 @@ export class KeysController {
   @ApiOperation({ summary: 'Revoke a key, on every replica within a second; revoking it again changes nothing' })
   @ApiErrors('key_not_found', 'last_admin_key', ...STORE_WRITE_ERRORS)
   @ApiOkResponse({ type: ApiKeyInfo })
-  revoke(@Param('name') name: string): Promise<ApiKeyInfo> {
-    return this.keys.revoke(name);
+  revoke(@Param('name') name: string, @RequestActor() by: Actor): Promise<ApiKeyInfo> {
+    return this.keys.revoke(name, by);
   }
 
   @All()

@@ -15,6 +15,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { ApiKeyInfo } from '../auth/api-key-info';
 import { ApiKeysService } from '../auth/api-keys.service';
+import { SYSTEM_ACTORS } from '../audit/audit-trail';
 import { CreateKeyDto } from '../auth/dto/create-key.dto';
 import { DomainError } from '../common/errors/domain-error';
 import { storeConfig } from '../config/store.config';
@@ -35,7 +36,7 @@ const COMMANDS: Record<string, Command> = {
     const dto = plainToInstance(CreateKeyDto, { name, scope });
     const problems = validateSync(dto).flatMap((error) => Object.values(error.constraints ?? {}));
     if (problems.length > 0) throw new UsageError(problems.join('; '));
-    const created = await keys.create(dto.name, dto.scope);
+    const created = await keys.create(dto.name, dto.scope, SYSTEM_ACTORS.cli);
     return [
       `Created key "${created.name}" with scope ${created.scope}. It is shown only now; store it as a secret:`,
       created.key,
@@ -49,7 +50,7 @@ const COMMANDS: Record<string, Command> = {
 
   async revoke(keys, { name }) {
     if (!name) throw new UsageError('revoke needs --name NAME');
-    const revoked = await keys.revoke(name);
+    const revoked = await keys.revoke(name, SYSTEM_ACTORS.cli);
     return [`Key "${revoked.name}" is revoked since ${revoked.revokedAt}`];
   },
 };

@@ -10,6 +10,7 @@
 import { seedConfig } from '../config/seed.config';
 import { storeConfig } from '../config/store.config';
 import { readSeedFile } from '../seed/seed-file';
+import { SYSTEM_ACTORS } from '../audit/audit-trail';
 import { importSeed } from '../seed/seed-import';
 import { openMigratedStore } from '../store/store.factory';
 
@@ -18,7 +19,7 @@ async function reseed(): Promise<void> {
   const accounts = readSeedFile(seed.file);
   const store = await openMigratedStore(storeConfig());
   try {
-    const outcome = await importSeed(store, seed.file, accounts, { replace: true });
+    const outcome = await importSeed(store, seed.file, accounts, { replace: true, by: SYSTEM_ACTORS.cli });
     process.stdout.write(
       `Re-seeded ${store.location} with ${accounts.length} accounts from ${seed.file} (${outcome.sha256})\n`,
     );

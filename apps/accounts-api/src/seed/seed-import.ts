@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { recordAudit, SYSTEM_ACTORS, type Actor } from '../audit/audit-trail';
 import type { SeedAccount } from './seed-file';
 import type { Executor, Store } from '../store/store';
 
@@ -30,13 +31,14 @@ export async function storeIsEmpty(db: Executor): Promise<boolean> {
  * already holds data keeps it, and the outcome says whether the seed has
  * changed since it was imported. With `replace`, every account, transfer,
  * ledger entry and idempotency key is deleted first and the seed imported
- * in their place, still in one transaction.
+ * in their place, still in one transaction. The audit trail is never
+ * deleted: the import is one more event on it, by `by`.
  */
 export function importSeed(
   store: Store,
   file: string,
   accounts: readonly SeedAccount[],
-  { replace = false } = {},
+  { replace = false, by = SYSTEM_ACTORS.seed }: { replace?: boolean; by?: Actor } = {},
 ): Promise<SeedOutcome> {
   const sha256 = seedDigest(accounts);
   return store.transaction(async (trx): Promise<SeedOutcome> => {
@@ -77,6 +79,11 @@ export function importSeed(
       .values({ file, sha256, accounts: accounts.length, imported_at: now })
       .execute();
     await store.resetIdentities(trx);
+    await recordAudit(trx, by, {
+      type: 'seed.imported',
+      subject: 'seed',
+      details: { file, sha256, accounts: accounts.length, replaced: replace },
+    });
     return { kind: 'imported', accounts: accounts.length, sha256 };
   });
 }

@@ -13,6 +13,7 @@ export interface StoreSchema {
   idempotency_keys: IdempotencyKeysTable;
   seed_imports: SeedImportsTable;
   api_keys: ApiKeysTable;
+  audit_events: AuditEventsTable;
 }
 
 /** A column that the database fills in unless the row is given one, as the seed does for ids. */
@@ -88,4 +89,21 @@ export interface ApiKeysTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** Who revoked this key: a key's name, or `cli` for the keys command; null for keys revoked before migration 005. */
+  revoked_by: ColumnType<string | null, never, string>;
+}
+
+/** Append-only: the store refuses UPDATE and DELETE (migration 005). */
+export interface AuditEventsTable {
+  id: Id;
+  occurred_at: string;
+  type: string;
+  /** A key's name, or `bootstrap`, `seed` or `cli` for changes made without one. */
+  actor: string;
+  /** The request's X-Request-Id; null for changes made outside a request. */
+  request_id: string | null;
+  /** What changed, as a path: `accounts/4`, `keys/billing-batch`, `seed`. */
+  subject: string;
+  /** JSON object text: what the change was (a name before and after, a scope, an opening balance). */
+  details: ColumnType<string, string | undefined, never>;
 }

@@ -2,7 +2,8 @@ import { All, Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestj
 import { ApiCreatedResponse, ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Access } from '../auth/access.decorator';
-import { CallerName } from '../auth/caller.decorator';
+import { RequestActor } from '../auth/actor.decorator';
+import type { Actor } from '../audit/audit-trail';
 import { UnsupportedMethodException } from '../common/exceptions/unsupported-method.exception';
 import { ApiErrors, STORE_WRITE_ERRORS } from '../common/http/api-errors.decorator';
 import { ApiPageResponse, pageOf, type Page } from '../common/http/page';
@@ -41,7 +42,7 @@ export class TransfersController {
   async create(
     @Body() dto: CreateTransferDto,
     @IdempotencyKey() key: string | undefined,
-    @CallerName() by: string,
+    @RequestActor() by: Actor,
     @Res({ passthrough: true }) res: Response,
   ): Promise<Transfer> {
     return answerCreated(res, await this.transfers.create(dto, key, by), (transfer) => `/transfers/${transfer.id}`);

@@ -7,6 +7,9 @@ import { IdempotencyService } from '../idempotency/idempotency.service';
 import type { Store } from '../store/store';
 import { OverdraftRefusedError, SameAccountError, TransferNotFoundError } from './transfers.errors';
 import { TransfersService } from './transfers.service';
+import type { Actor } from '../audit/audit-trail';
+
+const actor = (name: string): Actor => ({ name, requestId: `req-${name}` });
 
 describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
   let temp: TempStore;
@@ -26,13 +29,13 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
   afterEach(() => temp.dispose());
 
   const open = async (openingBalance: number, overdraftLimit = 0) =>
-    (await accounts.create({ name: 'a', openingBalance, overdraftLimit }, undefined, 'tester')).value.id;
+    (await accounts.create({ name: 'a', openingBalance, overdraftLimit }, undefined, actor('tester'))).value.id;
 
   it('moves the amount, writes one ledger entry per side, bumps both versions, and records who moved it', async () => {
     const a = await open(10);
     const b = await open(0);
 
-    const { value: body, replayed } = await transfers.create({ from: a, to: b, amount: 4 }, undefined, 'tester');
+    const { value: body, replayed } = await transfers.create({ from: a, to: b, amount: 4 }, undefined, actor('tester'));
 
     expect(replayed).toBe(false);
     expect(body).toEqual({
@@ -73,7 +76,7 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
       const from = ids[random(ids.length)];
       const to = ids[random(ids.length)];
       try {
-        await transfers.create({ from, to, amount: 1 + random(40) }, undefined, 'tester');
+        await transfers.create({ from, to, amount: 1 + random(40) }, undefined, actor('tester'));
       } catch (error) {
         expect(error).toBeInstanceOf(from === to ? SameAccountError : OverdraftRefusedError);
         refused++;
@@ -88,16 +91,16 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
     const a = await open(3);
     const b = await open(0);
 
-    await expect(transfers.create({ from: a, to: b, amount: 4 }, undefined, 'tester')).rejects.toBeInstanceOf(
+    await expect(transfers.create({ from: a, to: b, amount: 4 }, undefined, actor('tester'))).rejects.toBeInstanceOf(
       OverdraftRefusedError,
     );
-    await expect(transfers.create({ from: a, to: 999, amount: 1 }, undefined, 'tester')).rejects.toEqual(
+    await expect(transfers.create({ from: a, to: 999, amount: 1 }, undefined, actor('tester'))).rejects.toEqual(
       new AccountNotFoundError(999),
     );
-    await expect(transfers.create({ from: 998, to: a, amount: 1 }, undefined, 'tester')).rejects.toEqual(
+    await expect(transfers.create({ from: 998, to: a, amount: 1 }, undefined, actor('tester'))).rejects.toEqual(
       new AccountNotFoundError(998),
     );
-    await expect(transfers.create({ from: a, to: a, amount: 1 }, undefined, 'tester')).rejects.toBeInstanceOf(
+    await expect(transfers.create({ from: a, to: a, amount: 1 }, undefined, actor('tester'))).rejects.toBeInstanceOf(
       SameAccountError,
     );
     expect(await temp.store.db.selectFrom('transfers').selectAll().execute()).toEqual([]);
@@ -113,8 +116,8 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
     const a = await open(10);
     const b = await open(0);
 
-    const first = await transfers.create({ from: a, to: b, amount: 4 }, 'key-1', 'tester');
-    const retry = await transfers.create({ amount: 4, to: b, from: a }, 'key-1', 'tester');
+    const first = await transfers.create({ from: a, to: b, amount: 4 }, 'key-1', actor('tester'));
+    const retry = await transfers.create({ amount: 4, to: b, from: a }, 'key-1', actor('tester'));
 
     expect(retry).toEqual({ ...first, replayed: true });
     expect((await accounts.get(a)).balance).toBe(6);
@@ -124,9 +127,9 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
   it('refuses a key reused for a different transfer, naming the route, and moves nothing', async () => {
     const a = await open(10);
     const b = await open(0);
-    await transfers.create({ from: a, to: b, amount: 4 }, 'key-1', 'tester');
+    await transfers.create({ from: a, to: b, amount: 4 }, 'key-1', actor('tester'));
 
-    await expect(transfers.create({ from: a, to: b, amount: 5 }, 'key-1', 'tester')).rejects.toThrow(
+    await expect(transfers.create({ from: a, to: b, amount: 5 }, 'key-1', actor('tester'))).rejects.toThrow(
       'Idempotency-Key key-1 was already used for a different POST /transfers request',
     );
     expect((await accounts.get(a)).balance).toBe(6);
@@ -135,7 +138,7 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
   it('pages an account ledger oldest first, with a cursor to the next page', async () => {
     const a = await open(10);
     const b = await open(0);
-    for (let i = 0; i < 3; i++) await transfers.create({ from: a, to: b, amount: 1 }, undefined, 'tester');
+    for (let i = 0; i < 3; i++) await transfers.create({ from: a, to: b, amount: 1 }, undefined, actor('tester'));
 
     const page = await transfers.ledger(a, { limit: 2 });
     expect(page.data.map((entry) => entry.balanceAfter)).toEqual([9, 8]);
@@ -146,15 +149,15 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
   it('refuses to close an account until its balance is zero, and keeps its ledger after', async () => {
     const a = await open(5);
     const b = await open(0);
-    await expect(accounts.close(a, undefined, 'tester')).rejects.toThrow(/balance of 5/);
+    await expect(accounts.close(a, undefined, actor('tester'))).rejects.toThrow(/balance of 5/);
 
-    await transfers.create({ from: a, to: b, amount: 5 }, undefined, 'tester');
-    await accounts.close(a, undefined, 'tester');
-    await accounts.close(a, undefined, 'tester');
+    await transfers.create({ from: a, to: b, amount: 5 }, undefined, actor('tester'));
+    await accounts.close(a, undefined, actor('tester'));
+    await accounts.close(a, undefined, actor('tester'));
 
     expect(await accounts.get(a)).toMatchObject({ status: 'closed', balance: 0 });
     expect((await transfers.ledger(a, {})).data).toHaveLength(1);
-    await expect(transfers.create({ from: b, to: a, amount: 1 }, undefined, 'tester')).rejects.toBeInstanceOf(
+    await expect(transfers.create({ from: b, to: a, amount: 1 }, undefined, actor('tester'))).rejects.toBeInstanceOf(
       AccountClosedError,
     );
   });
@@ -170,7 +173,7 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
       const release = await holdRow(temp, a, { balance: 0, version: 2 });
 
       const transfer = servicesOn(temp.open(5_000))
-        .transfers.create({ from: a, to: b, amount: 10 }, undefined, 'tester')
+        .transfers.create({ from: a, to: b, amount: 10 }, undefined, actor('tester'))
         .then(
           () => undefined,
           (error: unknown) => error,
@@ -188,8 +191,8 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
       const b = await open(1_000);
       const other = servicesOn(temp.open(5_000)).transfers;
       const rounds = Array.from({ length: 40 }, (_, i) => [
-        transfers.create({ from: a, to: b, amount: 1 + (i % 3) }, undefined, 'tester'),
-        other.create({ from: b, to: a, amount: 1 + (i % 5) }, undefined, 'tester'),
+        transfers.create({ from: a, to: b, amount: 1 + (i % 3) }, undefined, actor('tester')),
+        other.create({ from: b, to: a, amount: 1 + (i % 5) }, undefined, actor('tester')),
       ]).flat();
 
       const results = await Promise.allSettled(rounds);

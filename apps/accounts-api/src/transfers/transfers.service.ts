@@ -9,6 +9,7 @@ import type { CreateTransferDto } from './dto/create-transfer.dto';
 import { toLedgerEntry, toTransfer, type LedgerEntry, type Transfer } from './transfer';
 import { sameAccountRefusal, transferRefusal, type TransferParty } from './transfer-rules';
 import { TransferNotFoundError } from './transfers.errors';
+import type { Actor } from '../audit/audit-trail';
 
 const toParty = (row: AccountRow): TransferParty => ({
   id: row.id,
@@ -38,10 +39,15 @@ export class TransfersService {
 
   /**
    * Moves money in one transaction: the transfer, both balances and both
-   * ledger entries are written together or not at all. `by`, the name of the
-   * API key making it, is kept with the transfer and both entries.
+   * ledger entries are written together or not at all. `by`: the name of the
+   * API key making it is kept with the transfer and both entries, which are
+   * the transfer's own audit trail.
    */
-  async create(dto: CreateTransferDto, idempotencyKey: string | undefined, by: string): Promise<Written<Transfer>> {
+  async create(
+    dto: CreateTransferDto,
+    idempotencyKey: string | undefined,
+    { name: by }: Actor,
+  ): Promise<Written<Transfer>> {
     const malformed = sameAccountRefusal(dto.from, dto.to);
     if (malformed) throw malformed;
     return this.store.transaction((trx) =>

@@ -9,6 +9,7 @@ import { APP_OPTIONS, configureApp } from '../../src/app.setup';
 import { generateKey } from '../../src/auth/api-key';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
 import type { Scope } from '../../src/auth/scope';
+import { SYSTEM_ACTORS } from '../../src/audit/audit-trail';
 
 export const SEED = [
   { id: 1, name: 'joe', balance: 10 },
@@ -73,7 +74,7 @@ export class TestApp {
 
   /** A new key of the given scope, made as `keys.js create` makes one. */
   async key(scope: Scope, name = `${scope}-${Math.random().toString(36).slice(2, 8)}`): Promise<string> {
-    return (await this.app!.get(ApiKeysService).create(name, scope)).key;
+    return (await this.app!.get(ApiKeysService).create(name, scope, SYSTEM_ACTORS.cli)).key;
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ import * as initial from './001-initial';
 import * as apiKeys from './002-api-keys';
 import * as accountsVersion from './003-accounts-version';
 import * as idempotencyBodyOnly from './004-idempotency-body-only';
+import * as auditEvents from './005-audit-events';
 
 /**
  * Every schema version, in order, never edited once released: a change is a
@@ -16,6 +17,7 @@ export const MIGRATIONS = {
   '002-api-keys': apiKeys,
   '003-accounts-version': accountsVersion,
   '004-idempotency-body-only': idempotencyBodyOnly,
+  '005-audit-events': auditEvents,
 } as const;
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

@@ -127,29 +127,33 @@ export class PostgresStore extends Store {
   async migrate(): Promise<string[]> {
     // Stryker disable next-line StringLiteral: the migrations take any dialect but 'sqlite' as PostgreSQL
     const applied = await migrateToLatest(this.db, 'postgres', this.location);
-    await this.keepMigrationRecordToItsOwner();
+    await this.keepRecordsToTheirOwner();
     return applied;
   }
 
   /**
-   * Takes back any right to write the record of migrations that its owner
-   * gave another role, as default privileges do (compose.postgres.yaml's
-   * accounts_api gets every table the owner makes): a role that serves
-   * requests may read that record, to check the schema, but not forge it.
+   * Takes back the rights that its owner gave another role, as default
+   * privileges do (compose.postgres.yaml's accounts_api gets every table
+   * the owner makes), to change two records: the record of migrations,
+   * which a role that serves requests may read, to check the schema, but
+   * not forge; and the audit trail, to which it may add rows but never
+   * change or remove one. roles.sql does the same at every start of the database.
    */
-  private async keepMigrationRecordToItsOwner(): Promise<void> {
+  private async keepRecordsToTheirOwner(): Promise<void> {
     await sql`DO $$
       DECLARE
         grant_ record;
       BEGIN
         FOR grant_ IN
-          SELECT DISTINCT c.oid::regclass AS name, acl.grantee::regrole AS role
-          FROM pg_class c, aclexplode(c.relacl) acl
-          WHERE c.oid IN (to_regclass('kysely_migration'), to_regclass('kysely_migration_lock'))
-            AND acl.grantee NOT IN (0, c.relowner)
-            AND acl.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+          SELECT DISTINCT c.oid::regclass AS name, acl.grantee::regrole AS role, record.privileges
+          FROM (VALUES ('kysely_migration', 'INSERT, UPDATE, DELETE, TRUNCATE'),
+                       ('kysely_migration_lock', 'INSERT, UPDATE, DELETE, TRUNCATE'),
+                       ('audit_events', 'UPDATE, DELETE, TRUNCATE')) AS record (name, privileges)
+          JOIN pg_class c ON c.oid = to_regclass(record.name), aclexplode(c.relacl) acl
+          WHERE acl.grantee NOT IN (0, c.relowner)
+            AND position(acl.privilege_type IN record.privileges) > 0
         LOOP
-          EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON %s FROM %s', grant_.name, grant_.role);
+          EXECUTE format('REVOKE %s ON %s FROM %s', grant_.privileges, grant_.name, grant_.role);
         END LOOP;
       END
     $$`.execute(this.db);

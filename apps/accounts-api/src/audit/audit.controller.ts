@@ -1,0 +1,40 @@
+import { All, Controller, Get, Query, Req } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { Access } from '../auth/access.decorator';
+import { UnsupportedMethodException } from '../common/exceptions/unsupported-method.exception';
+import { ApiErrors } from '../common/http/api-errors.decorator';
+import { ApiPageResponse, pageOf, type Page } from '../common/http/page';
+import { AuditService } from './audit.service';
+import { AuditEvent } from './dto/audit-event.dto';
+import { AuditQuery } from './dto/audit-query.dto';
+
+@ApiTags('audit')
+@Controller('audit')
+@Access('admin')
+@ApiErrors('unauthenticated', 'insufficient_scope')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'The audit trail, oldest first, a page at a time: keys made and revoked, accounts opened, renamed, closed',
+  })
+  @ApiErrors('invalid_request', 'invalid_cursor', 'store_unavailable', 'store_busy')
+  @ApiPageResponse(AuditEvent)
+  async list(@Query() query: AuditQuery): Promise<Page<AuditEvent>> {
+    const page = pageOf(await this.audit.list(query), '/audit');
+    if (page.next === null) return page;
+    // The filters stay on the next page's link, or it would list every event after this page.
+    const filters = new URLSearchParams();
+    if (query.actor !== undefined) filters.set('actor', query.actor);
+    if (query.type !== undefined) filters.set('type', query.type);
+    return filters.size === 0 ? page : { ...page, next: `${page.next}&${filters.toString()}` };
+  }
+
+  @All()
+  @ApiExcludeEndpoint()
+  notAllowed(@Req() req: Request): never {
+    throw new UnsupportedMethodException(['GET'], req.method, req.path);
+  }
+}
