@@ -263,6 +263,28 @@ describe('access control (e2e)', () => {
     });
   });
 
+  it('lets a write key open empty accounts only: money and credit are issued, by admin keys', async () => {
+    const writer = await t.key('write', 'batch');
+    const open = (body: object, key = writer) =>
+      request(t.server).post('/accounts').set('Authorization', `Bearer ${key}`).send(body);
+
+    for (const body of [
+      { name: 'rich', openingBalance: 1_000_000 },
+      { name: 'credit', overdraftLimit: 50 },
+    ]) {
+      const refused = await open(body).expect(403);
+      expect(refused.body).toMatchObject({
+        error: 'Forbidden',
+        message:
+          'Opening an account with an openingBalance or an overdraftLimit needs a key with scope admin; key "batch" has scope write',
+      });
+    }
+    await open({ name: 'empty', openingBalance: 0, overdraftLimit: 0 }).expect(201);
+    await open({ name: 'rich', openingBalance: 100, overdraftLimit: 5 }, t.adminKey).expect(201);
+    const names = (await t.api.get('/accounts').expect(200)).body.data.map((a: { name: string }) => a.name);
+    expect(names).toEqual(['joe', 'bob', 'fred', 'empty', 'rich']);
+  });
+
   it("records the key's name on the transfer, both ledger entries and the account it changed", async () => {
     const payroll = await t.key('write', 'payroll');
     const as = (req: request.Test) => req.set('Authorization', `Bearer ${payroll}`);

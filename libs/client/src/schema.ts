@@ -29,7 +29,10 @@ export interface paths {
         /** Accounts, ordered by id, a page at a time */
         get: operations["AccountsController_list"];
         put?: never;
-        /** Open an account */
+        /**
+         * Open an account
+         * @description A write key opens empty accounts; an openingBalance or an overdraftLimit needs an admin key (403)
+         */
         post: operations["AccountsController_create"];
         delete?: never;
         options?: never;
@@ -296,13 +299,13 @@ export interface components {
              */
             name: string;
             /**
-             * @description Whole units
+             * @description Whole units, issued to the account: more than 0 needs an admin key
              * @default 0
              * @example 100
              */
             openingBalance?: number;
             /**
-             * @description How far below zero transfers may go
+             * @description How far below zero transfers may go: more than 0 needs an admin key
              * @default 0
              * @example 0
              */

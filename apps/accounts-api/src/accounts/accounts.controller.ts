@@ -26,7 +26,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Access } from '../auth/access.decorator';
-import { RequestActor } from '../auth/actor.decorator';
+import { RequestActor, type KeyActor } from '../auth/actor.decorator';
 import type { Actor } from '../audit/audit-trail';
 import { UnsupportedMethodException } from '../common/exceptions/unsupported-method.exception';
 import { ApiErrors, STORE_WRITE_ERRORS } from '../common/http/api-errors.decorator';
@@ -65,14 +65,17 @@ export class AccountsController {
 
   @Post()
   @Access('write')
-  @ApiOperation({ summary: 'Open an account' })
+  @ApiOperation({
+    summary: 'Open an account',
+    description: 'A write key opens empty accounts; an openingBalance or an overdraftLimit needs an admin key (403)',
+  })
   @ApiErrors('invalid_request', 'body_too_large', 'not_json', 'idempotency_key_reused', ...STORE_WRITE_ERRORS)
   @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: Account, description: 'Location gives the new account' })
   async create(
     @Body() dto: CreateAccountDto,
     @IdempotencyKey() key: string | undefined,
-    @RequestActor() by: Actor,
+    @RequestActor() by: KeyActor,
     @Res({ passthrough: true }) res: Response,
   ): Promise<Account> {
     const written = await this.accounts.create(dto, key, by);

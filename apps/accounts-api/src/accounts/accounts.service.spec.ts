@@ -7,9 +7,9 @@ import type { Store } from '../store/store';
 import { AccountsCache } from './accounts.cache';
 import { AccountClosedError, AccountNotFoundError, BalanceNotZeroError, StaleVersionError } from './accounts.errors';
 import { AccountsService } from './accounts.service';
-import type { Actor } from '../audit/audit-trail';
+import type { KeyActor } from '../auth/actor.decorator';
 
-const actor = (name: string): Actor => ({ name, requestId: `req-${name}` });
+const actor = (name: string): KeyActor => ({ name, requestId: `req-${name}`, scope: 'admin' });
 
 describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
   let temp: TempStore;

@@ -3,13 +3,14 @@ import { etagOf, ifMatchAllows } from '../common/http/etag';
 import { DEFAULT_PAGE_SIZE, type PageQuery } from '../common/http/page-query.dto';
 import { decodeCursor, sliceOf, type Slice } from '../common/paging/keyset';
 import { recordAudit, type Actor } from '../audit/audit-trail';
+import type { KeyActor } from '../auth/actor.decorator';
 import { IdempotencyService, type Written } from '../idempotency/idempotency.service';
 import { Store, type Executor } from '../store/store';
 import type { AccountRow } from './account';
 import { toAccount } from './account.mapper';
 import type { Account, AccountSummary } from './dto/account.dto';
 import { AccountsCache } from './accounts.cache';
-import { closeRefusal, renameRefusal, type AccountState } from './account-rules';
+import { closeRefusal, openingRefusal, renameRefusal, type AccountState } from './account-rules';
 import { AccountNotFoundError, StaleVersionError } from './accounts.errors';
 import type { CreateAccountDto } from './dto/create-account.dto';
 
@@ -75,7 +76,9 @@ export class AccountsService {
    * `by` is who makes the change: its key's name is kept with the row, and
    * each change writes its audit event in the change's own transaction.
    */
-  create(dto: CreateAccountDto, idempotencyKey: string | undefined, by: Actor): Promise<Written<Account>> {
+  async create(dto: CreateAccountDto, idempotencyKey: string | undefined, by: KeyActor): Promise<Written<Account>> {
+    const refusal = openingRefusal(dto, by);
+    if (refusal) throw refusal;
     return this.store.transaction((trx) =>
       this.idempotency.run(trx, { route: 'POST /accounts', by: by.name }, idempotencyKey, dto, async () => {
         const now = new Date().toISOString();

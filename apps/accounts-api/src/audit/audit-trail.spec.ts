@@ -2,17 +2,18 @@ import { STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../..
 import { AccountsCache } from '../accounts/accounts.cache';
 import { AccountClosedError } from '../accounts/accounts.errors';
 import { AccountsService } from '../accounts/accounts.service';
+import type { KeyActor } from '../auth/actor.decorator';
 import { generateKey, parseKey } from '../auth/api-key';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { KeyNameTakenError, LastAdminKeyError } from '../auth/auth.errors';
 import { InvalidCursorError } from '../common/paging/keyset';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { importSeed } from '../seed/seed-import';
-import { SYSTEM_ACTORS, type Actor } from './audit-trail';
+import { SYSTEM_ACTORS } from './audit-trail';
 import { AuditService } from './audit.service';
 
-const OPS: Actor = { name: 'ops', requestId: 'req-ops-1' };
-const BATCH: Actor = { name: 'batch', requestId: 'req-batch-1' };
+const OPS: KeyActor = { name: 'ops', requestId: 'req-ops-1', scope: 'admin' };
+const BATCH: KeyActor = { name: 'batch', requestId: 'req-batch-1', scope: 'admin' };
 
 describe.each(STORE_DIALECTS)('the audit trail on %s', (dialect) => {
   let temp: TempStore;
@@ -80,7 +81,7 @@ describe.each(STORE_DIALECTS)('the audit trail on %s', (dialect) => {
   });
 
   it('takes the change with it when its event cannot be written: both commit, or neither', async () => {
-    const nameless = { name: null, requestId: null } as unknown as Actor;
+    const nameless = { name: null, requestId: null, scope: 'admin' } as unknown as KeyActor;
     await expect(accounts.create({ name: 'amy' }, undefined, nameless)).rejects.toThrow();
 
     expect(await temp.store.db.selectFrom('accounts').selectAll().execute()).toEqual([]);

@@ -18,8 +18,9 @@ export class InsufficientScopeError extends DomainError {
     readonly needed: Scope,
     keyName: string,
     held: Scope,
+    what = 'This route',
   ) {
-    super(`This route needs a key with scope ${needed}; key "${keyName}" has scope ${held}`);
+    super(`${what} needs a key with scope ${needed}; key "${keyName}" has scope ${held}`);
   }
 }
 

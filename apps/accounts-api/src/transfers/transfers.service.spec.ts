@@ -7,9 +7,9 @@ import { IdempotencyService } from '../idempotency/idempotency.service';
 import type { Store } from '../store/store';
 import { OverdraftRefusedError, SameAccountError, TransferNotFoundError } from './transfers.errors';
 import { TransfersService } from './transfers.service';
-import type { Actor } from '../audit/audit-trail';
+import type { KeyActor } from '../auth/actor.decorator';
 
-const actor = (name: string): Actor => ({ name, requestId: `req-${name}` });
+const actor = (name: string): KeyActor => ({ name, requestId: `req-${name}`, scope: 'admin' });
 
 describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
   let temp: TempStore;

@@ -12,14 +12,24 @@ export class CreateAccountDto {
   @IsAccountName()
   readonly name!: string;
 
-  @ApiPropertyOptional({ example: 100, minimum: 0, default: 0, description: 'Whole units' })
+  @ApiPropertyOptional({
+    example: 100,
+    minimum: 0,
+    default: 0,
+    description: 'Whole units, issued to the account: more than 0 needs an admin key',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(MAX_MONEY)
   readonly openingBalance?: number;
 
-  @ApiPropertyOptional({ example: 0, minimum: 0, default: 0, description: 'How far below zero transfers may go' })
+  @ApiPropertyOptional({
+    example: 0,
+    minimum: 0,
+    default: 0,
+    description: 'How far below zero transfers may go: more than 0 needs an admin key',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
