@@ -3,7 +3,7 @@
  * The architecture as rules that `npm run lint` checks (dependency-cruiser).
  * Inside apps/accounts-api/src, dependencies point inward:
  *
- *   main, app.module, cli ──► features (accounts, transfers, auth, seed, health, openapi)
+ *   main, app.module, cli ──► features (accounts, transfers, auth, seed, health, openapi, ledger)
  *        features ──► idempotency, audit ──► store ──► common, config
  *
  * `common/` and `config/` know no feature and no store; the store knows no
@@ -12,7 +12,7 @@
 const SRC = '^apps/accounts-api/src';
 /** Specs arrange their state with any module (the seed, another feature's service). */
 const SPEC = '\\.spec\\.ts$';
-const FEATURES = 'accounts|transfers|auth|seed|health|openapi|idempotency|audit';
+const FEATURES = 'accounts|transfers|auth|seed|health|openapi|idempotency|audit|ledger';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -46,7 +46,7 @@ module.exports = {
         'A feature reaches another only for its access decorators (auth), its writes (idempotency) ' +
         'or the audit trail; ' +
         'transfers and the seed also build on the accounts rules.',
-      from: { path: `${SRC}/(accounts|auth|health|openapi|idempotency|audit)/`, pathNot: SPEC },
+      from: { path: `${SRC}/(accounts|auth|health|openapi|idempotency|audit|ledger)/`, pathNot: SPEC },
       to: { path: `${SRC}/(${FEATURES})/`, pathNot: [`${SRC}/$1/`, `${SRC}/(idempotency|auth|audit)/`] },
     },
     {

@@ -1,7 +1,7 @@
 /**
  * What the store holds after a load: each acknowledged transfer exactly once
- * on both sides of the ledger, read through the api, and SQLite's own
- * consistency check of the file.
+ * on both sides of the ledger, read through the api, the books checked by
+ * the ledger command, and SQLite's own consistency check of the file.
  */
 import { docker } from './docker.ts';
 import { allPages, type Api } from './http.ts';
@@ -42,6 +42,15 @@ export async function integrityCheck(apiContainerId: string): Promise<string> {
     "const db = new DatabaseSync(process.env.STORE_URL.replace(/^sqlite:/, ''), { readOnly: true });" +
     "process.stdout.write(db.prepare('PRAGMA integrity_check').all().map((r) => r.integrity_check).join('\\n'));";
   return (await docker(['exec', apiContainerId, 'node', '-e', script])).trim();
+}
+
+/**
+ * `node dist/cli/ledger.js verify` in an api container, as an operator runs
+ * it: its one line when every rule of the books holds; otherwise it rejects
+ * with the discrepancies it printed.
+ */
+export async function verifyLedger(apiContainerId: string): Promise<string> {
+  return (await docker(['exec', apiContainerId, 'node', 'dist/cli/ledger.js', 'verify'])).trim();
 }
 
 /** One line of figures for the report of a fault test. */

@@ -1,5 +1,11 @@
 import { docker, inspect, useStack, waitHealthy } from '../stack';
-import { describeLoad, expectExactlyOnce, integrityCheck, storedTransfers } from '../../support/ledger-checks.ts';
+import {
+  describeLoad,
+  expectExactlyOnce,
+  integrityCheck,
+  storedTransfers,
+  verifyLedger,
+} from '../../support/ledger-checks.ts';
 import { openAccount, settle, sleep, transferLoad } from '../../support/load.ts';
 
 const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off' } });
@@ -47,5 +53,6 @@ describe('the api killed with SIGKILL under write load', () => {
     expectExactlyOnce(load, stored, opening);
     // PostgreSQL's own crash safety is the server's: the api's death cannot tear its files.
     if (stack().store === 'sqlite') expect(await integrityCheck(apiId)).toBe('ok');
+    expect(await verifyLedger(apiId)).toMatch(/^ledger ok: /);
   }, 120_000);
 });

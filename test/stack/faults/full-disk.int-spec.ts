@@ -1,5 +1,5 @@
 import { docker, inspect, useStack } from '../stack';
-import { integrityCheck, storedTransfers } from '../../support/ledger-checks.ts';
+import { integrityCheck, storedTransfers, verifyLedger } from '../../support/ledger-checks.ts';
 import { openAccount, sleep, timedFetch } from '../../support/load.ts';
 import { expectErrorShape } from '../../support/raw-http.ts';
 
@@ -87,6 +87,7 @@ describe('a full disk under the store', () => {
     for (const id of createdWhileFull)
       expect((await fetch(`${baseUrl}/accounts/${id}`, { headers: api.headers })).status).toBe(200);
     expect(await integrityCheck(apiId())).toBe('ok');
+    expect(await verifyLedger(apiId())).toMatch(/^ledger ok: /);
     const container = await inspect('container', apiId());
     expect({ running: container.State.Running, restarts: container.RestartCount }).toEqual({
       running: true,

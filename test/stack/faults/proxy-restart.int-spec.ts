@@ -1,5 +1,5 @@
 import { docker, useStack, waitHealthy } from '../stack';
-import { describeLoad, expectExactlyOnce, storedTransfers } from '../../support/ledger-checks.ts';
+import { describeLoad, expectExactlyOnce, storedTransfers, verifyLedger } from '../../support/ledger-checks.ts';
 import { openAccount, settle, sleep, transferLoad } from '../../support/load.ts';
 import { freePort } from '../../support/raw-http.ts';
 
@@ -58,5 +58,6 @@ describe('a proxy restart under load', () => {
     expect(afterRecovery.filter((a) => a.status !== 201)).toEqual([]);
     // Every key acknowledged once retried, each transfer stored exactly once.
     expectExactlyOnce(load, stored, opening);
+    expect(await verifyLedger(stack().compose.getContainer('api-1').getId())).toMatch(/^ledger ok: /);
   }, 90_000);
 });

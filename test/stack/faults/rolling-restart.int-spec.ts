@@ -1,5 +1,5 @@
 import { docker, proxyErrors, useStack } from '../stack';
-import { describeLoad, expectExactlyOnce, storedTransfers } from '../../support/ledger-checks.ts';
+import { describeLoad, expectExactlyOnce, storedTransfers, verifyLedger } from '../../support/ledger-checks.ts';
 import { loadLoop, openAccount, settle, sleep, timedFetch, transferLoad } from '../../support/load.ts';
 
 const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off' } });
@@ -74,5 +74,6 @@ describe('a rolling replacement of the api replicas under load', () => {
     expect(failedReads.map(({ status, error }) => ({ status, error }))).toEqual([]);
     expect(failedWrites.map(({ status, error }) => ({ status, error }))).toEqual([]);
     expectExactlyOnce(writes, stored, opening);
+    expect(await verifyLedger(replacements[0])).toMatch(/^ledger ok: /);
   }, 150_000);
 });

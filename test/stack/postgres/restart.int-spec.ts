@@ -1,5 +1,5 @@
 import { inspect, useStack } from '../stack';
-import { describeLoad, expectExactlyOnce, storedTransfers } from '../../support/ledger-checks.ts';
+import { describeLoad, expectExactlyOnce, storedTransfers, verifyLedger } from '../../support/ledger-checks.ts';
 import { openAccount, settle, sleep, timedFetch, transferLoad, type FetchOutcome } from '../../support/load.ts';
 import { expectErrorShape } from '../../support/raw-http.ts';
 
@@ -66,6 +66,7 @@ describe('postgres restarted under write load', () => {
     expect(new Set(failedWrites.map((a) => a.status))).toEqual(new Set([503]));
     expect(load.attempts.filter((a) => a.startedAt > startedAt && a.status === 201).length).toBeGreaterThan(0);
     expectExactlyOnce(load, stored, opening);
+    expect(await verifyLedger(apiId)).toMatch(/^ledger ok: /);
 
     const after = await inspect('container', apiId);
     expect(after.State.StartedAt).toBe(before.State.StartedAt);

@@ -424,6 +424,13 @@ export async function createAdminKey(name: string): Promise<string> {
   return lines(out).at(-1)!;
 }
 
+/** `node dist/cli/ledger.js verify` in a running api task, on its node: its line, or it rejects with the discrepancies. */
+export async function verifyLedger(): Promise<string> {
+  const [task] = (await runningTasks(API_SERVICE)).filter((t) => t.container);
+  if (!task) throw new Error('no running api task to check the ledger in');
+  return (await onNode(task.node, ['docker', 'exec', task.container, 'node', 'dist/cli/ledger.js', 'verify'])).trim();
+}
+
 /** The api's access log lines, from every running api task on every node. */
 export async function apiLogLines(): Promise<{ node: string; lines: Record<string, Json>[] }[]> {
   const tasks = (await runningTasks(API_SERVICE)).filter((t) => t.container);

@@ -25,6 +25,7 @@ import {
   runningTasks,
   timed,
   timings,
+  verifyLedger,
   waitConverged,
   WORKERS,
   type Cluster,
@@ -161,6 +162,7 @@ describe('the stack on a three-node swarm', () => {
     const nodes = await onNode(MANAGER, ['docker', 'node', 'ls', '--format', '{{.Hostname}} {{.Status}}']);
     expect(nodes).toContain(`${KILLED} Down`);
     expectExactlyOnce(load, stored, opening);
+    expect(await verifyLedger()).toMatch(/^ledger ok: /);
   });
 
   it('removes every node container, network and volume it made', async () => {

@@ -28,6 +28,16 @@ export abstract class Store {
   }
 
   /**
+   * Runs `work`, which only reads, against one consistent snapshot of the
+   * whole store: what a check across tables needs, so that a write
+   * committed halfway through cannot make it see a discrepancy that was
+   * never there. On SQLite a transaction is that already.
+   */
+  snapshot<T>(work: (trx: Transaction<StoreSchema>) => Promise<T>): Promise<T> {
+    return this.transaction(work);
+  }
+
+  /**
    * Locks the rows a select reads until the transaction ends, so two
    * transfers touching one account take turns.
    */

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, sql, type SelectQueryBuilder } from 'kysely';
+import { Kysely, PostgresDialect, sql, type SelectQueryBuilder, type Transaction } from 'kysely';
 import pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
 import { redactUrl } from '../../config/store-url';
@@ -89,6 +89,12 @@ export class PostgresStore extends Store {
       },
       plugins: [this.closedGuard],
     });
+  }
+
+  /** REPEATABLE READ: every statement of the transaction reads the snapshot taken at its first. */
+  override snapshot<T>(work: (trx: Transaction<StoreSchema>) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    return this.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(work);
   }
 
   forUpdate<TB extends keyof StoreSchema, O>(
