@@ -1,4 +1,4 @@
-// StrykerJS: mutation testing of the domain, rules, idempotency, store and API key code
+// StrykerJS: mutation testing of the domain, rules, idempotency, store, API key, audit and ledger code
 // against the unit specs. Run it with `npm run test:mutation`
 // (test/mutation/run.mts), which starts the one PostgreSQL the store specs use.
 // @ts-check
@@ -38,6 +38,9 @@ export default {
     'apps/accounts-api/src/auth/api-key.ts',
     'apps/accounts-api/src/auth/scope.ts',
     'apps/accounts-api/src/auth/api-keys.service.ts',
+    'apps/accounts-api/src/audit/audit-trail.ts',
+    'apps/accounts-api/src/audit/audit.service.ts',
+    'apps/accounts-api/src/ledger/ledger-check.ts',
     '!**/*.spec.ts',
   ],
   // None of these is pure wiring: even sqlite.store.ts and postgres.store.ts

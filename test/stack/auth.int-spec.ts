@@ -121,6 +121,21 @@ describe('API keys, through the proxy', () => {
     expect(upstreams).toHaveLength(3);
   }, 120_000);
 
+  it('keeps an audit trail of the keys in the store, which an admin key reads through the proxy', async () => {
+    const admin = as(stack().adminKey);
+    const made = await admin.GET('/audit', { params: { query: { actor: 'cli', type: 'key.created' } } });
+    expect(made.response.status).toBe(200);
+    expect(made.data?.data.map((event) => event.subject)).toEqual(
+      expect.arrayContaining(['keys/cli-reader', 'keys/reader', 'keys/payroll', 'keys/short-lived']),
+    );
+    const revoked = await admin.GET('/audit', { params: { query: { type: 'key.revoked' } } });
+    expect(revoked.data?.data).toContainEqual(
+      expect.objectContaining({ actor: 'cli', subject: 'keys/short-lived', requestId: null }),
+    );
+    const listed = await admin.GET('/keys');
+    expect(listed.data?.find((key) => key.name === 'short-lived')).toMatchObject({ revokedBy: 'cli' });
+  });
+
   it('keeps the bootstrap key out of every environment, and every key out of every log line', async () => {
     const wrong = generateKey();
     sentKeys.push(wrong, stack().adminKey);

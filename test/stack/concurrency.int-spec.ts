@@ -1,4 +1,5 @@
 import { clientFor, ledgerOf } from '../support/http.ts';
+import { verifyLedger } from '../support/ledger-checks.ts';
 import { jsonLogLines, STACK_STORE, useStack } from './stack';
 
 // Every client here is one address to the proxy; its per-client rate limit would answer most of them 429.
@@ -49,8 +50,22 @@ async function client(n: number, ids: number[], deadline: number, tally: Tally):
   }
 }
 
-describe(`${CLIENTS} concurrent clients over ${REPLICAS} api replicas sharing one store`, () => {
+/** An admin issuing money meanwhile: accounts opened with a balance, a few times a second, until the deadline. */
+async function issuer(deadline: number, issued: Map<number, number>): Promise<void> {
+  for (let i = 0; Date.now() < deadline; i++) {
+    const openingBalance = 1 + Math.floor(Math.random() * 1_000);
+    const { data, response } = await clientFor(stack()).POST('/accounts', {
+      body: { name: `issued-${i}`, openingBalance },
+    });
+    expect(response.status).toBe(201);
+    issued.set(data!.id, openingBalance);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe(`${CLIENTS} concurrent clients over ${REPLICAS} api replicas sharing one store, while an admin issues money`, () => {
   let ids: number[];
+  const issued = new Map<number, number>();
   const tally: Tally = {
     acknowledged: new Map(),
     refused: 0,
@@ -73,11 +88,14 @@ describe(`${CLIENTS} concurrent clients over ${REPLICAS} api replicas sharing on
       ids.push(data!.id);
     }
     const deadline = Date.now() + DURATION_MS;
-    await Promise.all(Array.from({ length: CLIENTS }, (_, n) => client(n, ids, deadline, tally)));
+    await Promise.all([
+      ...Array.from({ length: CLIENTS }, (_, n) => client(n, ids, deadline, tally)),
+      issuer(deadline, issued),
+    ]);
     console.log(
       `concurrency: ${tally.requests} requests, ${tally.acknowledged.size} transfers acknowledged, ` +
         `${tally.refused} refused (409), ${tally.serverErrors.length} 5xx, ${tally.networkRetries} network retries, ` +
-        `other ${JSON.stringify(Object.fromEntries(tally.other))}`,
+        `other ${JSON.stringify(Object.fromEntries(tally.other))}; ${issued.size} accounts issued money meanwhile`,
     );
   }, 120_000);
 
@@ -114,6 +132,16 @@ describe(`${CLIENTS} concurrent clients over ${REPLICAS} api replicas sharing on
     expect([...ledgerTransfers.values()].every((sides) => sides === 2)).toBe(true);
     for (const [id, sent] of [...tally.acknowledged].slice(0, 50)) {
       expect((await clientFor(stack()).GET('/transfers/{id}', { params: { path: { id } } })).data).toMatchObject(sent);
+    }
+  });
+
+  it('keeps the books: the ledger command passes, and the money issued meanwhile is all there', async () => {
+    const api = (await stack().composeCli(['ps', '-q', 'api'])).trim().split('\n')[0];
+    expect(await verifyLedger(api)).toMatch(/^ledger ok: /);
+    expect(issued.size).toBeGreaterThan(10);
+    for (const [id, openingBalance] of issued) {
+      const { data } = await clientFor(stack()).GET('/accounts/{id}', { params: { path: { id } } });
+      expect(data).toMatchObject({ balance: openingBalance, openingBalance, createdBy: 'bootstrap' });
     }
   });
 
