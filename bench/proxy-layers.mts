@@ -53,6 +53,8 @@ const PIECES = {
 
 export interface Features {
   readonly workers: 'auto' | 1;
+  /** The upstream keepalive pool: 32 in the minimal proxy. */
+  readonly pool: number;
   readonly requestId?: boolean;
   readonly log?: 'unbuffered' | 'buffered';
   readonly headers?: boolean;
@@ -60,15 +62,15 @@ export interface Features {
   readonly gate?: boolean;
 }
 
-/** A whole nginx.conf with the features asked for, in front of `api:3000` with the minimal proxy's pool of 32. */
+/** A whole nginx.conf with the features asked for, in front of `api:3000`. */
 export function layerConfig(features: Features): string {
-  const { workers, requestId, log, headers, limits, gate } = features;
+  const { workers, pool, requestId, log, headers, limits, gate } = features;
   const http: string[] = [
     'default_type application/json;',
     // The root filesystem is read-only: every path nginx writes is in /tmp.
     ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `${kind}_temp_path /tmp/${kind};`),
     'resolver 127.0.0.11 valid=2s ipv6=off;',
-    'upstream api {\n  zone api 64k;\n  server api:3000 resolve;\n  keepalive 32;\n  keepalive_timeout 60s;\n}',
+    `upstream api {\n  zone api 64k;\n  server api:3000 resolve;\n  keepalive ${pool};\n  keepalive_timeout 60s;\n}`,
   ];
   const server: string[] = ['listen 8080;', 'proxy_http_version 1.1;', 'proxy_set_header Connection "";'];
   if (requestId) {
@@ -126,10 +128,12 @@ function stackWith(pattern: RegExp, replacement: string, what: string): string {
 
 /** Every configuration file the compose file's services name, by file name. */
 export function layerFiles(): Record<string, string> {
-  const chain: Features = { workers: 1 };
+  // After the pool, each layer adds one feature to the one before, with no connection churn to blur it.
+  const chain: Features = { workers: 1, pool: 256 };
   return {
-    'minimal.conf': layerConfig({ workers: 'auto' }),
-    'minimal-1-worker.conf': layerConfig(chain),
+    'minimal.conf': layerConfig({ workers: 'auto', pool: 32 }),
+    'pool-256.conf': layerConfig({ workers: 'auto', pool: 256 }),
+    'one-worker.conf': layerConfig(chain),
     'request-id.conf': layerConfig({ ...chain, requestId: true }),
     'log-unbuffered.conf': layerConfig({ ...chain, requestId: true, log: 'unbuffered' }),
     'log-buffered.conf': layerConfig({ ...chain, requestId: true, log: 'buffered' }),

@@ -62,7 +62,8 @@ interface Layer {
 /** In the order of the table: each row of the chain adds one feature to the row above. */
 const LAYERS: readonly Layer[] = [
   { name: 'minimal: worker_processes auto, keepalive 32, no log', service: 'minimal', load: 'http' },
-  { name: '+ 1 worker', service: 'minimal-1-worker', load: 'http' },
+  { name: '+ keepalive 256', service: 'pool-256', load: 'http' },
+  { name: '+ 1 worker', service: 'one-worker', load: 'http' },
   { name: '+ request id (map, X-Request-Id both ways)', service: 'request-id', load: 'http' },
   { name: '+ JSON access log, one write per request', service: 'log-unbuffered', load: 'http' },
   { name: '+ access log buffered (64k, flush=1s) instead', service: 'log-buffered', load: 'http' },
@@ -157,7 +158,6 @@ async function handshakes(address: string, load: 'tls-new' | 'tls-reuse', second
   if (load === 'tls-reuse' && resumed < Number(made) - 1) {
     problems.push(`openssl s_time -reuse resumed ${resumed} of ${made} sessions`);
   }
-  problems.push('openssl s_time -reuse did not say it resumed');
   return Number(made);
 }
 
@@ -243,6 +243,14 @@ function ratios(rows: readonly ProxyRow[]): Ratio[] {
       goal: '≤ 1.15',
     },
     { name: "req/s, the stack's / minimal", value: ratio(rows, STACK, MINIMAL, rate) },
+    {
+      name: "nginx CPU per request, the stack's / minimal with keepalive 256",
+      value: ratio(rows, STACK, '+ keepalive 256', (round) => round.nginxUs),
+    },
+    {
+      name: "the handler's CPU per request, behind the stack's with keepalive 32 / 256",
+      value: ratio(rows, "the stack's, keepalive 32", STACK, (round) => round.handlerUs),
+    },
     {
       name: "nginx CPU per request, the stack's access log unbuffered / buffered",
       value: ratio(rows, "the stack's, access log unbuffered", STACK, (round) => round.nginxUs),
