@@ -41,7 +41,7 @@ function containerNanos(id: string): number | null {
 }
 
 /** Several containers (the replicas of one service) as one meter. */
-function containersMeter(name: string, ids: readonly string[]): Meter {
+export function containersMeter(name: string, ids: readonly string[]): Meter {
   return {
     name,
     read: () => {

@@ -28,6 +28,10 @@ function send(response, status, body, headers = {}) {
   response.end(body);
 }
 
+// How many connections were ever opened to it, for bench/proxy.mts: a proxy
+// that reuses its upstream connections opens a few, one that churns them, many.
+let connectionsOpened = 0;
+
 const server = createServer((request, response) => {
   const path = request.url.split('?')[0];
   if (path === '/') {
@@ -35,8 +39,12 @@ const server = createServer((request, response) => {
     return send(response, 405, '{"statusCode":405,"error":"Method Not Allowed"}', { allow: 'POST' });
   }
   if (path === '/health' && request.method === 'GET') return send(response, 200, '{"status":"ok"}');
+  if (path === '/connections' && request.method === 'GET') {
+    return send(response, 200, JSON.stringify({ opened: connectionsOpened }));
+  }
   send(response, 404, '{"statusCode":404,"error":"Not Found"}');
 });
+server.on('connection', () => (connectionsOpened += 1));
 server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
 server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
 server.listen(PORT, '0.0.0.0');

@@ -1,6 +1,6 @@
 import { clientFor, ledgerOf } from '../support/http.ts';
 import { verifyLedger } from '../support/ledger-checks.ts';
-import { jsonLogLines, STACK_STORE, useStack } from './stack';
+import { ACCESS_LOG_DELAY_MS, jsonLogLines, STACK_STORE, useStack } from './stack';
 
 // Every client here is one address to the proxy; its per-client rate limit would answer most of them 429.
 const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off' } });
@@ -147,6 +147,7 @@ describe(`${CLIENTS} concurrent clients over ${REPLICAS} api replicas sharing on
 
   it('spread the load over every replica', async () => {
     const proxy = (await stack().composeCli(['ps', '-q', 'proxy'])).trim();
+    await new Promise((resolve) => setTimeout(resolve, ACCESS_LOG_DELAY_MS));
     const upstreams = new Set(
       (await jsonLogLines(proxy))
         .filter((line) => line.uri === '/transfers' && line.status === 201)

@@ -1,5 +1,5 @@
 import { clientFor } from '../support/http.ts';
-import { eventually, inspect, jsonLogLines, proxyErrors, useStack } from './stack';
+import { ACCESS_LOG_DELAY_MS, eventually, inspect, jsonLogLines, proxyErrors, useStack } from './stack';
 
 // One client address sends every request here; the proxy's per-client rate limit would answer most of them 429.
 const stack = useStack({ env: { PROXY_RATE_LIMIT: 'off' } });
@@ -34,6 +34,7 @@ describe('logs', () => {
 
     // The access line carries no headers at all, and nothing else holds the secret.
     expect(apiLine?.req).not.toHaveProperty('headers');
+    await new Promise((resolve) => setTimeout(resolve, ACCESS_LOG_DELAY_MS));
     const everything = JSON.stringify([...(await jsonLogLines(apiId)), ...(await jsonLogLines(proxyId()))]);
     expect(everything).not.toContain(secret);
   });
@@ -96,4 +97,21 @@ describe('scaling', () => {
     expect(Object.fromEntries(statuses)).toEqual({ 200: answered });
     expect(answered).toBeGreaterThan(100);
   }, 180_000);
+});
+
+// Last in this file: a proxy started again gets another host port, which the stack's baseUrl would not follow.
+describe('stopping the proxy', () => {
+  it('keeps every access line written just before the proxy is stopped', async () => {
+    // The stop follows the last request well within the second that nginx may hold its line.
+    const ids = Array.from({ length: 20 }, (_, i) => `stop-${Date.now()}-${i}`);
+    for (const id of ids) expect((await post(id)).status).toBe(200);
+
+    await stack().composeCli(['stop', 'proxy']);
+    const stopped = (await inspect('container', proxyId())).State;
+    const logged = new Set((await jsonLogLines(proxyId())).map((line) => line.request_id));
+
+    // 0, not 137: nginx ended on its own, before the engine's SIGKILL.
+    expect(stopped.ExitCode).toBe(0);
+    expect(ids.filter((id) => !logged.has(id))).toEqual([]);
+  });
 });

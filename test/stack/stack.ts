@@ -220,6 +220,13 @@ export function useStack(options: StackOptions = {}): () => Stack {
   };
 }
 
+/**
+ * How late an access line of nginx's may reach `docker logs`: it writes them
+ * in batches, flushed each second (nginx.conf's `flush=1s`), and Docker's log
+ * pipe adds a moment. Read a log for lines that must be absent only after this.
+ */
+export const ACCESS_LOG_DELAY_MS = 2_000;
+
 /** nginx's last error and warning lines, which say why requests failed (reset, refused, timed out): read them before the stack comes down. */
 export async function proxyErrors(stack: Stack, last = 20): Promise<string> {
   const log = await stack.composeCli(['logs', '--no-log-prefix', 'proxy']);

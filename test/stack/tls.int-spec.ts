@@ -6,7 +6,7 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jsonLines, runResult, type Json } from '../support/docker.ts';
-import { proxyErrors, useStack, type Stack } from './stack';
+import { eventually, proxyErrors, useStack, type Stack } from './stack';
 
 const stack = useStack();
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -69,9 +69,13 @@ function handshake(options: ConnectionOptions): Promise<string> {
   });
 }
 
-/** The proxy's access log lines, of whichever proxy container runs now. */
-async function proxyLog(): Promise<Record<string, Json>[]> {
-  return jsonLines(await stack().composeCli(['logs', '--no-log-prefix', 'proxy']));
+/** The proxy's access log line for one request, of whichever proxy container runs now, once nginx has written it. */
+async function proxyLine(requestId: string): Promise<Record<string, Json> | undefined> {
+  return eventually(async () =>
+    jsonLines(await stack().composeCli(['logs', '--no-log-prefix', 'proxy'])).find(
+      (line) => line.request_id === requestId,
+    ),
+  );
 }
 
 /** The proxy again as the stack started it, after a test changed its environment. */
@@ -167,7 +171,7 @@ describe('HTTPS at the edge (PROXY_TLS_DIR: the development certificates)', () =
         message: expect.stringContaining('PROXY_SERVER_NAMES') as unknown,
         requestId,
       });
-      const logged = (await proxyLog()).find((line) => line.request_id === requestId);
+      const logged = await proxyLine(requestId);
       expect(logged).toMatchObject({ status: 421, host: 'attacker.example', upstream_addr: '' });
     },
   );
@@ -255,7 +259,7 @@ describe('HTTPS at the edge (PROXY_TLS_DIR: the development certificates)', () =
       const location = res.headers.get('location') ?? '';
       expect(location).toBe(`${stack().tlsUrl}/accounts?from=plain`);
       expect(res.headers.get('strict-transport-security')).toBeNull();
-      const logged = (await proxyLog()).find((line) => line.request_id === requestId);
+      const logged = await proxyLine(requestId);
       expect(logged).toMatchObject({ status: 308, method: 'POST', upstream_addr: '' });
 
       // What a client that follows the 308 does: the same method and body, to HTTPS.

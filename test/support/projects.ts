@@ -14,6 +14,8 @@ export const PROJECTS = {
   bench: 'accounts-stack-bench',
   /** The benchmark's peers (docker/bench/compose.peers.yaml): the talk's Flask app, and a bare handler behind the stack's nginx. */
   benchPeers: 'accounts-stack-bench-peers',
+  /** bench:proxy's nginx layers (docker/bench/compose.proxy-layers.yaml), each in front of the bare handler. */
+  benchProxy: 'accounts-proxybench',
 } as const;
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { containerLogs, type Json } from '../../support/docker.ts';
-import { docker, eventually, inspect, jsonLogLines, useStack } from '../stack';
+import { ACCESS_LOG_DELAY_MS, docker, eventually, inspect, jsonLogLines, useStack } from '../stack';
 import { sleep, timedFetch, type FetchOutcome } from '../../support/load.ts';
 import { expectErrorShape, headerOf } from '../../support/raw-http.ts';
 
@@ -130,6 +130,7 @@ describe('the gate on failed authentications', () => {
   }, 120_000);
 
   it('writes neither key to the proxy logs', async () => {
+    await new Promise((resolve) => setTimeout(resolve, ACCESS_LOG_DELAY_MS));
     const logs = await containerLogs(proxyId());
 
     expect(logs).not.toContain(badKey.slice('acckey_'.length));

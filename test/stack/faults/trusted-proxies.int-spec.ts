@@ -1,5 +1,5 @@
 import { jsonLines } from '../../support/docker.ts';
-import { docker, EDGE_CLIENT_ENV, edgeClient, inspect, useStack, type EdgeClient } from '../stack';
+import { docker, EDGE_CLIENT_ENV, edgeClient, eventually, inspect, useStack, type EdgeClient } from '../stack';
 
 // A rate limit low enough to see whom nginx counts: 1 request a second with a
 // burst of 2 lets 3 quick requests through, then 429s.
@@ -29,12 +29,18 @@ async function sendForwarded(client: EdgeClient, prefix: string, forwardedFor: r
   return JSON.parse((await client.node(script)).trim().split('\n').at(-1)!) as number[];
 }
 
-/** The client address nginx logged, and counted, for each request whose id starts with `prefix`. */
-async function loggedAddresses(prefix: string): Promise<string[]> {
-  const lines = jsonLines(await stack().composeCli(['logs', '--no-log-prefix', 'proxy']));
-  return lines
-    .filter((line) => String(line.request_id).startsWith(`${prefix}-`))
-    .map((line) => line.remote_addr as string);
+/**
+ * The client address nginx logged, and counted, for each of the `count`
+ * requests whose id starts with `prefix`, once nginx has written all their lines.
+ */
+async function loggedAddresses(prefix: string, count = quickRun): Promise<string[]> {
+  const lines = await eventually(async () => {
+    const mine = jsonLines(await stack().composeCli(['logs', '--no-log-prefix', 'proxy'])).filter((line) =>
+      String(line.request_id).startsWith(`${prefix}-`),
+    );
+    return mine.length >= count ? mine : undefined;
+  });
+  return (lines ?? []).map((line) => line.remote_addr as string);
 }
 
 /** Runs `body` with `count` client containers on the edge network, and removes them after. */
