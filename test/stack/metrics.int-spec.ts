@@ -38,10 +38,15 @@ describe("the api's Prometheus metrics", () => {
     const api = await inspect('container', apiId());
     const proxy = await inspect('container', stack().compose.getContainer('proxy-1').getId());
 
-    expect(Object.keys(api.Config.ExposedPorts ?? {})).toContain(`${METRICS_PORT}/tcp`);
-    expect(api.NetworkSettings.Ports?.[`${METRICS_PORT}/tcp`] ?? null).toBeNull();
+    // Compose hands the engine `expose` as written, "9464", with no "/tcp".
+    const exposed = Object.keys(api.Config.ExposedPorts ?? {}).map((port) => port.replace(/\/tcp$/, ''));
+    expect(exposed).toContain(METRICS_PORT);
+    for (const port of [METRICS_PORT, `${METRICS_PORT}/tcp`]) {
+      expect({ port, bindings: api.NetworkSettings.Ports?.[port] ?? null }).toEqual({ port, bindings: null });
+    }
     expect(api.HostConfig.PortBindings ?? {}).toEqual({});
-    expect(Object.keys(proxy.HostConfig.PortBindings ?? {})).not.toContain(`${METRICS_PORT}/tcp`);
+    const proxyPublished = Object.keys(proxy.HostConfig.PortBindings ?? {}).map((port) => port.replace(/\/tcp$/, ''));
+    expect(proxyPublished).not.toContain(METRICS_PORT);
     expect((await stack().composeCli(['port', 'api', METRICS_PORT], { quiet: true })).trim()).toBe('');
   });
 
