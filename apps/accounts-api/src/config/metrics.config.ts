@@ -2,7 +2,7 @@ import { ConfigType, registerAs } from '@nestjs/config';
 import { IsOptional, Matches } from 'class-validator';
 import { validateEnv } from './validate-env';
 
-/** The default of Prometheus's exporters' port registry that no other exporter in this stack takes. */
+/** OpenTelemetry's Prometheus exporter's default port, where scrapers of Node services often look first. */
 const DEFAULT_METRICS_PORT = 9464;
 
 class MetricsEnv {

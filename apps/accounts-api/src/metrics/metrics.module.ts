@@ -17,6 +17,6 @@ import { PrometheusMetrics } from './prometheus.metrics';
     },
     MetricsServer,
   ],
-  exports: [Metrics, MetricsServer],
+  exports: [Metrics],
 })
 export class MetricsModule {}
