@@ -5,9 +5,11 @@
  *
  *   main, app.module, cli ──► features (accounts, transfers, auth, seed, health, openapi, ledger)
  *        features ──► idempotency, audit ──► store ──► common, config
+ *        features, store, common ──► metrics/metrics.ts (the interface) ◄── metrics/ (prom-client)
  *
  * `common/` and `config/` know no feature and no store; the store knows no
- * feature; features reach each other only along the arrows below.
+ * feature; features reach each other only along the arrows below; `metrics/`
+ * knows no feature and no store, and only it imports prom-client.
  */
 const SRC = '^apps/accounts-api/src';
 /** Specs arrange their state with any module (the seed, another feature's service). */
@@ -55,6 +57,29 @@ module.exports = {
       comment: 'Like features-only-along-the-design, with accounts allowed too.',
       from: { path: `${SRC}/(transfers|seed)/`, pathNot: SPEC },
       to: { path: `${SRC}/(${FEATURES})/`, pathNot: [`${SRC}/$1/`, `${SRC}/(idempotency|auth|audit|accounts)/`] },
+    },
+    {
+      name: 'metrics-is-feature-free',
+      severity: 'error',
+      comment: 'metrics/ is counted into by every feature and the store, so it imports none of them.',
+      from: { path: `${SRC}/metrics/`, pathNot: SPEC },
+      to: { path: `${SRC}/(${FEATURES}|store|cli)/` },
+    },
+    {
+      name: 'features-count-through-the-interface',
+      severity: 'error',
+      comment:
+        'Features, the store and common/ report to the Metrics class of metrics/metrics.ts; how it is ' +
+        'recorded and served (prom-client, the listener) is wired by app.module and app.setup alone.',
+      from: { path: `${SRC}/(${FEATURES}|store|common|config|cli)/`, pathNot: SPEC },
+      to: { path: `${SRC}/metrics/`, pathNot: `${SRC}/metrics/metrics\\.ts$` },
+    },
+    {
+      name: 'prom-client-only-in-metrics',
+      severity: 'error',
+      comment: 'One folder knows the metrics library, so that changing it changes one folder.',
+      from: { path: '^(apps|libs)/', pathNot: `${SRC}/metrics/` },
+      to: { path: 'node_modules/prom-client/' },
     },
     {
       name: 'app-wiring-stays-on-top',

@@ -3,7 +3,8 @@
  * seconds-long run that proves the harness and judges nothing).
  *
  * Each layer is a server of its own: node:http alone, then Express, then Nest
- * on Express, then the built api with its logs off and on, so that the cost
+ * on Express, then the built api with its logs off, on, and on with its
+ * Prometheus metrics, so that the cost
  * of each layer is the difference between two rows of one run, and a
  * regression in any layer shows as a row that moved. Nest on Fastify is
  * measured beside them for the README's comparison. Every server runs on one
@@ -45,8 +46,8 @@ interface Layer {
   readonly env?: Record<string, string>;
   /** Beside the stack of layers, not one of them: no difference to the row above is shown. */
   readonly comparison?: boolean;
-  /** The routes that need a key and a store, measured on the api layers only. */
-  readonly api?: boolean;
+  /** How the api's workloads name this layer's rows; set on the api layers only, which serve the routes that need a key and a store. */
+  readonly api?: string;
 }
 
 interface Figures {
@@ -70,20 +71,25 @@ const keyFile = join(workDir, 'admin-key');
 writeFileSync(keyFile, `${KEY}\n`, { mode: 0o600 });
 
 const NODE = [process.execPath, '--disable-warning=MODULE_TYPELESS_PACKAGE_JSON'];
-const apiEnv = (name: string, level: string) => ({
+const apiEnv = (name: string, level: string, metrics: boolean) => ({
   SEED_FILE: join(REPO_ROOT, 'data/seed/accounts.json'),
   STORE_URL: `sqlite:${join(workDir, name, 'accounts.db')}`,
   BOOTSTRAP_ADMIN_KEY_FILE: keyFile,
   LOG_LEVEL: level,
   SHUTDOWN_DRAIN_MS: '100',
+  // Counted but never scraped: a scrape every 15 s costs nothing per request. `0` is any free port.
+  METRICS_PORT: metrics ? '0' : 'off',
 });
+const INFO = 'the api (info: one access line per request)';
+const METRICS = 'the api (info, and Prometheus metrics)';
 
 const LAYERS: readonly Layer[] = [
   { name: 'node:http', args: ['bench/layers/node-http.mts'] },
   { name: 'Express', args: ['bench/layers/express.mts'] },
   { name: 'Nest on Express', args: ['bench/layers/nest.mts'] },
-  { name: 'the api, LOG_LEVEL=silent', args: [API_MAIN], env: apiEnv('silent', 'silent'), api: true },
-  { name: 'the api (info: one access line per request)', args: [API_MAIN], env: apiEnv('info', 'info'), api: true },
+  { name: 'the api, LOG_LEVEL=silent', args: [API_MAIN], env: apiEnv('silent', 'silent', false), api: 'logs off' },
+  { name: INFO, args: [API_MAIN], env: apiEnv('info', 'info', false), api: 'logs on' },
+  { name: METRICS, args: [API_MAIN], env: apiEnv('metrics', 'info', true), api: 'logs and metrics on' },
   { name: 'Nest on Fastify (comparison)', args: ['bench/layers/nest.mts', 'fastify'], comparison: true },
 ];
 
@@ -175,8 +181,19 @@ function render(rows: readonly Row[]): string {
   lines.push('', '| the api, on one core | req/s | µs per request | p99 ms |', '|---|---:|---:|---:|');
   for (const row of rows.filter((r) => r.workload !== TALK.name)) {
     lines.push(
-      `| ${row.workload} (${row.layer.startsWith('the api, LOG') ? 'logs off' : 'logs on'}) | ` +
+      `| ${row.workload} (${LAYERS.find((l) => l.name === row.layer)!.api}) | ` +
         `${Math.round(row.requestsPerSecond)} | ${microseconds(row).toFixed(1)} | ${(row.p99Us / 1000).toFixed(2)} |`,
+    );
+  }
+  lines.push('', '| what the metrics cost, on one core | µs per request, off | on | added |', '|---|---:|---:|---:|');
+  for (const workload of new Set(rows.map((r) => r.workload))) {
+    const off = rows.find((r) => r.workload === workload && r.layer === INFO);
+    const on = rows.find((r) => r.workload === workload && r.layer === METRICS);
+    if (!off || !on) continue;
+    const added = microseconds(on) - microseconds(off);
+    lines.push(
+      `| ${workload} | ${microseconds(off).toFixed(1)} | ${microseconds(on).toFixed(1)} | ` +
+        `${added >= 0 ? '+' : ''}${added.toFixed(1)} |`,
     );
   }
   return lines.join('\n');

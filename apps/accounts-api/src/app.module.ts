@@ -12,6 +12,7 @@ import { LoggingModule } from './common/logging/logging.module';
 import { httpConfig } from './config/http.config';
 import { loggingConfig } from './config/logging.config';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { SeedModule } from './seed/seed.module';
 import { StoreModule } from './store/store.module';
 import { TransfersModule } from './transfers/transfers.module';
@@ -21,6 +22,7 @@ import { TransfersModule } from './transfers/transfers.module';
     // Settings come from the container's environment only; no .env file is read.
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [httpConfig, loggingConfig] }),
     LoggingModule,
+    MetricsModule,
     StoreModule,
     SeedModule,
     AuthModule,

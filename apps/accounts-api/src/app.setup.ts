@@ -5,6 +5,8 @@ import { answerClientErrors } from './common/http/client-error';
 import { accessLog } from './common/logging/access-log';
 import { ROOT_LOGGER } from './common/logging/logger';
 import { DrainService } from './health/drain.service';
+import { httpMetrics } from './metrics/http-metrics';
+import { Metrics } from './metrics/metrics';
 import { setupOpenApi } from './openapi/openapi';
 
 /**
@@ -23,6 +25,8 @@ export function configureApp(app: NestExpressApplication): void {
   app.set('trust proxy', 'loopback, uniquelocal');
   // First, so that every answer (a body parser's refusals included) has an id and a line.
   app.use(accessLog(app.get(ROOT_LOGGER), '/health'));
+  const metrics = app.get(Metrics);
+  if (metrics.enabled) app.use(httpMetrics(metrics));
   // While draining, every answer closes its connection: the proxy then holds
   // no idle connection to this replica when the server closes.
   const drain = app.get(DrainService);

@@ -1,4 +1,6 @@
+import { RecordingMetrics } from '../../test/support/metrics';
 import { STORE_DIALECTS, tempStore, type TempStore } from '../../test/support/stores';
+import { NO_METRICS } from '../metrics/metrics';
 import type { Store } from '../store/store';
 import { AccountsCache } from './accounts.cache';
 
@@ -7,9 +9,11 @@ const NOW = new Date().toISOString();
 describe.each(STORE_DIALECTS)('AccountsCache on %s', (dialect) => {
   let temp: TempStore;
   let cache: AccountsCache;
+  let metrics: RecordingMetrics;
   beforeEach(async () => {
     temp = await tempStore(dialect);
-    cache = new AccountsCache(temp.store);
+    metrics = new RecordingMetrics();
+    cache = new AccountsCache(temp.store, metrics);
   });
   afterEach(() => temp.dispose());
 
@@ -36,6 +40,7 @@ describe.each(STORE_DIALECTS)('AccountsCache on %s', (dialect) => {
     expect(second).toBe(first);
     expect(load).toHaveBeenCalledTimes(1);
     expect(await cache.get('other', async () => 'another key, loaded apart')).toBe('another key, loaded apart');
+    expect(metrics.of('cacheLookup')).toEqual([['miss'], ['hit'], ['miss']]);
   });
 
   it('loads again after a write on this replica', async () => {
@@ -72,7 +77,7 @@ describe('AccountsCache', () => {
 
   it('does not keep an answer under a version that a newer one replaced while it loaded', async () => {
     const versions = ['1'];
-    const cache = new AccountsCache(storeAt(versions));
+    const cache = new AccountsCache(storeAt(versions), NO_METRICS);
     let finish!: (value: string) => void;
     const slow = cache.get('k', () => new Promise<string>((resolve) => (finish = resolve)));
     await Promise.resolve();
@@ -86,7 +91,7 @@ describe('AccountsCache', () => {
 
   it('stops keeping new answers at 10,000 entries, and starts again once the version moves', async () => {
     const versions = ['1'];
-    const cache = new AccountsCache(storeAt(versions));
+    const cache = new AccountsCache(storeAt(versions), NO_METRICS);
     for (let i = 0; i < 10_000; i += 1) await cache.get(`k${i}`, async () => i);
 
     expect(await cache.get('k0', async () => -1)).toBe(0);

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Metrics } from '../metrics/metrics';
 import { Store } from '../store/store';
 
 /** Far more than the accounts a replica serves between two writes; past it, answers are loaded but not kept. */
@@ -17,7 +18,10 @@ export class AccountsCache {
   private version?: string;
   private readonly entries = new Map<string, unknown>();
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly metrics: Metrics,
+  ) {}
 
   async get<T>(key: string, load: () => Promise<T>): Promise<T> {
     // Read before the data: data loaded after it is at least as new as the version it is kept under.
@@ -26,7 +30,11 @@ export class AccountsCache {
       this.version = version;
       this.entries.clear();
     }
-    if (this.entries.has(key)) return this.entries.get(key) as T;
+    if (this.entries.has(key)) {
+      this.metrics.cacheLookup('hit');
+      return this.entries.get(key) as T;
+    }
+    this.metrics.cacheLookup('miss');
     const value = await load();
     // A newer version may have been seen while this one loaded; its entries are not this one's.
     if (this.version === version && this.entries.size < MAX_ENTRIES) this.entries.set(key, value);

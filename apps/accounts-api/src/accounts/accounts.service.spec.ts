@@ -1,5 +1,6 @@
 import { holdRow, STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
 import { etagOf } from '../common/http/etag';
+import { NO_METRICS } from '../metrics/metrics';
 import { IdempotencyKeyReusedError } from '../idempotency/idempotency.errors';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { importSeed } from '../seed/seed-import';
@@ -19,8 +20,8 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
     temp = await tempStore(dialect);
     accounts = new AccountsService(
       temp.store,
-      new IdempotencyService(temp.store, storeConfigFor(temp.url)),
-      new AccountsCache(temp.store),
+      new IdempotencyService(temp.store, storeConfigFor(temp.url), NO_METRICS),
+      new AccountsCache(temp.store, NO_METRICS),
     );
   });
   afterEach(() => temp.dispose());
@@ -167,8 +168,8 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
       const store: Store = temp.open(5_000);
       return new AccountsService(
         store,
-        new IdempotencyService(store, storeConfigFor(temp.url)),
-        new AccountsCache(store),
+        new IdempotencyService(store, storeConfigFor(temp.url), NO_METRICS),
+        new AccountsCache(store, NO_METRICS),
       );
     };
     const moment = () => new Promise((resolve) => setTimeout(resolve, 100));

@@ -8,6 +8,7 @@ import { ApiKeysService } from '../auth/api-keys.service';
 import { KeyNameTakenError, LastAdminKeyError } from '../auth/auth.errors';
 import { InvalidCursorError } from '../common/paging/keyset';
 import { IdempotencyService } from '../idempotency/idempotency.service';
+import { NO_METRICS } from '../metrics/metrics';
 import { importSeed } from '../seed/seed-import';
 import { SYSTEM_ACTORS } from './audit-trail';
 import { AuditService } from './audit.service';
@@ -25,8 +26,8 @@ describe.each(STORE_DIALECTS)('the audit trail on %s', (dialect) => {
     temp = await tempStore(dialect, { busyTimeoutMs: 5_000 });
     accounts = new AccountsService(
       temp.store,
-      new IdempotencyService(temp.store, storeConfigFor(temp.url)),
-      new AccountsCache(temp.store),
+      new IdempotencyService(temp.store, storeConfigFor(temp.url), NO_METRICS),
+      new AccountsCache(temp.store, NO_METRICS),
     );
     keys = new ApiKeysService(temp.store);
     audit = new AuditService(temp.store);

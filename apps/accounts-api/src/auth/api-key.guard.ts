@@ -2,9 +2,10 @@ import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/commo
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { requestContext } from '../common/logging/access-log';
+import { Metrics } from '../metrics/metrics';
 import { AccessMetadata } from './access.decorator';
 import { ApiKeysService, type Caller } from './api-keys.service';
-import { InsufficientScopeError, UnauthenticatedError } from './auth.errors';
+import { InsufficientScopeError, UnauthenticatedError, type AuthFailure } from './auth.errors';
 import { grants } from './scope';
 
 /** The request as it leaves the guard: `caller` is the key it was made with. */
@@ -25,6 +26,7 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeysService,
+    private readonly metrics: Metrics,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -37,11 +39,13 @@ export class ApiKeyGuard implements CanActivate {
       caller = await this.keys.authenticate(bearerToken(req));
     } catch (error) {
       if (error instanceof UnauthenticatedError) {
+        this.metrics.authFailure(error.failure);
         this.logger.warn(requestContext(req), `Authentication failed for ${req.method} ${req.path}: ${error.reason}`);
       }
       throw error;
     }
     if (!grants(caller.scope, needed)) {
+      this.metrics.authFailure('insufficient_scope' satisfies AuthFailure);
       this.logger.warn(
         requestContext(req),
         `Key "${caller.name}" (scope ${caller.scope}) refused ${req.method} ${req.path}: needs ${needed}`,
@@ -62,12 +66,13 @@ function bearerToken(req: Request): string {
   const headers = req.rawHeaders.filter(
     (_value, i) => i % 2 === 0 && req.rawHeaders[i].toLowerCase() === 'authorization',
   );
-  if (headers.length === 0) throw new UnauthenticatedError('no Authorization header');
-  if (headers.length > 1) throw new UnauthenticatedError('more than one Authorization header');
+  if (headers.length === 0) throw new UnauthenticatedError('no_header', 'no Authorization header');
+  if (headers.length > 1) throw new UnauthenticatedError('repeated_header', 'more than one Authorization header');
   const value = req.headers.authorization ?? '';
-  if (value.length > MAX_AUTHORIZATION_LENGTH) throw new UnauthenticatedError('oversized Authorization header');
+  if (value.length > MAX_AUTHORIZATION_LENGTH)
+    throw new UnauthenticatedError('oversized_header', 'oversized Authorization header');
   // RFC 9110: the scheme is case-insensitive, and one or more spaces follow it.
   const match = /^Bearer +(\S+) *$/i.exec(value);
-  if (!match) throw new UnauthenticatedError('not a Bearer Authorization header');
+  if (!match) throw new UnauthenticatedError('not_bearer', 'not a Bearer Authorization header');
   return match[1];
 }

@@ -70,6 +70,12 @@ describe.each(STORE_DIALECTS)('ApiKeysService on %s', (dialect) => {
     expect(await reasonOf(keys.authenticate('not a key'))).toBe('malformed key');
     expect(await reasonOf(keys.authenticate(generateKey()))).toBe('unknown key');
     expect(await reasonOf(keys.authenticate(wrongSecret))).toBe('wrong secret for key "ci"');
+    const failures = await Promise.all(
+      [revoked, 'not a key', generateKey(), wrongSecret].map((k) =>
+        keys.authenticate(k).catch((e: UnauthenticatedError) => e.failure),
+      ),
+    );
+    expect(failures).toEqual(['revoked_key', 'malformed_key', 'unknown_key', 'wrong_secret']);
     const messages = await Promise.all(
       ['not a key', generateKey(), wrongSecret].map((k) => keys.authenticate(k).catch((e: Error) => e.message)),
     );

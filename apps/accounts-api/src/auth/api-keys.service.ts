@@ -113,12 +113,12 @@ export class ApiKeysService {
    */
   async authenticate(presented: string): Promise<Caller> {
     const parsed = parseKey(presented);
-    if (!parsed) throw new UnauthenticatedError('malformed key');
+    if (!parsed) throw new UnauthenticatedError('malformed_key', 'malformed key');
     const record = await this.find(parsed.lookupId);
-    if (!record) throw new UnauthenticatedError('unknown key');
+    if (!record) throw new UnauthenticatedError('unknown_key', 'unknown key');
     if (!hashesMatch(parsed.sha256, record.secretSha256))
-      throw new UnauthenticatedError(`wrong secret for key "${record.name}"`);
-    if (record.revoked) throw new UnauthenticatedError(`key "${record.name}" is revoked`);
+      throw new UnauthenticatedError('wrong_secret', `wrong secret for key "${record.name}"`);
+    if (record.revoked) throw new UnauthenticatedError('revoked_key', `key "${record.name}" is revoked`);
     this.touch(record);
     return { name: record.name, scope: record.scope };
   }

@@ -1,13 +1,29 @@
 import { DomainError } from '../common/errors/domain-error';
 import type { Scope } from './scope';
 
+/** Why a request's key was refused, as metrics count it: a fixed set, unlike `reason`, which may name the key. */
+export type AuthFailure =
+  | 'no_header'
+  | 'repeated_header'
+  | 'oversized_header'
+  | 'not_bearer'
+  | 'malformed_key'
+  | 'unknown_key'
+  | 'wrong_secret'
+  | 'revoked_key'
+  | 'insufficient_scope';
+
 /**
  * No key, or one that is malformed, unknown, wrong or revoked. The client is
- * told none of this, so that guessing learns nothing; `reason` is for the log.
+ * told none of this, so that guessing learns nothing; `failure` is for the
+ * metrics, `reason` for the log.
  */
 export class UnauthenticatedError extends DomainError {
   readonly code = 'unauthenticated';
-  constructor(readonly reason: string) {
+  constructor(
+    readonly failure: Exclude<AuthFailure, 'insufficient_scope'>,
+    readonly reason: string,
+  ) {
     super('A valid API key is required: send it as "Authorization: Bearer <key>"');
   }
 }

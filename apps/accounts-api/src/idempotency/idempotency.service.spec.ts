@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { RecordingMetrics } from '../../test/support/metrics';
 import { STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
 import type { Store } from '../store/store';
 import { IdempotencyKeyReusedError } from './idempotency.errors';
@@ -23,9 +24,10 @@ describe('canonicalJson', () => {
 describe.each(STORE_DIALECTS)('IdempotencyService on %s', (dialect) => {
   let temp: TempStore;
   let writes: number;
+  let metrics: RecordingMetrics;
   const TTL_SECONDS = 60;
   const serviceOn = (store: Store) =>
-    new IdempotencyService(store, { ...storeConfigFor(temp.url), idempotencyKeyTtlSeconds: TTL_SECONDS });
+    new IdempotencyService(store, { ...storeConfigFor(temp.url), idempotencyKeyTtlSeconds: TTL_SECONDS }, metrics);
   const write = async (): Promise<{ n: number }> => ({ n: ++writes });
   const THINGS = { route: 'POST /things', by: 'ann' };
   const run = (key: string | undefined, request: unknown, store = temp.store, scope = THINGS, work = write) =>
@@ -34,6 +36,7 @@ describe.each(STORE_DIALECTS)('IdempotencyService on %s', (dialect) => {
   beforeEach(async () => {
     temp = await tempStore(dialect, { busyTimeoutMs: 5_000 });
     writes = 0;
+    metrics = new RecordingMetrics();
   });
   afterEach(async () => {
     jest.restoreAllMocks();
@@ -53,6 +56,7 @@ describe.each(STORE_DIALECTS)('IdempotencyService on %s', (dialect) => {
     expect(writes).toBe(1);
     expect(first).toEqual({ value: { n: 1 }, replayed: false });
     expect(again).toEqual({ value: { n: 1 }, replayed: true });
+    expect(metrics.of('idempotentReplay')).toEqual([['POST /things']]);
   });
 
   it('replays a value that is not an object', async () => {

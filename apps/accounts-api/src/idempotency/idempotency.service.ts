@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { storeConfig, type StoreConfig } from '../config/store.config';
+import { Metrics } from '../metrics/metrics';
 import { Store, type Executor } from '../store/store';
 import { IdempotencyKeyReusedError } from './idempotency.errors';
 
@@ -41,6 +42,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly store: Store,
     @Inject(storeConfig.KEY) private readonly config: StoreConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Expired keys are deleted once a minute, away from requests, so no write waits on the sweep. */
@@ -112,6 +114,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
         .where('key', '=', key)
         .executeTakeFirstOrThrow();
       if (stored.fingerprint !== print) throw new IdempotencyKeyReusedError(key, route);
+      this.metrics.idempotentReplay(route);
       return { value: JSON.parse(stored.body) as T, replayed: true };
     }
 

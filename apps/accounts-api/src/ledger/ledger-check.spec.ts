@@ -3,6 +3,7 @@ import { AccountsCache } from '../accounts/accounts.cache';
 import { AccountsService } from '../accounts/accounts.service';
 import type { KeyActor } from '../auth/actor.decorator';
 import { IdempotencyService } from '../idempotency/idempotency.service';
+import { NO_METRICS } from '../metrics/metrics';
 import { importSeed } from '../seed/seed-import';
 import { TransfersService } from '../transfers/transfers.service';
 import { checkLedger, describeLedger } from './ledger-check';
@@ -15,9 +16,9 @@ describe.each(STORE_DIALECTS)('checkLedger on %s', (dialect) => {
 
   beforeEach(async () => {
     temp = await tempStore(dialect, { busyTimeoutMs: 5_000 });
-    const idempotency = new IdempotencyService(temp.store, storeConfigFor(temp.url));
-    const accounts = new AccountsService(temp.store, idempotency, new AccountsCache(temp.store));
-    transfers = new TransfersService(temp.store, accounts, idempotency);
+    const idempotency = new IdempotencyService(temp.store, storeConfigFor(temp.url), NO_METRICS);
+    const accounts = new AccountsService(temp.store, idempotency, new AccountsCache(temp.store, NO_METRICS));
+    transfers = new TransfersService(temp.store, accounts, idempotency, NO_METRICS);
     await importSeed(temp.store, 'seed.json', [
       { id: 1, name: 'joe', balance: 10 },
       { id: 2, name: 'bob', balance: -1 },

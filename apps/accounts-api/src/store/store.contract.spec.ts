@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
+import { RecordingMetrics } from '../../test/support/metrics';
 import { STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
 import { checkMigrated, MIGRATION_NAMES, MIGRATIONS, migrateToLatest } from './migrations/migrator';
 import { StoreBusyError, StoreFullError, StoreUnavailableError } from './store.errors';
@@ -266,6 +267,21 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
       }),
     ).rejects.toThrow('boom');
     expect(await temp.store.db.selectFrom('accounts').selectAll().execute()).toEqual([]);
+  });
+
+  it("reports each transaction's duration and outcome: commit, or the code of the domain error that rolled it back", async () => {
+    const metrics = new RecordingMetrics();
+    temp.store.reportTo(metrics);
+
+    await temp.store.transaction((trx) => insertAccount('a', trx));
+    await expect(temp.store.transaction(() => Promise.reject(new StoreFullError('full')))).rejects.toThrow('full');
+    await expect(temp.store.transaction(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+
+    const reported = metrics.of('transaction');
+    expect(reported.map(([outcome]) => outcome as string)).toEqual(['commit', 'store_full', 'unknown_error']);
+    for (const [, seconds] of reported) expect(seconds).toEqual(expect.any(Number));
+    for (const [, seconds] of reported) expect(seconds as number).toBeGreaterThanOrEqual(0);
+    for (const [, seconds] of reported) expect(seconds as number).toBeLessThan(5);
   });
 
   it('answers StoreBusyError when another replica holds the lock a write needs past the busy timeout', async () => {

@@ -1,6 +1,7 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { storeConfig, type StoreConfig } from '../config/store.config';
+import { Metrics } from '../metrics/metrics';
 import { Store } from './store';
 import { openMigratedStore } from './store.factory';
 
@@ -10,9 +11,13 @@ import { openMigratedStore } from './store.factory';
   providers: [
     {
       provide: Store,
-      inject: [storeConfig.KEY],
+      inject: [storeConfig.KEY, Metrics],
       // Migrating here, before any module's init, means no code ever sees an old schema.
-      useFactory: (config: StoreConfig) => openMigratedStore(config),
+      useFactory: async (config: StoreConfig, metrics: Metrics) => {
+        const store = await openMigratedStore(config);
+        store.reportTo(metrics);
+        return store;
+      },
     },
   ],
   exports: [Store],

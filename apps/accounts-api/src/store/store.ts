@@ -1,4 +1,7 @@
+import { performance } from 'node:perf_hooks';
 import type { Kysely, KyselyPlugin, SelectQueryBuilder, Transaction } from 'kysely';
+import { DomainError } from '../common/errors/domain-error';
+import { Metrics, NO_METRICS, secondsSince } from '../metrics/metrics';
 import { StoreUnavailableError } from './store.errors';
 import type { StoreSchema } from './schema';
 
@@ -21,10 +24,25 @@ export abstract class Store {
   /** Where the data lives, for logs and messages; never a password. */
   abstract readonly location: string;
 
+  private metrics: Metrics = NO_METRICS;
+
+  /** Where each transaction's duration and outcome are reported; nowhere until the app says (the CLI never does). */
+  reportTo(metrics: Metrics): void {
+    this.metrics = metrics;
+  }
+
   /** Runs `work` in one transaction that holds the write lock it needs: all of it is committed, or none. */
   async transaction<T>(work: (trx: Transaction<StoreSchema>) => Promise<T>): Promise<T> {
     this.assertOpen();
-    return this.db.transaction().execute(work);
+    const started = performance.now();
+    try {
+      const result = await this.db.transaction().execute(work);
+      this.metrics.transaction('commit', secondsSince(started));
+      return result;
+    } catch (error) {
+      this.metrics.transaction(error instanceof DomainError ? error.code : 'unknown_error', secondsSince(started));
+      throw error;
+    }
   }
 
   /**

@@ -1,9 +1,11 @@
 import { sql } from 'kysely';
+import { RecordingMetrics } from '../../test/support/metrics';
 import { holdRow, STORE_DIALECTS, storeConfigFor, tempStore, type TempStore } from '../../test/support/stores';
 import { AccountsCache } from '../accounts/accounts.cache';
 import { AccountClosedError, AccountNotFoundError } from '../accounts/accounts.errors';
 import { AccountsService } from '../accounts/accounts.service';
 import { IdempotencyService } from '../idempotency/idempotency.service';
+import { NO_METRICS } from '../metrics/metrics';
 import type { Store } from '../store/store';
 import { OverdraftRefusedError, SameAccountError, TransferNotFoundError } from './transfers.errors';
 import { TransfersService } from './transfers.service';
@@ -15,15 +17,17 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
   let temp: TempStore;
   let accounts: AccountsService;
   let transfers: TransfersService;
+  let metrics: RecordingMetrics;
 
   const servicesOn = (store: Store) => {
-    const idempotency = new IdempotencyService(store, storeConfigFor(temp.url));
-    const accountsOn = new AccountsService(store, idempotency, new AccountsCache(store));
-    return { accounts: accountsOn, transfers: new TransfersService(store, accountsOn, idempotency) };
+    const idempotency = new IdempotencyService(store, storeConfigFor(temp.url), NO_METRICS);
+    const accountsOn = new AccountsService(store, idempotency, new AccountsCache(store, NO_METRICS));
+    return { accounts: accountsOn, transfers: new TransfersService(store, accountsOn, idempotency, metrics) };
   };
 
   beforeEach(async () => {
     temp = await tempStore(dialect, { busyTimeoutMs: 5_000 });
+    metrics = new RecordingMetrics();
     ({ accounts, transfers } = servicesOn(temp.store));
   });
   afterEach(() => temp.dispose());
@@ -105,6 +109,7 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
     );
     expect(await temp.store.db.selectFrom('transfers').selectAll().execute()).toEqual([]);
     expect(await accounts.get(a)).toMatchObject({ balance: 3, version: 1 });
+    expect(metrics.of('transfer')).toEqual([]);
   });
 
   it('answers TransferNotFoundError for an unknown transfer and AccountNotFoundError for an unknown ledger', async () => {
@@ -120,6 +125,7 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
     const retry = await transfers.create({ amount: 4, to: b, from: a }, 'key-1', actor('tester'));
 
     expect(retry).toEqual({ ...first, replayed: true });
+    expect(metrics.of('transfer')).toEqual([[4]]);
     expect((await accounts.get(a)).balance).toBe(6);
     expect(await temp.store.db.selectFrom('transfers').select('id').execute()).toHaveLength(1);
   });

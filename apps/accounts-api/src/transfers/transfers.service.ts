@@ -4,6 +4,7 @@ import { AccountsService } from '../accounts/accounts.service';
 import { DEFAULT_PAGE_SIZE, type PageQuery } from '../common/http/page-query.dto';
 import { decodeCursor, sliceOf, type Slice } from '../common/paging/keyset';
 import { IdempotencyService, type Written } from '../idempotency/idempotency.service';
+import { Metrics } from '../metrics/metrics';
 import { Store, type Executor } from '../store/store';
 import type { CreateTransferDto } from './dto/create-transfer.dto';
 import { toLedgerEntry, toTransfer, type LedgerEntry, type Transfer } from './transfer';
@@ -35,6 +36,7 @@ export class TransfersService {
     private readonly store: Store,
     private readonly accounts: AccountsService,
     private readonly idempotency: IdempotencyService,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -50,7 +52,7 @@ export class TransfersService {
   ): Promise<Written<Transfer>> {
     const malformed = sameAccountRefusal(dto.from, dto.to);
     if (malformed) throw malformed;
-    return this.store.transaction((trx) =>
+    const written = await this.store.transaction((trx) =>
       this.idempotency.run(trx, { route: 'POST /transfers', by }, idempotencyKey, dto, async () => {
         // Locked in id order, whichever way the money goes, so that two
         // opposite transfers cannot each hold one account and wait for the other.
@@ -80,6 +82,9 @@ export class TransfersService {
         return toTransfer(transfer);
       }),
     );
+    // Counted once committed, and once: a replay moved nothing.
+    if (!written.replayed) this.metrics.transfer(written.value.amount);
+    return written;
   }
 
   async get(id: number): Promise<Transfer> {

@@ -51,6 +51,8 @@ export class TestApp {
         STORE_URL: this.storeUrl,
         LOG_LEVEL: 'silent',
         BOOTSTRAP_ADMIN_KEY_FILE: this.adminKeyFile,
+        // Any free port: specs run side by side, and every app counts and serves its metrics.
+        METRICS_PORT: '0',
       },
       env,
     );
@@ -85,7 +87,13 @@ export class TestApp {
   async dispose(): Promise<void> {
     await this.close();
     rmSync(this.dir, { recursive: true, force: true });
-    for (const name of ['SEED_FILE', 'STORE_URL', 'IDEMPOTENCY_KEY_TTL_SECONDS', 'BOOTSTRAP_ADMIN_KEY_FILE']) {
+    for (const name of [
+      'SEED_FILE',
+      'STORE_URL',
+      'IDEMPOTENCY_KEY_TTL_SECONDS',
+      'BOOTSTRAP_ADMIN_KEY_FILE',
+      'METRICS_PORT',
+    ]) {
       delete process.env[name];
     }
   }

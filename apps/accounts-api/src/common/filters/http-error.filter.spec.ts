@@ -1,10 +1,14 @@
 import { ArgumentsHost, BadRequestException, NotFoundException } from '@nestjs/common';
 import { AccountNotFoundError } from '../../accounts/accounts.errors';
+import { Metrics } from '../../metrics/metrics';
 import { StoreFullError, StoreUnavailableError } from '../../store/store.errors';
 import { UnsupportedMethodException } from '../exceptions/unsupported-method.exception';
 import { HttpErrorFilter } from './http-error.filter';
 
 describe('HttpErrorFilter', () => {
+  const metrics = { domainError: jest.fn() };
+  beforeEach(() => metrics.domainError.mockClear());
+
   const respond = (exception: unknown, req: object = { id: 'req-1' }) => {
     const sent = { status: 0, body: undefined as unknown, headers: {} as Record<string, string> };
     const res = {
@@ -18,7 +22,7 @@ describe('HttpErrorFilter', () => {
     const host = {
       switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }),
     } as unknown as ArgumentsHost;
-    new HttpErrorFilter().catch(exception, host);
+    new HttpErrorFilter(metrics as unknown as Metrics).catch(exception, host);
     return sent;
   };
 
@@ -40,6 +44,14 @@ describe('HttpErrorFilter', () => {
       headers: {},
       body: { error: 'Insufficient Storage' },
     });
+  });
+
+  it('counts a domain error by its code, and nothing that is not one', () => {
+    respond(new StoreUnavailableError('down'));
+    respond(new NotFoundException('no route'));
+    respond(new Error('a bug'));
+
+    expect(metrics.domainError.mock.calls).toEqual([['store_unavailable']]);
   });
 
   it('tells the client when to retry a store that is down', () => {

@@ -7,6 +7,7 @@ import type { ErrorBody } from '../http/api-errors.decorator';
 import { ERROR_TABLE } from '../http/error-table';
 import { requestContext } from '../logging/access-log';
 import { requestId } from '../logging/request-id';
+import { Metrics } from '../../metrics/metrics';
 
 /**
  * Maps every error to HTTP in one place. Domain errors get the status and
@@ -19,6 +20,8 @@ import { requestId } from '../logging/request-id';
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpErrorFilter.name);
 
+  constructor(private readonly metrics: Metrics) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
@@ -26,6 +29,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     const { statusCode, message, retryAfterSeconds, headers } = this.describe(exception);
 
     if (exception instanceof DomainError) {
+      this.metrics.domainError(exception.code);
       // A named failure of the store (busy, down, full): its message says it all.
       if (statusCode >= 500) this.logger.warn(requestContext(req), `${exception.code}: ${exception.message}`);
     } else if (statusCode >= 500) {
