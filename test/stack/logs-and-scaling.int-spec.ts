@@ -88,7 +88,12 @@ describe('scaling', () => {
     await Promise.all(readers);
 
     if ([...statuses.keys()].some((status) => status !== 200)) {
-      console.info(await proxyErrors(stack()));
+      await new Promise((r) => setTimeout(r, ACCESS_LOG_DELAY_MS));
+      // Each failed request's line names every replica nginx tried, with how each attempt ended.
+      const failed = (await jsonLogLines(proxyId())).filter(
+        (line) => line.uri === '/accounts/1' && line.status !== 200,
+      );
+      console.info(`${JSON.stringify(failed, null, 1)}\n${await proxyErrors(stack(), 80)}`);
     }
     const answered = [...statuses.values()].reduce((a, b) => a + b, 0);
     console.log(
