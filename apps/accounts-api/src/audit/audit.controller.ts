@@ -23,13 +23,7 @@ export class AuditController {
   @ApiErrors('invalid_request', 'invalid_cursor', 'store_unavailable', 'store_busy')
   @ApiPageResponse(AuditEvent)
   async list(@Query() query: AuditQuery): Promise<Page<AuditEvent>> {
-    const page = pageOf(await this.audit.list(query), '/audit');
-    if (page.next === null) return page;
-    // The filters stay on the next page's link, or it would list every event after this page.
-    const filters = new URLSearchParams();
-    if (query.actor !== undefined) filters.set('actor', query.actor);
-    if (query.type !== undefined) filters.set('type', query.type);
-    return filters.size === 0 ? page : { ...page, next: `${page.next}&${filters.toString()}` };
+    return pageOf(await this.audit.list(query), '/audit', { actor: query.actor, type: query.type });
   }
 
   @All()

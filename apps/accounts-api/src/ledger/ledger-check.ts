@@ -94,15 +94,15 @@ async function brokenRunningBalances(trx: Executor): Promise<string[]> {
 
 async function unpairedTransfers(trx: Executor): Promise<string[]> {
   const { rows } = await sql<Record<string, unknown>>`
-    SELECT t.id, t.amount, count(e.id) AS entries,
-      sum(CASE WHEN e.account_id = t.from_id AND e.amount = -t.amount THEN 1 ELSE 0 END) AS debits,
-      sum(CASE WHEN e.account_id = t.to_id AND e.amount = t.amount THEN 1 ELSE 0 END) AS credits
-    FROM transfers t LEFT JOIN ledger_entries e ON e.transfer_id = t.id
-    GROUP BY t.id, t.amount
-    HAVING count(e.id) <> 2
-      OR sum(CASE WHEN e.account_id = t.from_id AND e.amount = -t.amount THEN 1 ELSE 0 END) <> 1
-      OR sum(CASE WHEN e.account_id = t.to_id AND e.amount = t.amount THEN 1 ELSE 0 END) <> 1
-    ORDER BY t.id`.execute(trx);
+    SELECT id, amount, entries FROM (
+      SELECT t.id, t.amount, count(e.id) AS entries,
+        sum(CASE WHEN e.account_id = t.from_id AND e.amount = -t.amount THEN 1 ELSE 0 END) AS debits,
+        sum(CASE WHEN e.account_id = t.to_id AND e.amount = t.amount THEN 1 ELSE 0 END) AS credits
+      FROM transfers t LEFT JOIN ledger_entries e ON e.transfer_id = t.id
+      GROUP BY t.id, t.amount
+    ) sides
+    WHERE entries <> 2 OR debits <> 1 OR credits <> 1
+    ORDER BY id`.execute(trx);
   return rows.map(
     (row) =>
       `transfer ${asNumber(row.id)} of ${asNumber(row.amount)}: ${asNumber(row.entries)} ledger entries, ` +

@@ -8,4 +8,12 @@ describe('pageOf', () => {
     });
     expect(pageOf({ data: [3], nextCursor: null }, '/things')).toEqual({ data: [3], next: null });
   });
+
+  it('keeps the filters that have a value on the next link, and none on the last page', () => {
+    const slice = { data: [1], nextCursor: 'YWZ0ZXI6MQ' };
+    expect(pageOf(slice, '/log', { actor: 'ops', type: undefined }).next).toBe(
+      '/log?limit=1&cursor=YWZ0ZXI6MQ&actor=ops',
+    );
+    expect(pageOf({ data: [2], nextCursor: null }, '/log', { actor: 'ops' }).next).toBeNull();
+  });
 });

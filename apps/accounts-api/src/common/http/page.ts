@@ -11,13 +11,18 @@ export interface Page<T> {
 
 /**
  * The answer for a slice of the list at `path`. A slice with more after it
- * is always full, so its length is the limit the next page keeps.
+ * is always full, so its length is the limit the next page keeps; `filters`
+ * given a value stay on the next link too, or it would list what they left out.
  */
-export function pageOf<T>(slice: Slice<T>, path: string): Page<T> {
-  return {
-    data: slice.data,
-    next: slice.nextCursor === null ? null : `${path}?limit=${slice.data.length}&cursor=${slice.nextCursor}`,
-  };
+export function pageOf<T>(
+  slice: Slice<T>,
+  path: string,
+  filters: Readonly<Record<string, string | undefined>> = {},
+): Page<T> {
+  if (slice.nextCursor === null) return { data: slice.data, next: null };
+  const query = new URLSearchParams({ limit: String(slice.data.length), cursor: slice.nextCursor });
+  for (const [name, value] of Object.entries(filters)) if (value !== undefined) query.set(name, value);
+  return { data: slice.data, next: `${path}?${query.toString()}` };
 }
 
 /** Documents a 200 answer that is a Page of `model`. */
