@@ -12,6 +12,7 @@ import { LoggingModule } from './common/logging/logging.module';
 import { httpConfig } from './config/http.config';
 import { loggingConfig } from './config/logging.config';
 import { HealthModule } from './health/health.module';
+import { LedgerModule } from './ledger/ledger.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SeedModule } from './seed/seed.module';
 import { StoreModule } from './store/store.module';
@@ -29,6 +30,7 @@ import { TransfersModule } from './transfers/transfers.module';
     AccountsModule,
     TransfersModule,
     AuditModule,
+    LedgerModule,
     HealthModule,
   ],
   providers: [

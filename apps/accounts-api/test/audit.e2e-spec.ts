@@ -61,7 +61,7 @@ describe('the audit trail over HTTP (e2e)', () => {
   it('refuses an unknown type, saying which there are, and any method but GET', async () => {
     const bad = await t.api.get('/audit').query({ type: 'account.deleted' }).expect(400);
     expect(bad.body.message).toBe(
-      'type must be one of key.created, key.revoked, account.opened, account.renamed, account.closed, seed.imported',
+      'type must be one of key.created, key.revoked, account.opened, account.renamed, account.closed, money.issued, seed.imported',
     );
     const post = await t.api.post('/audit').send({}).expect(405);
     expect(post.headers.allow).toBe('GET');

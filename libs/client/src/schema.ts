@@ -110,6 +110,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/issuances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue money: a transfer from the issuance account (0) to a customer account, by admin keys only */
+        post: operations["TransfersController_issue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/keys": {
         parameters: {
             query?: never;
@@ -140,6 +157,23 @@ export interface paths {
         post?: never;
         /** Revoke a key, on every replica within a second; revoking it again changes nothing */
         delete: operations["KeysController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Check the books: every balance is the sum of its entries, every transfer has two that sum to zero, and all balances, the issuance account included, sum to zero */
+        get: operations["LedgerController_check"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -290,7 +324,7 @@ export interface components {
              */
             subject: string;
             /** @enum {string} */
-            type: "key.created" | "key.revoked" | "account.opened" | "account.renamed" | "account.closed" | "seed.imported";
+            type: "key.created" | "key.revoked" | "account.opened" | "account.renamed" | "account.closed" | "money.issued" | "seed.imported";
         };
         CreateAccountDto: {
             /**
@@ -310,6 +344,18 @@ export interface components {
              * @example 0
              */
             overdraftLimit?: number;
+        };
+        CreateIssuanceDto: {
+            /**
+             * @description Whole units, more than zero
+             * @example 100
+             */
+            amount: number;
+            /**
+             * @description The customer account the new money goes to
+             * @example 1
+             */
+            to: number;
         };
         CreateKeyDto: {
             /** @example billing-batch */
@@ -399,6 +445,40 @@ export interface components {
             id: number;
             /** @example 1 */
             transferId: number;
+        };
+        LedgerReportDto: {
+            /**
+             * @description Every account, the issuance account (0) included
+             * @example 4
+             */
+            accounts: number;
+            /**
+             * @description One sentence per broken rule, naming the account, entry or transfer
+             * @example []
+             */
+            discrepancies: string[];
+            /**
+             * @description Two per transfer
+             * @example 6
+             */
+            entries: number;
+            /**
+             * @description The money in customer accounts: what the issuance account issued, net of what came back to it
+             * @example 49
+             */
+            issued: number;
+            /**
+             * @description True when every rule holds: discrepancies is empty
+             * @example true
+             */
+            ok: boolean;
+            /**
+             * @description The sum of every balance, the issuance account included: zero when ok
+             * @example 0
+             */
+            sum: number;
+            /** @example 3 */
+            transfers: number;
         };
         RenameAccountDto: {
             /**
@@ -1020,7 +1100,7 @@ export interface operations {
                 /** @description Only the changes made by this key (or bootstrap, seed, cli) */
                 actor?: string;
                 /** @description Only events of this type */
-                type?: "key.created" | "key.revoked" | "account.opened" | "account.renamed" | "account.closed" | "seed.imported";
+                type?: "key.created" | "key.revoked" | "account.opened" | "account.renamed" | "account.closed" | "money.issued" | "seed.imported";
             };
             header?: never;
             path?: never;
@@ -1222,6 +1302,123 @@ export interface operations {
                          */
                         status?: "error" | "shutting_down";
                     };
+                };
+            };
+        };
+    };
+    TransfersController_issue: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body returns the first answer and changes nothing */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateIssuanceDto"];
+            };
+        };
+        responses: {
+            /** @description Location gives the issuance, a transfer from account 0 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transfer"];
+                };
+            };
+            /** @description Malformed JSON, a wrong type, an unknown field, or a bad id, cursor or header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked (the answer never says which) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too narrow for the route; the message names the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The account is closed: it cannot send, receive or be renamed; The transfer would take the receiver past the largest balance the api holds; A value broke one of the store's own rules, named in the message; nothing was saved */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The `Idempotency-Key` was already used for a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Other writes hold the store for too long; The store is down, restarting or unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The store is out of disk space; the change was not saved, reads still work */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1434,6 +1631,52 @@ export interface operations {
             };
             /** @description The store is out of disk space; the change was not saved, reads still work */
             507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    LedgerController_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerReportDto"];
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked (the answer never says which) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too narrow for the route; the message names the scope needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The store is down, restarting or unreadable; Other writes hold the store for too long */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -21,6 +21,7 @@ describe.each(STORE_DIALECTS)('AccountsCache on %s', (dialect) => {
     store.db
       .selectFrom('accounts')
       .select('name')
+      .where('id', '>', 0)
       .orderBy('id')
       .execute()
       .then((rows) => rows.map((r) => r.name));

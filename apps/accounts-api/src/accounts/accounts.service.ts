@@ -6,7 +6,9 @@ import { recordAudit, type Actor } from '../audit/audit-trail';
 import type { KeyActor } from '../auth/actor.decorator';
 import { IdempotencyService, type Written } from '../idempotency/idempotency.service';
 import { Store, type Executor } from '../store/store';
+import { ISSUANCE_ACCOUNT_ID } from '../store/schema';
 import type { AccountRow } from './account';
+import { postTransfer } from './postings';
 import { toAccount } from './account.mapper';
 import type { Account, AccountSummary } from './dto/account.dto';
 import { AccountsCache } from './accounts.cache';
@@ -49,6 +51,7 @@ export class AccountsService {
       this.store.db
         .selectFrom('accounts')
         .select(['id', 'name', 'balance'])
+        .where('id', '<>', ISSUANCE_ACCOUNT_ID)
         .where('closed_at', 'is', null)
         .orderBy('id')
         .execute(),
@@ -89,7 +92,9 @@ export class AccountsService {
           .values({
             name: dto.name,
             opening_balance: opening,
-            balance: opening,
+            balance: 0,
+            // The opening issuance below bumps it: an account opened with money starts at version 1 all the same.
+            version: opening > 0 ? 0 : 1,
             overdraft_limit: overdraftLimit,
             created_at: now,
             updated_at: now,
@@ -102,6 +107,22 @@ export class AccountsService {
           subject: `accounts/${id}`,
           details: { name: dto.name, openingBalance: opening, overdraftLimit },
         });
+        if (opening > 0) {
+          // An opening balance is issued, like any money: out of the issuance account, with its two entries.
+          const issuer = await this.findRow(ISSUANCE_ACCOUNT_ID, trx, { lock: true });
+          const transfer = await postTransfer(trx, {
+            from: issuer,
+            to: { id, balance: 0 },
+            amount: opening,
+            now,
+            by: by.name,
+          });
+          await recordAudit(trx, by, {
+            type: 'money.issued',
+            subject: `accounts/${id}`,
+            details: { transfer: transfer.id, amount: opening },
+          });
+        }
         return toAccount(await this.findRow(id, trx));
       }),
     );

@@ -70,6 +70,20 @@ describe.each(STORE_DIALECTS)('the audit trail on %s', (dialect) => {
     expect(Date.parse(opened.occurredAt)).toBeGreaterThan(Date.now() - 60_000);
   });
 
+  it('records an opening balance as money issued, after the opening, with the transfer that issued it', async () => {
+    const { value } = await accounts.create({ name: 'amy', openingBalance: 12 }, undefined, OPS);
+
+    const [transfer] = await temp.store.db.selectFrom('transfers').select('id').where('to_id', '=', value.id).execute();
+    expect((await events()).map(({ type, subject, details }) => ({ type, subject, details }))).toEqual([
+      {
+        type: 'account.opened',
+        subject: `accounts/${value.id}`,
+        details: { name: 'amy', openingBalance: 12, overdraftLimit: 0 },
+      },
+      { type: 'money.issued', subject: `accounts/${value.id}`, details: { transfer: transfer.id, amount: 12 } },
+    ]);
+  });
+
   it('writes nothing for a change that changed nothing, was refused, or was a replay', async () => {
     const { value } = await accounts.create({ name: 'amy' }, 'open-amy', BATCH);
     await accounts.create({ name: 'amy' }, 'open-amy', BATCH);
@@ -85,7 +99,7 @@ describe.each(STORE_DIALECTS)('the audit trail on %s', (dialect) => {
     const nameless = { name: null, requestId: null, scope: 'admin' } as unknown as KeyActor;
     await expect(accounts.create({ name: 'amy' }, undefined, nameless)).rejects.toThrow();
 
-    expect(await temp.store.db.selectFrom('accounts').selectAll().execute()).toEqual([]);
+    expect(await temp.store.db.selectFrom('accounts').selectAll().where('id', '>', 0).execute()).toEqual([]);
     expect(await events()).toEqual([]);
   });
 

@@ -7,6 +7,7 @@ export const AUDIT_EVENT_TYPES = [
   'account.opened',
   'account.renamed',
   'account.closed',
+  'money.issued',
   'seed.imported',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

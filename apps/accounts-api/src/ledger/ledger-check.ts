@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import { ISSUANCE_ACCOUNT_ID } from '../store/schema';
+import { MIGRATED_OPENING_ACTOR } from '../store/migrations/006-issuance-account';
 import type { Executor, Store } from '../store/store';
 
 /** What the check found: the figures it added up, and every rule a row breaks. */
@@ -6,10 +8,10 @@ export interface LedgerReport {
   readonly accounts: number;
   readonly transfers: number;
   readonly entries: number;
-  /** The sum of every opening balance: all the money that ever entered the store. */
-  readonly opened: number;
-  /** The sum of every balance now; equal to `opened` while transfers only move money. */
-  readonly held: number;
+  /** The money in customer accounts: what the issuance account has issued, net of what came back to it. */
+  readonly issued: number;
+  /** The sum of every balance, the issuance account's included: zero while money only moves. */
+  readonly sum: number;
   readonly discrepancies: readonly string[];
 }
 
@@ -19,11 +21,12 @@ const asNumber = (value: unknown) => Number(value);
  * Checks, in one consistent read, the rules the books keep whatever happens
  * to the stack (a killed replica, a full disk, a restarted database):
  *
- * - every account's balance is its opening balance plus its ledger entries;
+ * - every account's balance is the sum of its ledger entries, nothing beside;
  * - every account's entries, in order, carry the running balance after each;
  * - every transfer has exactly two entries, its amount out of `from` and the
  *   same amount into `to`, so that the entries of each sum to zero;
- * - so the balances sum to the opening balances: no money appeared or vanished.
+ * - so all balances, the issuance account's included, sum to zero: money
+ *   enters only out of the issuance account, and none appears or vanishes.
  *
  * Reads with aggregate queries, so a large store is checked by the
  * database, not loaded into the api.
@@ -40,15 +43,15 @@ export function checkLedger(store: Store): Promise<LedgerReport> {
         (SELECT count(*) FROM accounts) AS accounts,
         (SELECT count(*) FROM transfers) AS transfers,
         (SELECT count(*) FROM ledger_entries) AS entries,
-        (SELECT CAST(coalesce(sum(opening_balance), 0) AS bigint) FROM accounts) AS opened,
-        (SELECT CAST(coalesce(sum(balance), 0) AS bigint) FROM accounts) AS held`.execute(trx);
-    const [accounts, transfers, entries, opened, held] = ['accounts', 'transfers', 'entries', 'opened', 'held'].map(
+        (SELECT -coalesce(sum(balance), 0) FROM accounts WHERE id = ${ISSUANCE_ACCOUNT_ID}) AS issued,
+        (SELECT CAST(coalesce(sum(balance), 0) AS bigint) FROM accounts) AS sum`.execute(trx);
+    const [accounts, transfers, entries, issued, sum] = ['accounts', 'transfers', 'entries', 'issued', 'sum'].map(
       (column) => asNumber(totals.rows[0][column]),
     );
-    if (opened !== held) {
-      discrepancies.push(`the balances sum to ${held}, but the opening balances to ${opened}`);
+    if (sum !== 0) {
+      discrepancies.push(`the balances sum to ${sum}, not zero: money appeared or vanished outside the ledger`);
     }
-    return { accounts, transfers, entries, opened, held, discrepancies };
+    return { accounts, transfers, entries, issued, sum, discrepancies };
   });
 }
 
@@ -57,31 +60,38 @@ export function describeLedger(report: LedgerReport): string[] {
   if (report.discrepancies.length > 0) return [...report.discrepancies];
   return [
     `ledger ok: ${report.accounts} accounts, ${report.transfers} transfers, ${report.entries} entries; ` +
-      `the balances sum to ${report.held}, as do the opening balances`,
+      `the balances sum to zero, ${report.issued} issued`,
   ];
 }
 
 async function unbalancedAccounts(trx: Executor): Promise<string[]> {
   const { rows } = await sql<Record<string, unknown>>`
-    SELECT a.id, a.balance, a.opening_balance, CAST(coalesce(sum(e.amount), 0) AS bigint) AS entries
+    SELECT a.id, a.balance, CAST(coalesce(sum(e.amount), 0) AS bigint) AS entries
     FROM accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id
-    GROUP BY a.id, a.balance, a.opening_balance
-    HAVING a.balance <> a.opening_balance + coalesce(sum(e.amount), 0)
+    GROUP BY a.id, a.balance
+    HAVING a.balance <> coalesce(sum(e.amount), 0)
     ORDER BY a.id`.execute(trx);
   return rows.map(
     (row) =>
-      `account ${asNumber(row.id)}: balance ${asNumber(row.balance)}, but its opening balance ` +
-      `${asNumber(row.opening_balance)} plus its entries ${asNumber(row.entries)} make ` +
-      `${asNumber(row.opening_balance) + asNumber(row.entries)}`,
+      `account ${asNumber(row.id)}: balance ${asNumber(row.balance)}, but its entries sum to ${asNumber(row.entries)}`,
   );
 }
 
+/**
+ * An account's entries run in the order of their transfers (the account's
+ * lock serialises them, so that is the order they were written in), but for
+ * the opening balances that migration 006 issued after the fact: their
+ * entries come first, as the money did.
+ */
 async function brokenRunningBalances(trx: Executor): Promise<string[]> {
   const { rows } = await sql<Record<string, unknown>>`
     SELECT id, account_id, balance_after, expected FROM (
       SELECT e.id, e.account_id, e.balance_after,
-        a.opening_balance + sum(e.amount) OVER (PARTITION BY e.account_id ORDER BY e.id) AS expected
-      FROM ledger_entries e JOIN accounts a ON a.id = e.account_id
+        sum(e.amount) OVER (
+          PARTITION BY e.account_id
+          ORDER BY CASE WHEN e.created_by = ${MIGRATED_OPENING_ACTOR} THEN 0 ELSE 1 END, e.transfer_id, e.id
+        ) AS expected
+      FROM ledger_entries e
     ) running
     WHERE balance_after <> expected
     ORDER BY id`.execute(trx);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsString, Max, MaxLength, Min, validateSync } from 'class-validator';
-import { NAME_MAX_LENGTH } from '../accounts/account';
+import { MAX_MONEY, NAME_MAX_LENGTH } from '../accounts/account';
 import { IsAccountName, NormalizeName } from '../accounts/account-name';
 
 // Decorators run bottom-up and validation stops at a property's first error,
@@ -69,7 +69,7 @@ export function readSeedFile(file: string): SeedAccount[] {
   }
 
   const seen = new Set<number>();
-  return records.map((record: unknown, index) => {
+  const accounts = records.map((record: unknown, index) => {
     const where = describeRecord(record, index);
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       throw new SeedFileError(file, `${where} must be an object with id, name and balance`);
@@ -86,6 +86,34 @@ export function readSeedFile(file: string): SeedAccount[] {
     seen.add(account.id);
     return { id: account.id, name: account.name, balance: account.balance };
   });
+  assertIssuable(file, accounts);
+  return accounts;
+}
+
+/**
+ * Every seed balance is issued out of the issuance account (or, when
+ * negative, into it), whose own balance must stay a safe integer on the way:
+ * the positive balances together, and the negative ones, each within MAX_MONEY.
+ */
+function assertIssuable(file: string, accounts: readonly SeedAccount[]): void {
+  let issued = 0;
+  let returned = 0;
+  for (const { balance } of accounts) {
+    if (balance > 0) issued += balance;
+    else returned -= balance;
+  }
+  for (const [total, what] of [
+    [issued, 'positive'],
+    [returned, 'negative'],
+  ] as const) {
+    if (total > MAX_MONEY) {
+      throw new SeedFileError(
+        file,
+        `the ${what} balances add up to more than ${MAX_MONEY} in all, which no account can hold; ` +
+          'each is issued out of one issuance account',
+      );
+    }
+  }
 }
 
 function describeRecord(record: unknown, index: number): string {

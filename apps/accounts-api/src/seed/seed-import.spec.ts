@@ -1,4 +1,5 @@
 import { STORE_DIALECTS, tempStore, type TempStore } from '../../test/support/stores';
+import { checkLedger } from '../ledger/ledger-check';
 import { importSeed, seedDigest, storeIsEmpty } from './seed-import';
 
 const SEED = [
@@ -20,14 +21,37 @@ describe.each(STORE_DIALECTS)('importSeed on %s', (dialect) => {
   beforeEach(async () => (temp = await tempStore(dialect)));
   afterEach(() => temp.dispose());
 
+  /** The customer accounts: the issuance account (id 0) is in every store. */
   const accounts = () =>
-    temp.store.db.selectFrom('accounts').select(['id', 'name', 'balance', 'opening_balance']).orderBy('id').execute();
+    temp.store.db
+      .selectFrom('accounts')
+      .select(['id', 'name', 'balance', 'opening_balance'])
+      .where('id', '>', 0)
+      .orderBy('id')
+      .execute();
+  const ledger = async () => {
+    const report = await checkLedger(temp.store);
+    return { transfers: report.transfers, issued: report.issued, discrepancies: report.discrepancies };
+  };
 
   it('imports an empty store once, negative balances included', async () => {
     expect(await storeIsEmpty(temp.store.db)).toBe(true);
     expect(await importSeed(temp.store, 'seed.json', SEED)).toMatchObject({ kind: 'imported', accounts: 3 });
     expect(await importSeed(temp.store, 'seed.json', SEED)).toEqual({ kind: 'unchanged', sha256: seedDigest(SEED) });
     expect(await storeIsEmpty(temp.store.db)).toBe(false);
+    // Each balance issued, into the account or (bob's) out of it: one transfer each.
+    expect(await ledger()).toEqual({ transfers: 3, issued: 49, discrepancies: [] });
+    expect(
+      await temp.store.db
+        .selectFrom('transfers')
+        .select(['from_id', 'to_id', 'amount', 'created_by'])
+        .orderBy('to_id')
+        .execute(),
+    ).toEqual([
+      { from_id: 2, to_id: 0, amount: 1, created_by: 'seed' },
+      { from_id: 0, to_id: 1, amount: 10, created_by: 'seed' },
+      { from_id: 0, to_id: 3, amount: 40, created_by: 'seed' },
+    ]);
     expect(await accounts()).toEqual([
       { id: 1, name: 'joe', balance: 10, opening_balance: 10 },
       { id: 2, name: 'bob', balance: -1, opening_balance: -1 },
@@ -71,6 +95,8 @@ describe.each(STORE_DIALECTS)('importSeed on %s', (dialect) => {
     const rows = await accounts();
     expect(rows).toHaveLength(2_500);
     expect(rows[2_499]).toEqual({ id: 2_500, name: 'a2500', balance: 2_499, opening_balance: 2_499 });
+    // a1 has nothing to issue.
+    expect(await ledger()).toEqual({ transfers: 2_499, issued: (2_499 * 2_500) / 2, discrepancies: [] });
   });
 
   // SQLite replicas are processes that queue for the file's write lock (see
@@ -111,8 +137,10 @@ describe.each(STORE_DIALECTS)('importSeed on %s', (dialect) => {
       kind: 'imported',
     });
     expect(await accounts()).toEqual([{ id: 1, name: 'joe', balance: 10, opening_balance: 10 }]);
-    expect(await temp.store.db.selectFrom('transfers').selectAll().execute()).toEqual([]);
-    expect(await temp.store.db.selectFrom('ledger_entries').selectAll().execute()).toEqual([]);
+    expect(await temp.store.db.selectFrom('transfers').select(['from_id', 'to_id', 'amount']).execute()).toEqual([
+      { from_id: 0, to_id: 1, amount: 10 },
+    ]);
+    expect(await ledger()).toEqual({ transfers: 1, issued: 10, discrepancies: [] });
 
     const { id } = await temp.store.db
       .insertInto('accounts')

@@ -16,6 +16,15 @@ export interface StoreSchema {
   audit_events: AuditEventsTable;
 }
 
+/**
+ * The issuance account, the one system account (made by migration 006).
+ * Money enters the books only as a transfer out of it, so it goes as far
+ * below zero as the money issued, and with it every balance sums to zero.
+ * It is no customer's: no listing counts it, no customer route reaches it
+ * (path ids and transfer parties start at 1).
+ */
+export const ISSUANCE_ACCOUNT_ID = 0;
+
 /** A column that the database fills in unless the row is given one, as the seed does for ids. */
 type Id = Generated<number>;
 

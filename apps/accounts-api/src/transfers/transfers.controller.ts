@@ -11,6 +11,7 @@ import { PageQuery } from '../common/http/page-query.dto';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
 import { answerCreated } from '../idempotency/answer-created';
 import { ApiIdempotencyKey, IdempotencyKey } from '../idempotency/idempotency-key.decorator';
+import { CreateIssuanceDto } from './dto/create-issuance.dto';
 import { CreateTransferDto } from './dto/create-transfer.dto';
 import { LedgerEntry, Transfer } from './transfer';
 import { TransfersService } from './transfers.service';
@@ -48,6 +49,32 @@ export class TransfersController {
     return answerCreated(res, await this.transfers.create(dto, key, by), (transfer) => `/transfers/${transfer.id}`);
   }
 
+  @Post('issuances')
+  @Access('admin')
+  @ApiOperation({
+    summary: 'Issue money: a transfer from the issuance account (0) to a customer account, by admin keys only',
+  })
+  @ApiErrors(
+    'invalid_request',
+    'account_not_found',
+    'account_closed',
+    'balance_limit_exceeded',
+    'body_too_large',
+    'not_json',
+    'idempotency_key_reused',
+    ...STORE_WRITE_ERRORS,
+  )
+  @ApiIdempotencyKey()
+  @ApiCreatedResponse({ type: Transfer, description: 'Location gives the issuance, a transfer from account 0' })
+  async issue(
+    @Body() dto: CreateIssuanceDto,
+    @IdempotencyKey() key: string | undefined,
+    @RequestActor() by: Actor,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Transfer> {
+    return answerCreated(res, await this.transfers.issue(dto, key, by), (transfer) => `/transfers/${transfer.id}`);
+  }
+
   @Get('transfers/:id')
   @ApiOperation({ summary: 'One transfer' })
   @ApiErrors('invalid_request', 'transfer_not_found', 'store_unavailable', 'store_busy')
@@ -64,7 +91,7 @@ export class TransfersController {
     return pageOf(await this.transfers.ledger(id, query), `/accounts/${id}/transactions`);
   }
 
-  @All('transfers')
+  @All(['transfers', 'issuances'])
   @ApiExcludeEndpoint()
   collectionNotAllowed(@Req() req: Request): never {
     throw new UnsupportedMethodException(['POST'], req.method, req.path);

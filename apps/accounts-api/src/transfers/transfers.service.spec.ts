@@ -32,6 +32,10 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
   });
   afterEach(() => temp.dispose());
 
+  /** Transfers between customers: every opening balance is an issuance, a transfer from account 0, too. */
+  const customerTransfers = () =>
+    temp.store.db.selectFrom('transfers').selectAll().where('from_id', '<>', 0).where('to_id', '<>', 0).execute();
+
   const open = async (openingBalance: number, overdraftLimit = 0) =>
     (await accounts.create({ name: 'a', openingBalance, overdraftLimit }, undefined, actor('tester'))).value.id;
 
@@ -54,6 +58,8 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
     expect(await accounts.get(a)).toMatchObject({ balance: 6, version: 2 });
     expect(await accounts.get(b)).toMatchObject({ balance: 4, version: 2 });
     expect((await transfers.ledger(a, {})).data).toEqual([
+      // Its opening balance, issued to it when it was opened.
+      expect.objectContaining({ accountId: a, amount: 10, balanceAfter: 10 }),
       {
         id: expect.any(Number),
         accountId: a,
@@ -71,7 +77,7 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
     expect(await accounts.get(a)).toMatchObject({ updatedBy: null });
   });
 
-  it('keeps every balance equal to its opening balance plus its ledger, and the total unchanged', async () => {
+  it('keeps every balance equal to its ledger, and the total unchanged', async () => {
     const ids = [await open(100), await open(0, 50), await open(7), await open(0)];
     let seed = 42;
     const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
@@ -107,7 +113,7 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
     await expect(transfers.create({ from: a, to: a, amount: 1 }, undefined, actor('tester'))).rejects.toBeInstanceOf(
       SameAccountError,
     );
-    expect(await temp.store.db.selectFrom('transfers').selectAll().execute()).toEqual([]);
+    expect(await customerTransfers()).toEqual([]);
     expect(await accounts.get(a)).toMatchObject({ balance: 3, version: 1 });
     expect(metrics.of('transfer')).toEqual([]);
   });
@@ -127,7 +133,7 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
     expect(retry).toEqual({ ...first, replayed: true });
     expect(metrics.of('transfer')).toEqual([[4]]);
     expect((await accounts.get(a)).balance).toBe(6);
-    expect(await temp.store.db.selectFrom('transfers').select('id').execute()).toHaveLength(1);
+    expect(await customerTransfers()).toHaveLength(1);
   });
 
   it('refuses a key reused for a different transfer, naming the route, and moves nothing', async () => {
@@ -146,9 +152,9 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
     const b = await open(0);
     for (let i = 0; i < 3; i++) await transfers.create({ from: a, to: b, amount: 1 }, undefined, actor('tester'));
 
-    const page = await transfers.ledger(a, { limit: 2 });
-    expect(page.data.map((entry) => entry.balanceAfter)).toEqual([9, 8]);
-    const last = await transfers.ledger(a, { limit: 2, cursor: page.nextCursor! });
+    const page = await transfers.ledger(a, { limit: 3 });
+    expect(page.data.map((entry) => entry.balanceAfter)).toEqual([10, 9, 8]);
+    const last = await transfers.ledger(a, { limit: 3, cursor: page.nextCursor! });
     expect(last).toEqual({ data: [expect.objectContaining({ balanceAfter: 7 })], nextCursor: null });
   });
 
@@ -162,10 +168,56 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
     await accounts.close(a, undefined, actor('tester'));
 
     expect(await accounts.get(a)).toMatchObject({ status: 'closed', balance: 0 });
-    expect((await transfers.ledger(a, {})).data).toHaveLength(1);
+    expect((await transfers.ledger(a, {})).data.map((entry) => entry.amount)).toEqual([5, -5]);
     await expect(transfers.create({ from: b, to: a, amount: 1 }, undefined, actor('tester'))).rejects.toBeInstanceOf(
       AccountClosedError,
     );
+  });
+
+  it('issues money as a transfer out of the issuance account, with both entries and its audit event', async () => {
+    const a = await open(0);
+
+    const { value: issued } = await transfers.issue({ to: a, amount: 25 }, 'issue-1', actor('treasurer'));
+    const replay = await transfers.issue({ to: a, amount: 25 }, 'issue-1', actor('treasurer'));
+
+    expect(issued).toMatchObject({ from: 0, to: a, amount: 25, createdBy: 'treasurer' });
+    expect(replay).toEqual({ value: issued, replayed: true });
+    expect(await accounts.get(a)).toMatchObject({ balance: 25, version: 2 });
+    expect((await transfers.ledger(a, {})).data).toEqual([
+      expect.objectContaining({ transferId: issued.id, amount: 25, balanceAfter: 25 }),
+    ]);
+    const events = await temp.store.db
+      .selectFrom('audit_events')
+      .select(['type', 'actor', 'request_id', 'subject', 'details'])
+      .where('type', '=', 'money.issued')
+      .execute();
+    expect(events).toEqual([
+      {
+        type: 'money.issued',
+        actor: 'treasurer',
+        request_id: 'req-treasurer',
+        subject: `accounts/${a}`,
+        details: JSON.stringify({ transfer: issued.id, amount: 25 }),
+      },
+    ]);
+    await expectLedgersAddUp(temp.store, 25);
+  });
+
+  it('issues nothing, and records nothing, to an account that is closed or missing', async () => {
+    const a = await open(0);
+    await accounts.close(a, undefined, actor('tester'));
+
+    await expect(transfers.issue({ to: a, amount: 1 }, undefined, actor('treasurer'))).rejects.toBeInstanceOf(
+      AccountClosedError,
+    );
+    await expect(transfers.issue({ to: 404, amount: 1 }, undefined, actor('treasurer'))).rejects.toEqual(
+      new AccountNotFoundError(404),
+    );
+    expect(await temp.store.db.selectFrom('transfers').selectAll().execute()).toEqual([]);
+    expect(
+      await temp.store.db.selectFrom('audit_events').select('type').where('type', '=', 'money.issued').execute(),
+    ).toEqual([]);
+    await expectLedgersAddUp(temp.store, 0);
   });
 
   // Separate processes share a SQLite file by taking turns for its write lock,
@@ -209,14 +261,16 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
   }
 });
 
+/** Every balance is its entries' sum, within its overdraft, and all of them, issuance account included, sum to zero. */
 async function expectLedgersAddUp(store: Store, total: number): Promise<void> {
-  const { rows } = await sql<{ balance: number; opening_balance: number; entries: number; overdraft_limit: number }>`
-    SELECT balance, opening_balance, overdraft_limit,
+  const { rows } = await sql<{ id: number; balance: number; entries: number; overdraft_limit: number }>`
+    SELECT id, balance, overdraft_limit,
            (SELECT coalesce(sum(amount), 0) FROM ledger_entries WHERE account_id = accounts.id) AS entries
     FROM accounts`.execute(store.db);
   for (const row of rows) {
-    expect(row.balance).toBe(row.opening_balance + Number(row.entries));
+    expect(row.balance).toBe(Number(row.entries));
     expect(row.balance).toBeGreaterThanOrEqual(-row.overdraft_limit);
   }
-  expect(rows.reduce((sum, row) => sum + row.balance, 0)).toBe(total);
+  expect(rows.reduce((sum, row) => sum + row.balance, 0)).toBe(0);
+  expect(rows.filter((row) => Number(row.id) !== 0).reduce((sum, row) => sum + row.balance, 0)).toBe(total);
 }

@@ -1,16 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import type { AccountRow } from '../accounts/account';
+import { ISSUANCE_ACCOUNT_ID } from '../store/schema';
+import { postTransfer } from '../accounts/postings';
 import { AccountsService } from '../accounts/accounts.service';
 import { DEFAULT_PAGE_SIZE, type PageQuery } from '../common/http/page-query.dto';
 import { decodeCursor, sliceOf, type Slice } from '../common/paging/keyset';
 import { IdempotencyService, type Written } from '../idempotency/idempotency.service';
 import { Metrics } from '../metrics/metrics';
-import { Store, type Executor } from '../store/store';
+import { Store } from '../store/store';
+import type { CreateIssuanceDto } from './dto/create-issuance.dto';
 import type { CreateTransferDto } from './dto/create-transfer.dto';
 import { toLedgerEntry, toTransfer, type LedgerEntry, type Transfer } from './transfer';
 import { sameAccountRefusal, transferRefusal, type TransferParty } from './transfer-rules';
 import { TransferNotFoundError } from './transfers.errors';
-import type { Actor } from '../audit/audit-trail';
+import { recordAudit, type Actor } from '../audit/audit-trail';
 
 const toParty = (row: AccountRow): TransferParty => ({
   id: row.id,
@@ -20,15 +23,6 @@ const toParty = (row: AccountRow): TransferParty => ({
 });
 
 const TRANSFER_COLUMNS = ['id', 'from_id', 'to_id', 'amount', 'created_at', 'created_by'] as const;
-
-interface Posting {
-  readonly account: number;
-  readonly transfer: number;
-  readonly amount: number;
-  readonly balanceAfter: number;
-  readonly now: string;
-  readonly by: string;
-}
 
 @Injectable()
 export class TransfersService {
@@ -65,26 +59,51 @@ export class TransfersService {
         const refusal = transferRefusal(from, to, dto.amount);
         if (refusal) throw refusal;
 
-        const now = new Date().toISOString();
-        const transfer = await trx
-          .insertInto('transfers')
-          .values({ from_id: from.id, to_id: to.id, amount: dto.amount, created_at: now, created_by: by })
-          .returning(TRANSFER_COLUMNS)
-          .executeTakeFirstOrThrow();
-        const posting = { transfer: transfer.id, now, by };
-        await this.post(trx, {
-          ...posting,
-          account: from.id,
-          amount: -dto.amount,
-          balanceAfter: from.balance - dto.amount,
+        const transfer = await postTransfer(trx, {
+          from,
+          to,
+          amount: dto.amount,
+          now: new Date().toISOString(),
+          by,
         });
-        await this.post(trx, { ...posting, account: to.id, amount: dto.amount, balanceAfter: to.balance + dto.amount });
         return toTransfer(transfer);
       }),
     );
     // Counted once committed, and once: a replay moved nothing.
     if (!written.replayed) this.metrics.transfer(written.value.amount);
     return written;
+  }
+
+  /**
+   * Issues money: a transfer out of the issuance account into `dto.to`, with
+   * its two entries like any other, and the event on the audit trail in the
+   * same transaction. The route is the admin's alone; the issuance account
+   * has no overdraft limit to speak of (MAX_MONEY), so only the receiver's
+   * rules can refuse it.
+   */
+  async issue(dto: CreateIssuanceDto, idempotencyKey: string | undefined, by: Actor): Promise<Written<Transfer>> {
+    return this.store.transaction((trx) =>
+      this.idempotency.run(trx, { route: 'POST /issuances', by: by.name }, idempotencyKey, dto, async () => {
+        // The issuance account's id, 0, is below every other: locked first, as transfers lock.
+        const issuer = toParty(await this.accounts.findRow(ISSUANCE_ACCOUNT_ID, trx, { lock: true }));
+        const to = toParty(await this.accounts.findRow(dto.to, trx, { lock: true }));
+        const refusal = transferRefusal(issuer, to, dto.amount);
+        if (refusal) throw refusal;
+        const transfer = await postTransfer(trx, {
+          from: issuer,
+          to,
+          amount: dto.amount,
+          now: new Date().toISOString(),
+          by: by.name,
+        });
+        await recordAudit(trx, by, {
+          type: 'money.issued',
+          subject: `accounts/${to.id}`,
+          details: { transfer: transfer.id, amount: dto.amount },
+        });
+        return toTransfer(transfer);
+      }),
+    );
   }
 
   async get(id: number): Promise<Transfer> {
@@ -112,25 +131,5 @@ export class TransfersService {
       .limit(limit + 1)
       .execute();
     return sliceOf(rows, limit, toLedgerEntry);
-  }
-
-  /** One side of a transfer: its ledger entry and the account's new balance. */
-  private async post(trx: Executor, entry: Posting): Promise<void> {
-    await trx
-      .insertInto('ledger_entries')
-      .values({
-        account_id: entry.account,
-        transfer_id: entry.transfer,
-        amount: entry.amount,
-        balance_after: entry.balanceAfter,
-        created_at: entry.now,
-        created_by: entry.by,
-      })
-      .execute();
-    await trx
-      .updateTable('accounts')
-      .set((eb) => ({ balance: entry.balanceAfter, version: eb('version', '+', 1), updated_at: entry.now }))
-      .where('id', '=', entry.account)
-      .execute();
   }
 }

@@ -7,6 +7,7 @@ import * as apiKeys from './002-api-keys';
 import * as accountsVersion from './003-accounts-version';
 import * as idempotencyBodyOnly from './004-idempotency-body-only';
 import * as auditEvents from './005-audit-events';
+import * as issuanceAccount from './006-issuance-account';
 
 /**
  * Every schema version, in order, never edited once released: a change is a
@@ -18,6 +19,7 @@ export const MIGRATIONS = {
   '003-accounts-version': accountsVersion,
   '004-idempotency-body-only': idempotencyBodyOnly,
   '005-audit-events': auditEvents,
+  '006-issuance-account': issuanceAccount,
 } as const;
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

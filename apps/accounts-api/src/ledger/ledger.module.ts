@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { LedgerController } from './ledger.controller';
+
+@Module({
+  controllers: [LedgerController],
+})
+export class LedgerModule {}
