@@ -25,6 +25,7 @@ export default {
     'apps/accounts-api/src/accounts/account-rules.ts',
     'apps/accounts-api/src/accounts/accounts.service.ts',
     'apps/accounts-api/src/accounts/accounts.cache.ts',
+    'apps/accounts-api/src/accounts/postings.ts',
     'apps/accounts-api/src/transfers/transfer-rules.ts',
     'apps/accounts-api/src/transfers/transfers.service.ts',
     'apps/accounts-api/src/idempotency/idempotency.service.ts',
