@@ -9,6 +9,8 @@ import { AccountsCache } from './accounts.cache';
 import { AccountClosedError, AccountNotFoundError, BalanceNotZeroError, StaleVersionError } from './accounts.errors';
 import { AccountsService } from './accounts.service';
 import type { KeyActor } from '../auth/actor.decorator';
+import { InsufficientScopeError } from '../auth/auth.errors';
+import { ISSUANCE_ACCOUNT_ID } from '../store/schema';
 
 const actor = (name: string): KeyActor => ({ name, requestId: `req-${name}`, scope: 'admin' });
 
@@ -160,6 +162,18 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
     expect(await accounts.get(done.id)).toMatchObject({ name: 'done', version: 2 });
   });
 
+  it('refuses a write key an opening balance or an overdraft, naming the scope, and opens nothing', async () => {
+    const writer: KeyActor = { name: 'batch', requestId: null, scope: 'write' };
+
+    for (const opening of [{ openingBalance: 5 }, { overdraftLimit: 5 }]) {
+      await expect(accounts.create({ name: 'rich', ...opening }, undefined, writer)).rejects.toBeInstanceOf(
+        InsufficientScopeError,
+      );
+    }
+    expect((await accounts.list({})).data).toEqual([]);
+    expect((await accounts.create({ name: 'empty' }, undefined, writer)).value).toMatchObject({ balance: 0 });
+  });
+
   // Row locks matter where two connections can interleave: PostgreSQL. A
   // SQLite transaction holds the whole file's write lock from its start.
   if (dialect === 'postgres') {
@@ -202,6 +216,23 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
 
       expect(await close).toBeInstanceOf(BalanceNotZeroError);
       expect(await accounts.get(body.id)).toMatchObject({ status: 'open', balance: 5 });
+    });
+
+    it('issues an opening balance under the issuance account lock: an issuance committed meanwhile is kept', async () => {
+      // Another replica's issuance holds account 0, and has taken 1,000 from it by the time it lets go.
+      const release = await holdRow(temp, ISSUANCE_ACCOUNT_ID, { balance: -1_000 });
+
+      const opened = patientService().create({ name: 'amy', openingBalance: 10 }, undefined, actor('tester'));
+      await moment();
+      await release();
+      await opened;
+
+      const issuer = await temp.store.db
+        .selectFrom('accounts')
+        .select('balance')
+        .where('id', '=', ISSUANCE_ACCOUNT_ID)
+        .executeTakeFirstOrThrow();
+      expect(issuer.balance).toBe(-1_010);
     });
 
     it('reads an account without waiting for a writer that holds its row', async () => {

@@ -32,6 +32,19 @@ describe('readSeedFile', () => {
     expect(readSeedFile(write([{ id: 1, name: 'Jose\u0301', balance: 0 }]))[0].name).toBe('Jos\u00e9');
   });
 
+  it('refuses balances the issuance account could not issue: more than MAX_MONEY in, or out, in all', () => {
+    const max = Number.MAX_SAFE_INTEGER;
+    const seed = (...balances: number[]) =>
+      write(balances.map((balance, i) => ({ id: i + 1, name: `a${i}`, balance })));
+
+    expect(readSeedFile(seed(max - 1, 1, -max, -1 + 1))).toHaveLength(4);
+    expect(() => readSeedFile(seed(max, 1))).toThrow(
+      `the positive balances add up to more than ${max} in all, which no account can hold; each is issued out of one issuance account`,
+    );
+    expect(() => readSeedFile(seed(-max, 5, -1))).toThrow(`the negative balances add up to more than ${max} in all`);
+    expect(() => readSeedFile(seed(-max, -1))).toThrow(SeedFileError);
+  });
+
   it('accepts an empty list', () => {
     expect(readSeedFile(write([]))).toEqual([]);
   });

@@ -10,6 +10,7 @@ import type { Store } from '../store/store';
 import { OverdraftRefusedError, SameAccountError, TransferNotFoundError } from './transfers.errors';
 import { TransfersService } from './transfers.service';
 import type { KeyActor } from '../auth/actor.decorator';
+import { ISSUANCE_ACCOUNT_ID } from '../store/schema';
 
 const actor = (name: string): KeyActor => ({ name, requestId: `req-${name}`, scope: 'admin' });
 
@@ -57,6 +58,7 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
     expect(await transfers.get(body.id)).toEqual(body);
     expect(await accounts.get(a)).toMatchObject({ balance: 6, version: 2 });
     expect(await accounts.get(b)).toMatchObject({ balance: 4, version: 2 });
+    expect(metrics.of('transfer')).toEqual([[4]]);
     expect((await transfers.ledger(a, {})).data).toEqual([
       // Its opening balance, issued to it when it was opened.
       expect.objectContaining({ accountId: a, amount: 10, balanceAfter: 10 }),
@@ -182,6 +184,9 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
 
     expect(issued).toMatchObject({ from: 0, to: a, amount: 25, createdBy: 'treasurer' });
     expect(replay).toEqual({ value: issued, replayed: true });
+    await expect(transfers.issue({ to: a, amount: 26 }, 'issue-1', actor('treasurer'))).rejects.toThrow(
+      'Idempotency-Key issue-1 was already used for a different POST /issuances request',
+    );
     expect(await accounts.get(a)).toMatchObject({ balance: 25, version: 2 });
     expect((await transfers.ledger(a, {})).data).toEqual([
       expect.objectContaining({ transferId: issued.id, amount: 25, balanceAfter: 25 }),
@@ -242,6 +247,32 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
       expect(await transfer).toBeInstanceOf(OverdraftRefusedError);
       expect(await accounts.get(a)).toMatchObject({ balance: 0, version: 2 });
       expect(await accounts.get(b)).toMatchObject({ balance: 0, version: 1 });
+    });
+
+    it("issues under both rows' locks: what another replica committed to either meanwhile is kept", async () => {
+      const a = await open(0);
+      const issuerBalance = async () =>
+        (
+          await temp.store.db
+            .selectFrom('accounts')
+            .select('balance')
+            .where('id', '=', ISSUANCE_ACCOUNT_ID)
+            .executeTakeFirstOrThrow()
+        ).balance;
+      for (const [held, change] of [
+        [ISSUANCE_ACCOUNT_ID, { balance: -500 }],
+        [a, { balance: 7 }],
+      ] as const) {
+        const release = await holdRow(temp, held, change);
+        const issued = servicesOn(temp.open(5_000)).transfers.issue({ to: a, amount: 25 }, undefined, actor('tester'));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await release();
+        await issued;
+      }
+
+      // -500 held, then 25 and 25 issued; a: 25, then 7 held, then 25.
+      expect(await issuerBalance()).toBe(-550);
+      expect((await accounts.get(a)).balance).toBe(32);
     });
 
     it('runs opposite transfers on two replicas at once without deadlock or a lost update', async () => {
