@@ -24,6 +24,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
       temp.store,
       new IdempotencyService(temp.store, storeConfigFor(temp.url), NO_METRICS),
       new AccountsCache(temp.store, NO_METRICS),
+      NO_METRICS,
     );
   });
   afterEach(() => temp.dispose());
@@ -184,6 +185,7 @@ describe.each(STORE_DIALECTS)('AccountsService on %s', (dialect) => {
         store,
         new IdempotencyService(store, storeConfigFor(temp.url), NO_METRICS),
         new AccountsCache(store, NO_METRICS),
+        NO_METRICS,
       );
     };
     const moment = () => new Promise((resolve) => setTimeout(resolve, 100));

@@ -5,6 +5,7 @@ import { decodeCursor, sliceOf, type Slice } from '../common/paging/keyset';
 import { recordAudit, type Actor } from '../audit/audit-trail';
 import type { KeyActor } from '../auth/actor.decorator';
 import { IdempotencyService, type Written } from '../idempotency/idempotency.service';
+import { Metrics } from '../metrics/metrics';
 import { Store, type Executor } from '../store/store';
 import { ISSUANCE_ACCOUNT_ID } from '../store/schema';
 import type { AccountRow } from './account';
@@ -42,6 +43,7 @@ export class AccountsService {
     private readonly store: Store,
     private readonly idempotency: IdempotencyService,
     private readonly cache: AccountsCache,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Every open account, ordered by id: the talk's POST / answer, kept while the accounts are unchanged. */
@@ -82,7 +84,7 @@ export class AccountsService {
   async create(dto: CreateAccountDto, idempotencyKey: string | undefined, by: KeyActor): Promise<Written<Account>> {
     const refusal = openingRefusal(dto, by);
     if (refusal) throw refusal;
-    return this.store.transaction((trx) =>
+    const written = await this.store.transaction((trx) =>
       this.idempotency.run(trx, { route: 'POST /accounts', by: by.name }, idempotencyKey, dto, async () => {
         const now = new Date().toISOString();
         const opening = dto.openingBalance ?? 0;
@@ -126,6 +128,9 @@ export class AccountsService {
         return toAccount(await this.findRow(id, trx));
       }),
     );
+    // Counted once committed, and once: a replay issued nothing.
+    if (!written.replayed && written.value.openingBalance > 0) this.metrics.issuance(written.value.openingBalance);
+    return written;
   }
 
   rename(id: number, name: string, ifMatch: string | undefined, by: Actor): Promise<Account> {

@@ -28,6 +28,7 @@ describe.each(STORE_DIALECTS)('the audit trail on %s', (dialect) => {
       temp.store,
       new IdempotencyService(temp.store, storeConfigFor(temp.url), NO_METRICS),
       new AccountsCache(temp.store, NO_METRICS),
+      NO_METRICS,
     );
     keys = new ApiKeysService(temp.store);
     audit = new AuditService(temp.store);

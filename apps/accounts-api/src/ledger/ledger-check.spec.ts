@@ -19,7 +19,12 @@ describe.each(STORE_DIALECTS)('checkLedger on %s', (dialect) => {
   beforeEach(async () => {
     temp = await tempStore(dialect, { busyTimeoutMs: 5_000 });
     const idempotency = new IdempotencyService(temp.store, storeConfigFor(temp.url), NO_METRICS);
-    const accounts = new AccountsService(temp.store, idempotency, new AccountsCache(temp.store, NO_METRICS));
+    const accounts = new AccountsService(
+      temp.store,
+      idempotency,
+      new AccountsCache(temp.store, NO_METRICS),
+      NO_METRICS,
+    );
     transfers = new TransfersService(temp.store, accounts, idempotency, NO_METRICS);
     await importSeed(temp.store, 'seed.json', [
       { id: 1, name: 'joe', balance: 10 },

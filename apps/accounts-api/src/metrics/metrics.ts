@@ -29,6 +29,8 @@ export abstract class Metrics {
   abstract idempotentReplay(route: string): void;
   /** A transfer committed (replays are not counted again), and the amount it moved. */
   abstract transfer(amount: number): void;
+  /** Money issued out of the issuance account (POST /issuances, or an opening balance), once committed. */
+  abstract issuance(amount: number): void;
 }
 
 class NoMetrics extends Metrics {
@@ -40,6 +42,7 @@ class NoMetrics extends Metrics {
   authFailure(): void {}
   idempotentReplay(): void {}
   transfer(): void {}
+  issuance(): void {}
 }
 
 export const NO_METRICS: Metrics = new NoMetrics();

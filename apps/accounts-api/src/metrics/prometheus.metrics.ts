@@ -85,6 +85,16 @@ export class PrometheusMetrics extends Metrics {
     help: 'The sum of the amounts of the transfers committed',
     registers: [this.registry],
   });
+  private readonly issuances = new Counter({
+    name: `${PREFIX}issuances_total`,
+    help: 'Issuances committed: money brought into the books out of the issuance account',
+    registers: [this.registry],
+  });
+  private readonly amountIssued = new Counter({
+    name: `${PREFIX}issued_amount_total`,
+    help: 'The sum of the amounts issued',
+    registers: [this.registry],
+  });
 
   constructor() {
     super();
@@ -122,6 +132,11 @@ export class PrometheusMetrics extends Metrics {
   transfer(amount: number): void {
     this.transfers.inc();
     this.amountMoved.inc(amount);
+  }
+
+  issuance(amount: number): void {
+    this.issuances.inc();
+    this.amountIssued.inc(amount);
   }
 
   /** The text exposition format, as Prometheus scrapes it. */

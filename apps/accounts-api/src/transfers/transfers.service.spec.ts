@@ -22,7 +22,7 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
 
   const servicesOn = (store: Store) => {
     const idempotency = new IdempotencyService(store, storeConfigFor(temp.url), NO_METRICS);
-    const accountsOn = new AccountsService(store, idempotency, new AccountsCache(store, NO_METRICS));
+    const accountsOn = new AccountsService(store, idempotency, new AccountsCache(store, NO_METRICS), metrics);
     return { accounts: accountsOn, transfers: new TransfersService(store, accountsOn, idempotency, metrics) };
   };
 
@@ -59,6 +59,8 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
     expect(await accounts.get(a)).toMatchObject({ balance: 6, version: 2 });
     expect(await accounts.get(b)).toMatchObject({ balance: 4, version: 2 });
     expect(metrics.of('transfer')).toEqual([[4]]);
+    // a's opening balance, issued; b opened empty.
+    expect(metrics.of('issuance')).toEqual([[10]]);
     expect((await transfers.ledger(a, {})).data).toEqual([
       // Its opening balance, issued to it when it was opened.
       expect.objectContaining({ accountId: a, amount: 10, balanceAfter: 10 }),
@@ -184,6 +186,7 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
 
     expect(issued).toMatchObject({ from: 0, to: a, amount: 25, createdBy: 'treasurer' });
     expect(replay).toEqual({ value: issued, replayed: true });
+    expect(metrics.of('issuance')).toEqual([[25]]);
     await expect(transfers.issue({ to: a, amount: 26 }, 'issue-1', actor('treasurer'))).rejects.toThrow(
       'Idempotency-Key issue-1 was already used for a different POST /issuances request',
     );

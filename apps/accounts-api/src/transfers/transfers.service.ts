@@ -82,7 +82,7 @@ export class TransfersService {
    * rules can refuse it.
    */
   async issue(dto: CreateIssuanceDto, idempotencyKey: string | undefined, by: Actor): Promise<Written<Transfer>> {
-    return this.store.transaction((trx) =>
+    const written = await this.store.transaction((trx) =>
       this.idempotency.run(trx, { route: 'POST /issuances', by: by.name }, idempotencyKey, dto, async () => {
         // The issuance account's id, 0, is below every other: locked first, as transfers lock.
         const issuer = toParty(await this.accounts.findRow(ISSUANCE_ACCOUNT_ID, trx, { lock: true }));
@@ -104,6 +104,8 @@ export class TransfersService {
         return toTransfer(transfer);
       }),
     );
+    if (!written.replayed) this.metrics.issuance(written.value.amount);
+    return written;
   }
 
   async get(id: number): Promise<Transfer> {

@@ -35,4 +35,7 @@ export class RecordingMetrics extends Metrics {
   transfer(amount: number): void {
     this.calls.push(['transfer', amount]);
   }
+  issuance(amount: number): void {
+    this.calls.push(['issuance', amount]);
+  }
 }
