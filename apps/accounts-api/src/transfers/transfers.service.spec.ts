@@ -208,7 +208,9 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
         details: JSON.stringify({ transfer: issued.id, amount: 25 }),
       },
     ]);
-    await expectLedgersAddUp(temp.store, 25);
+    await transfers.issue({ to: a, amount: 5 }, undefined, actor('treasurer'));
+    expect(metrics.of('issuance')).toEqual([[25], [5]]);
+    await expectLedgersAddUp(temp.store, 30);
   });
 
   it('issues nothing, and records nothing, to an account that is closed or missing', async () => {
