@@ -49,8 +49,8 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    // nginx's njs runs this file with `ngx` as its one global.
-    files: ['docker/proxy/auth-failures.js'],
+    // nginx's njs runs these files with `ngx` as their one global.
+    files: ['docker/proxy/auth-failures.js', 'docker/proxy/proxy-metrics.js'],
     languageOptions: { sourceType: 'module', globals: { ngx: 'readonly' } },
   },
   prettier,

@@ -45,8 +45,8 @@ const PIECES = {
   ),
   gateHttp: [
     'include /tmp/nginx/auth-failures-zone.conf;',
-    cut(NGINX_CONF, /^ {2}js_import [^\n]*;$/gm, 'js_import'),
-    cut(NGINX_CONF, /^ {2}js_set [^\n]*;$/gm, 'js_set'),
+    cut(NGINX_CONF, /^ {2}js_import auth_failures [^\n]*;$/gm, "the gate's js_import"),
+    cut(NGINX_CONF, /^ {2}js_set \$auth_failures_wait [^\n]*;$/gm, "the gate's js_set"),
     map('auth_gate_wait'),
   ],
 } as const;

@@ -9,7 +9,9 @@
 # constants in test/support/projects.ts. An image named accounts-stack/* is no
 # published image: it is always built here, never pulled.
 #
-# Usage: docker/offline/build-base-images.sh
+# Usage: docker/offline/build-base-images.sh [IMAGE...]
+#   IMAGE          only these (each must be one of the defaults listed above);
+#                  all of them when none is given
 #   DEBIAN_MIRROR  mirror for debootstrap (default: the one this machine's apt
 #                  sources use for its own release; see debian-mirror.sh)
 #   PULL_TIMEOUT   seconds to wait for `docker pull` before building a stand-in (default 20)
@@ -194,6 +196,44 @@ build_python_flask() {
     --change 'CMD ["python"]'
 }
 
+# The monitoring services of compose.monitoring.yaml: Debian trixie's
+# Prometheus, Alertmanager, nginx exporter and PostgreSQL exporter, in one
+# image that each service runs a different binary of. No registry publishes
+# such an image, so it is always built here; one debootstrap instead of four,
+# and one copy of the base on disk (an imported image is a single layer, so
+# four images would share nothing). Everything runs as the packages' own
+# `prometheus` user, whose uid is pinned so that volumes keep their owner
+# across rebuilds; its two data folders are created owned by it, so that a
+# fresh named volume copies that ownership.
+build_prometheus() {
+  local image=$1 dir old_uid old_gid pkg versions=()
+  dir=$(bootstrap trixie trixie prometheus,prometheus-alertmanager,prometheus-nginx-exporter,prometheus-postgres-exporter,ca-certificates)
+  for bin in prometheus promtool prometheus-alertmanager amtool prometheus-nginx-exporter prometheus-postgres-exporter; do
+    [[ -x $dir/usr/bin/$bin ]] || { log "no /usr/bin/$bin in $dir"; exit 1; }
+  done
+  old_uid=$(chroot "$dir" id -u prometheus)
+  old_gid=$(chroot "$dir" id -g prometheus)
+  chroot "$dir" groupmod --gid 9090 prometheus
+  chroot "$dir" usermod --uid 9090 --gid 9090 prometheus
+  find "$dir" -xdev -uid "$old_uid" -exec chown -h 9090 '{}' +
+  find "$dir" -xdev -gid "$old_gid" -exec chgrp -h 9090 '{}' +
+  install -d -o 9090 -g 9090 -m 0750 "$dir/var/lib/prometheus/metrics2" "$dir/var/lib/prometheus/alertmanager"
+  # A machine behind a TLS-inspecting proxy needs its CAs for webhooks too.
+  cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/ca-certificates.crt"
+  for pkg in prometheus prometheus-alertmanager prometheus-nginx-exporter prometheus-postgres-exporter; do
+    versions+=(--change "LABEL org.debian.package.$pkg=\"$(chroot "$dir" dpkg-query -W -f '${Version}' "$pkg")\"")
+  done
+  # Like the postgres stand-in: no manuals or translations.
+  find "${dir:?}/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+  find "${dir:?}/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf '{}' +
+  rm -rf "${dir:?}/usr/share/man/"* "${dir:?}/usr/share/info/"*
+  import_rootfs "$dir" "$image" "${versions[@]}" \
+    --change 'USER prometheus' \
+    --change 'WORKDIR /var/lib/prometheus' \
+    --change 'ENTRYPOINT ["/usr/bin/prometheus"]' \
+    --change 'CMD ["--config.file=/etc/prometheus/prometheus.yml"]'
+}
+
 # Stand-ins built before the proxy needed njs lack its module, and a present
 # image is otherwise never rebuilt, so such a stand-in is replaced. Any other
 # image without it (a mirror's own build, say) is not ours to replace.
@@ -230,6 +270,7 @@ ensure() {
     postgres:*) build_postgres "$image" ;;
     accounts-stack/swarm-node:*) build_swarm_node "$image" ;;
     accounts-stack/python-flask:*) build_python_flask "$image" ;;
+    accounts-stack/prometheus:*) build_prometheus "$image" ;;
     *) log "no stand-in recipe for $image"; exit 1 ;;
   esac
 }
@@ -250,4 +291,10 @@ list_images() {
 
 mapfile -t images < <(list_images | sort -u)
 [[ ${#images[@]} -gt 0 ]] || { log "no image defaults in docker/*/Dockerfile or compose*.yaml"; exit 1; }
+if (($# > 0)); then
+  for image in "$@"; do
+    printf '%s\n' "${images[@]}" | grep -qxF -- "$image" || { log "$image is not one of the stack's images: ${images[*]}"; exit 1; }
+  done
+  images=("$@")
+fi
 for image in "${images[@]}"; do ensure "$image"; done

@@ -10,31 +10,52 @@
 --   accounts_api    what the api serves requests with: reads and writes rows,
 --                   and nothing else (no DDL, no temporary tables, no server
 --                   files, no other schema).
+--   accounts_monitor  what prometheus-postgres-exporter connects as
+--                   (compose.monitoring.postgres.yaml): pg_monitor and nothing
+--                   else, so it reads the server's statistics and no row of
+--                   the application's. It may log in only when that file hands
+--                   the server its password (the secret
+--                   postgres_monitor_password); without it, NOLOGIN.
 --
 -- A volume of the previous release, whose tables the superuser created, is
 -- adopted here: their ownership moves to accounts_owner.
 \set owner_password `cat /run/secrets/postgres_owner_password`
 \set api_password `cat /run/secrets/postgres_api_password`
+\set monitor_password `cat /run/secrets/postgres_monitor_password 2>/dev/null || true`
 
 BEGIN;
 
 SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'accounts_owner') AS make_owner,
-       NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'accounts_api') AS make_api \gset
+       NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'accounts_api') AS make_api,
+       NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'accounts_monitor') AS make_monitor,
+       :'monitor_password' <> '' AS monitor_login \gset
 \if :make_owner
 CREATE ROLE accounts_owner;
 \endif
 \if :make_api
 CREATE ROLE accounts_api;
 \endif
+\if :make_monitor
+CREATE ROLE accounts_monitor;
+\endif
 -- Stated every time, so that a role someone widened by hand is narrowed again.
 ALTER ROLE accounts_owner WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
   CONNECTION LIMIT 10 PASSWORD :'owner_password';
 ALTER ROLE accounts_api WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
   PASSWORD :'api_password';
+\if :monitor_login
+ALTER ROLE accounts_monitor WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
+  CONNECTION LIMIT 3 PASSWORD :'monitor_password';
+\else
+ALTER ROLE accounts_monitor WITH NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
+  PASSWORD NULL;
+\endif
+-- The statistics views and functions, read-only; no table of the application.
+GRANT pg_monitor TO accounts_monitor;
 
 -- Only the two roles connect; no one gets temporary tables by default.
 REVOKE ALL ON DATABASE :"DBNAME" FROM PUBLIC;
-GRANT CONNECT ON DATABASE :"DBNAME" TO accounts_owner, accounts_api;
+GRANT CONNECT ON DATABASE :"DBNAME" TO accounts_owner, accounts_api, accounts_monitor;
 
 -- The application's tables live in public: the owner owns it, the api may
 -- only look names up in it. PUBLIC may not create there.

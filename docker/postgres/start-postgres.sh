@@ -10,6 +10,9 @@
 #   postgres_tls_cert, postgres_tls_key   the server's certificate and key
 #   postgres_owner_password               accounts_owner's, who owns the schema and migrates it
 #   postgres_api_password                 accounts_api's, who serves requests
+#   postgres_monitor_password             accounts_monitor's, the exporter's (only with
+#                                         compose.monitoring.postgres.yaml; without it
+#                                         that role may not log in)
 # and roles.sql beside this script (/etc/accounts-postgres).
 set -Eeuo pipefail
 
@@ -32,11 +35,11 @@ install -m 0600 "$secrets/postgres_tls_key" "$run/server.key"
 # Written anew at every start, so that a volume of any age gets these rules.
 # The socket, inside the container only, is the healthcheck's and the
 # administrator's (`docker compose exec postgres psql -U accounts`). Over the
-# network, TLS only, and only the two roles of the application: the superuser
-# and every plain connection are refused.
+# network, TLS only, and only the two roles of the application and the
+# exporter's: the superuser and every plain connection are refused.
 cat >"$run/pg_hba.conf" <<'HBA'
 local    all       all                                          trust
-hostssl  accounts  accounts_owner,accounts_api  all             scram-sha-256
+hostssl  accounts  accounts_owner,accounts_api,accounts_monitor  all  scram-sha-256
 host     all       all                          all             reject
 HBA
 

@@ -14,7 +14,7 @@ module.exports = {
   rootDir: '.',
   testRegex: postgres
     ? [
-        '/(stack|state|concurrency|migrations|auth|cache|tls)\\.int-spec\\.ts$',
+        '/(stack|state|concurrency|migrations|auth|cache|tls|monitoring)\\.int-spec\\.ts$',
         '/faults/crash\\.int-spec\\.ts$',
         '/postgres/[^/]+\\.int-spec\\.ts$',
       ]
