@@ -154,7 +154,8 @@ describe('pgBackRest: backups restored under load', () => {
       `restore to latest under load: ${answers.length} transfers acknowledged, ${stored.debits.length} restored; ` +
         `RPO ${lost.length} acknowledged transfers lost${lostWindow(lost, removedAt)}, ` +
         `RTO ${(rto / 1000).toFixed(1)} s from removing postgres to the first transfer acknowledged again ` +
-        `(restore ${((restoreDone - removedAt) / 1000).toFixed(1)} s, start and replay ${((restartedAt - restoreDone) / 1000).toFixed(1)} s)`,
+        `(the restore took ${((restoreDone - removedAt) / 1000).toFixed(1)} s; postgres, replayed and promoted, ` +
+        `was reported healthy ${((restartedAt - restoreDone) / 1000).toFixed(1)} s after it)`,
     );
 
     expect(load.rejected).toEqual([]);
