@@ -108,10 +108,11 @@ build_nginx() {
 # PGDATA=/var/lib/postgresql/data, the server binaries on PATH, en_US.utf8, and
 # an entrypoint that initialises an empty PGDATA from POSTGRES_* variables.
 # Debian trixie carries a single major, so the tag's major must be that one.
+# EXTRA, when given, is more packages for the same image (see build_pgbackrest).
 build_postgres() {
-  local image=$1 major dir old_uid old_gid version
-  major=$(sed -E 's/^postgres:([0-9]+).*/\1/' <<<"$image")
-  dir=$(bootstrap trixie trixie "postgresql-$major")
+  local image=$1 extra=${2:-} major dir old_uid old_gid version
+  major=$(sed -E 's/^.*:([0-9]+).*$/\1/' <<<"$image")
+  dir=$(bootstrap trixie trixie "postgresql-$major${extra:+,$extra}")
   [[ -n $dir && -d $dir/usr/lib/postgresql/$major/bin ]] || { log "no postgresql-$major in $dir"; exit 1; }
   # The package's postinst made postgres a dynamic system user; volumes made
   # by the official image belong to 999, so ours must too.
@@ -147,6 +148,9 @@ build_postgres() {
   # to /run, absolute, so through it this would change the build machine's own.
   install -d -o 999 -g 999 -m 3777 "${dir:?}/run/postgresql"
   install -d -m 0755 "${dir:?}/docker-entrypoint-initdb.d"
+  # pgbackrest's sample configuration, when EXTRA brought it: the stack sets
+  # pgBackRest through PGBACKREST_* variables alone (compose.postgres.backup.yaml).
+  rm -f "${dir:?}/etc/pgbackrest.conf"
   install -m 0755 "$repo/docker/offline/postgres-entrypoint.sh" "${dir:?}/usr/local/bin/docker-entrypoint.sh"
   version=$(chroot "$dir" dpkg-query -W -f '${Version}' "postgresql-$major")
   import_rootfs "$dir" "$image" \
@@ -160,6 +164,21 @@ build_postgres() {
     --change 'STOPSIGNAL SIGINT' \
     --change 'EXPOSE 5432' \
     --change 'CMD ["postgres"]'
+}
+
+# compose.postgres.backup.yaml's one image for PostgreSQL and pgBackRest: the
+# postgres stand-in above with Debian's pgbackrest added, so that the
+# database's side (archive-push, its TLS server, restore) and the
+# repository's side (the backup service) run the very same pgBackRest, as its
+# protocol requires of both ends; the official postgres image has no pgBackRest. Debian trixie carries PostgreSQL 17 and
+# pgBackRest together; the package's folders (/var/lib/pgbackrest, the
+# repository's mount point, among them) belong to postgres (999) like the rest.
+build_pgbackrest() {
+  local image=$1
+  # jq: the backup service reads `pgbackrest info --output=json` with it.
+  build_postgres "$image" pgbackrest,jq
+  docker run --rm --network none --entrypoint pgbackrest "$image" version >/dev/null \
+    || { log "no working pgbackrest in $image"; exit 1; }
 }
 
 # A node of the swarm of test/swarm/three-nodes/, a local image in the manner of docker:dind:
@@ -268,6 +287,7 @@ ensure() {
     node:*) build_node "$image" ;;
     nginx:*) build_nginx "$image" ;;
     postgres:*) build_postgres "$image" ;;
+    accounts-stack/postgres-pgbackrest:*) build_pgbackrest "$image" ;;
     accounts-stack/swarm-node:*) build_swarm_node "$image" ;;
     accounts-stack/python-flask:*) build_python_flask "$image" ;;
     accounts-stack/prometheus:*) build_prometheus "$image" ;;

@@ -67,11 +67,18 @@ docker-entrypoint.sh "$@" \
 child=$!
 
 # The image's first start runs a server on the socket alone while it
-# initialises; the one that stays is the one that listens on TCP.
+# initialises; the one that stays is the one that listens on TCP. A server
+# that answers but refuses connections (pg_isready's 1) is starting up or,
+# after a restore (compose.postgres.backup.yaml), replaying the archive: that
+# takes as long as it takes, and only silence counts towards the limit.
 ready=
-for _ in $(seq 1 600); do
+silent=0
+while ((silent < 600)); do
   if ! kill -0 "$child" 2>/dev/null; then break; fi
-  if pg_isready -q -h 127.0.0.1 -p 5432; then ready=1; break; fi
+  answer=0
+  pg_isready -q -h 127.0.0.1 -p 5432 || answer=$?
+  if ((answer == 0)); then ready=1; break; fi
+  if ((answer != 1)); then silent=$((silent + 1)); fi
   sleep 0.5
 done
 if [[ -z $ready ]]; then

@@ -16,6 +16,12 @@
 #   proxy/server.key      its key
 #   postgres/server.crt   PostgreSQL's certificate, for the service name postgres
 #   postgres/server.key   its key
+#   pgbackrest/postgres.crt, .key   pgBackRest's TLS on the database's side
+#                         (compose.postgres.backup.yaml): its server, for the
+#                         name postgres, and the client certificate (CN
+#                         postgres) it shows the repository
+#   pgbackrest/backup.crt, .key     the same for the repository's side, the
+#                         backup service (name and CN backup)
 #
 # An existing CA is kept and only missing files are made, so running it again
 # changes nothing; --force makes everything anew, CA included (clients then
@@ -23,7 +29,7 @@
 #
 # Modes: a container reads a secret with the file's owner and mode as they are
 # on the host. Run as root, each key is handed to the user that reads it in
-# its container (nginx uid 101, postgres uid 999) with mode 0400; on the host
+# its container (nginx uid 101, postgres uid 999, pgBackRest's too) with mode 0400; on the host
 # those numbers may belong to other accounts, one more reason these keys are
 # for development only. Run as
 # anyone else, it cannot be: the keys are then mode 0644, and DIR itself mode
@@ -47,7 +53,7 @@ while (($#)); do
 done
 command -v openssl >/dev/null || { echo "make-dev-cert.sh: openssl is not installed" >&2; exit 1; }
 
-mkdir -p "$out/proxy" "$out/postgres"
+mkdir -p "$out/proxy" "$out/postgres" "$out/pgbackrest"
 chmod 0700 "$out"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -59,7 +65,7 @@ new_key() {
 }
 
 if [[ -n $force || ! -s $out/ca.key || ! -s $out/ca.crt ]]; then
-  rm -f "$out"/proxy/server.* "$out"/postgres/server.*
+  rm -f "$out"/proxy/server.* "$out"/postgres/server.* "$out"/pgbackrest/*.crt "$out"/pgbackrest/*.key
   new_key "$out/ca.key"
   cat >"$work/ca.cnf" <<'EOF'
 [req]
@@ -78,16 +84,18 @@ EOF
   echo "made a development CA: $out/ca.crt"
 fi
 
-# server_cert NAME UID SAN...: a leaf signed by the CA, valid 397 days (the
-# most that browsers accept for a server certificate).
-server_cert() {
-  local name=$1 uid=$2 dir=$out/$1
-  shift 2
-  if [[ -s $dir/server.crt && -s $dir/server.key ]]; then
-    echo "kept $dir/server.crt"
+# leaf BASE UID USAGE SAN...: BASE.crt and BASE.key, a leaf signed by the CA
+# for the names SAN (the first is its CN) and the extended key usage USAGE,
+# valid 397 days (the most that browsers accept for a server certificate).
+leaf() {
+  local base=$1 uid=$2 usage=$3 name
+  shift 3
+  name=$(basename "$(dirname "$base")")-$(basename "$base")
+  if [[ -s $base.crt && -s $base.key ]]; then
+    echo "kept $base.crt"
     return
   fi
-  new_key "$dir/server.key"
+  new_key "$base.key"
   local san cn=${1#*:}
   san=$(IFS=,; echo "$*")
   cat >"$work/$name.cnf" <<EOF
@@ -99,26 +107,38 @@ CN = $cn
 [leaf]
 basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
+extendedKeyUsage = $usage
 subjectAltName = $san
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 EOF
-  openssl req -new -key "$dir/server.key" -config "$work/$name.cnf" -out "$work/$name.csr"
+  openssl req -new -key "$base.key" -config "$work/$name.cnf" -out "$work/$name.csr"
   openssl x509 -req -in "$work/$name.csr" -CA "$out/ca.crt" -CAkey "$out/ca.key" -CAcreateserial \
-    -CAserial "$work/ca.srl" -days 397 -sha256 -extfile "$work/$name.cnf" -extensions leaf -out "$dir/server.crt" 2>/dev/null
-  chmod 0644 "$dir/server.crt"
+    -CAserial "$work/ca.srl" -days 397 -sha256 -extfile "$work/$name.cnf" -extensions leaf -out "$base.crt" 2>/dev/null
+  chmod 0644 "$base.crt"
   if [[ $(id -u) == 0 ]]; then
-    chown "$uid:$uid" "$dir/server.key"
-    chmod 0400 "$dir/server.key"
+    chown "$uid:$uid" "$base.key"
+    chmod 0400 "$base.key"
   else
-    chmod 0644 "$dir/server.key"
+    chmod 0644 "$base.key"
   fi
-  echo "made $dir/server.crt for $*"
+  echo "made $base.crt for $*"
+}
+
+# server_cert NAME UID SAN...: NAME/server.crt and server.key, for a server alone.
+server_cert() {
+  local name=$1 uid=$2
+  shift 2
+  leaf "$out/$name/server" "$uid" serverAuth "$@"
 }
 
 server_cert proxy 101 DNS:localhost IP:127.0.0.1 IP:::1
 server_cert postgres 999 DNS:postgres
+# pgBackRest's TLS is mutual: each side's server certificate is also the
+# client certificate it shows the other, whose CN the other's
+# tls-server-auth names.
+leaf "$out/pgbackrest/postgres" 999 "serverAuth, clientAuth" DNS:postgres
+leaf "$out/pgbackrest/backup" 999 "serverAuth, clientAuth" DNS:backup
 
 cat <<EOF
 

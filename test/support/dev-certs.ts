@@ -18,6 +18,8 @@ export interface DevCerts {
   readonly proxyDir: string;
   /** server.crt and server.key for the service name postgres. */
   readonly postgresDir: string;
+  /** postgres.crt/.key and backup.crt/.key, pgBackRest's two sides (compose.postgres.backup.yaml). */
+  readonly pgbackrestDir: string;
 }
 
 let made: Promise<DevCerts> | undefined;
@@ -28,13 +30,22 @@ export function devCerts(): Promise<DevCerts> {
     // Keys, even a development CA's, do not outlive the process that made them.
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     await run('bash', ['docker/tls/make-dev-cert.sh', '--out', dir]);
-    return { dir, ca: join(dir, 'ca.crt'), proxyDir: join(dir, 'proxy'), postgresDir: join(dir, 'postgres') };
+    return {
+      dir,
+      ca: join(dir, 'ca.crt'),
+      proxyDir: join(dir, 'proxy'),
+      postgresDir: join(dir, 'postgres'),
+      pgbackrestDir: join(dir, 'pgbackrest'),
+    };
   })();
   return made;
 }
 
-/** compose.postgres.yaml's settings for the server's certificate and the CA its clients verify it with. */
+/**
+ * compose.postgres.yaml's settings for the server's certificate and the CA its
+ * clients verify it with, and compose.postgres.backup.yaml's for pgBackRest's.
+ */
 export async function postgresTlsEnv(): Promise<Record<string, string>> {
   const certs = await devCerts();
-  return { POSTGRES_TLS_DIR: certs.postgresDir, POSTGRES_TLS_CA: certs.ca };
+  return { POSTGRES_TLS_DIR: certs.postgresDir, POSTGRES_TLS_CA: certs.ca, PGBACKREST_TLS_DIR: certs.pgbackrestDir };
 }

@@ -73,11 +73,24 @@ export async function openAccount(api: Api, name: string, openingBalance: number
 /** A failure a client should retry with the same Idempotency-Key. */
 const RETRYABLE = new Set([0, 502, 503, 504]);
 
+export interface AcknowledgedTransfer {
+  readonly id: number;
+  readonly createdAt: string;
+  /** Date.now() when the 201 arrived. */
+  readonly at: number;
+}
+
 export interface TransferLoad {
   /** Every HTTP attempt, retries included. */
   readonly attempts: Outcome[];
   /** Idempotency-Key -> transfer id, for every transfer the api acknowledged with 201. */
   readonly acknowledged: Map<string, number>;
+  /**
+   * Idempotency-Key -> the acknowledged transfer's id and createdAt, and when
+   * the acknowledgement arrived: a restore to an earlier point may hand a
+   * lost transfer's id to a later one, and createdAt tells the two apart.
+   */
+  readonly answers: Map<string, AcknowledgedTransfer>;
   /** Acknowledgements that were a replay of an earlier success (Idempotent-Replayed: true). */
   replayed: number;
   /** Keys still without an acknowledgement when the time ran out. */
@@ -90,6 +103,7 @@ const transferBody = (from: number, to: number) => JSON.stringify({ from, to, am
 
 interface TransferOutcome extends FetchOutcome {
   readonly transferId?: number;
+  readonly createdAt?: string;
   readonly replay?: boolean;
 }
 
@@ -100,11 +114,18 @@ async function sendTransfer(api: Api, key: string, from: number, to: number): Pr
     body: transferBody(from, to),
   });
   if (outcome.status !== 201) return outcome;
+  const transfer = JSON.parse(outcome.body!) as { id: number; createdAt: string };
   return {
     ...outcome,
-    transferId: (JSON.parse(outcome.body!) as { id: number }).id,
+    transferId: transfer.id,
+    createdAt: transfer.createdAt,
     replay: outcome.res?.headers.get('idempotent-replayed') === 'true',
   };
+}
+
+function acknowledge(load: TransferLoad, key: string, outcome: TransferOutcome): void {
+  load.acknowledged.set(key, outcome.transferId!);
+  load.answers.set(key, { id: outcome.transferId!, createdAt: outcome.createdAt!, at: outcome.endedAt });
 }
 
 /**
@@ -121,7 +142,14 @@ export async function transferLoad(options: {
   readonly stop?: () => boolean;
   readonly retryDelayMs?: number;
 }): Promise<TransferLoad> {
-  const load: TransferLoad = { attempts: [], acknowledged: new Map(), replayed: 0, pending: [], rejected: [] };
+  const load: TransferLoad = {
+    attempts: [],
+    acknowledged: new Map(),
+    answers: new Map(),
+    replayed: 0,
+    pending: [],
+    rejected: [],
+  };
   const deadline = Date.now() + options.maxDurationMs;
   const more = () => load.attempts.length < options.maxAttempts && Date.now() < deadline;
   const worker = async () => {
@@ -132,7 +160,7 @@ export async function transferLoad(options: {
         const outcome = await sendTransfer(options.api, key, options.from, options.to);
         load.attempts.push(outcome);
         if (outcome.transferId !== undefined) {
-          load.acknowledged.set(key, outcome.transferId);
+          acknowledge(load, key, outcome);
           if (outcome.replay) load.replayed++;
           done = true;
         } else if (RETRYABLE.has(outcome.status)) {
@@ -157,7 +185,7 @@ export async function settle(load: TransferLoad, api: Api, from: number, to: num
     const outcome = await sendTransfer(api, key, from, to);
     load.attempts.push(outcome);
     if (outcome.transferId !== undefined) {
-      load.acknowledged.set(key, outcome.transferId);
+      acknowledge(load, key, outcome);
       if (outcome.replay) load.replayed++;
       load.pending.shift();
     } else if (RETRYABLE.has(outcome.status)) {

@@ -4,7 +4,11 @@
  * what to take down after a run that was cut short.
  */
 export const PROJECTS = {
-  /** The stack suite's stacks (test/stack), on a free port; INTEGRATION_PROJECT names another for a second checkout. */
+  /**
+   * The stack suite's stacks (test/stack), on a free port; INTEGRATION_PROJECT names another for a second checkout.
+   * Its volumes include compose.postgres.backup.yaml's repository (`pgbackrest`), and its containers the
+   * `restore` runs (`<project>-restore-run-…`): `down --volumes --remove-orphans` takes both.
+   */
   integration: process.env.INTEGRATION_PROJECT ?? 'accounts-stack-it',
   /** The docs runner: compose.yaml's own name, on the default port, as a reader runs it. */
   docs: 'accounts-stack',

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The postgres service's entrypoint with compose.postgres.backup.yaml: the
+# database's side of pgBackRest, around docker/postgres/start-postgres.sh.
+#
+#   start-postgres.sh postgres [-c name=value ...]
+#
+# - Every WAL segment is archived to the backup service as PostgreSQL
+#   completes it, or after BACKUP_ARCHIVE_TIMEOUT seconds of writes at the
+#   latest (archive_command: `pgbackrest archive-push`, asynchronous, over TLS).
+# - pgBackRest's TLS server runs beside PostgreSQL, for the backup service's
+#   backups and checks; it answers the client certificate whose CN
+#   PGBACKREST_TLS_SERVER_AUTH names (backup) for this stack's stanza alone.
+# - An empty PGDATA is initialised only when the repository holds no backup
+#   of this stanza: otherwise the volume was lost or removed, and a new, empty
+#   database would hide that. Restore first (restore.sh), or remove the
+#   repository's volume too to start from nothing on purpose.
+#
+# pgBackRest reads its settings from the PGBACKREST_* variables
+# (compose.postgres.backup.yaml), and its key from these Compose secrets:
+#   pgbackrest_postgres_cert, pgbackrest_postgres_key  this side's certificate and key
+#   postgres_ca                                         the CA that signed both sides'
+set -Eeuo pipefail
+
+run=/var/run/postgresql
+secrets=/run/secrets
+: "${PGBACKREST_STANZA:?the stanza (BACKUP_STANZA) is not set}"
+archive_timeout=${BACKUP_ARCHIVE_TIMEOUT:-60}
+[[ $archive_timeout =~ ^[1-9][0-9]*$ ]] || {
+  echo "start-postgres.sh: BACKUP_ARCHIVE_TIMEOUT must be a number of seconds, not '$archive_timeout'" >&2
+  exit 1
+}
+
+for secret in pgbackrest_postgres_cert pgbackrest_postgres_key postgres_ca; do
+  if [[ ! -s $secrets/$secret || ! -r $secrets/$secret ]]; then
+    echo "start-postgres.sh: the secret $secret is missing, empty or unreadable at $secrets/$secret;" \
+      "for development, docker/tls/make-dev-cert.sh makes the certificates (see compose.postgres.backup.yaml)" >&2
+    exit 1
+  fi
+done
+# A private copy on the tmpfs, whatever the host file's owner and mode.
+install -m 0600 "$secrets/pgbackrest_postgres_key" "$run/pgbackrest.key"
+
+if [[ ! -s ${PGDATA:?}/PG_VERSION ]]; then
+  # Ask the repository before initdb makes anything. It may be starting
+  # beside us: give it a minute.
+  info=
+  for _ in $(seq 1 60); do
+    if info=$(pgbackrest info --output=json 2>&1); then break; fi
+    info=
+    sleep 1
+  done
+  if [[ -z $info ]]; then
+    echo "start-postgres.sh: PGDATA is empty and the backup service did not answer within 60 s, so it cannot" \
+      "be told whether this is a new database or a lost one; not initialising it (is the backup service running?)" >&2
+    exit 1
+  fi
+  backups=$(jq '[.[] | select(.name == env.PGBACKREST_STANZA) | .backup[]] | length' <<<"$info")
+  if ((backups > 0)); then
+    echo "start-postgres.sh: PGDATA is empty, but the repository holds $backups backup(s) of stanza" \
+      "$PGBACKREST_STANZA: the database's volume was lost or removed. Not initialising a new, empty database;" \
+      "restore it first (docker compose ... run --rm restore, see the README), then start postgres again" >&2
+    exit 1
+  fi
+fi
+
+# The TLS server, started again should it ever stop; it ends with the container.
+(
+  while :; do
+    pgbackrest server || echo "start-postgres.sh: pgBackRest's TLS server stopped ($?); starting it again" >&2
+    sleep 1
+  done
+) &
+
+# hot_standby=off: while a restored database replays the archive it answers
+# nothing (the api then says 503, retry), rather than read-only sessions in
+# which every write would fail.
+exec bash /etc/accounts-postgres/start-postgres.sh "$@" \
+  -c archive_mode=on \
+  -c 'archive_command=pgbackrest archive-push %p' \
+  -c "archive_timeout=$archive_timeout" \
+  -c hot_standby=off
