@@ -78,6 +78,8 @@ export interface TransferLoad {
   readonly attempts: Outcome[];
   /** Idempotency-Key -> transfer id, for every transfer the api acknowledged with 201. */
   readonly acknowledged: Map<string, number>;
+  /** Idempotency-Key -> when its 201 arrived (Date.now()): what a backup taken after it must hold. */
+  readonly acknowledgedAt: Map<string, number>;
   /** Acknowledgements that were a replay of an earlier success (Idempotent-Replayed: true). */
   replayed: number;
   /** Keys still without an acknowledgement when the time ran out. */
@@ -121,7 +123,14 @@ export async function transferLoad(options: {
   readonly stop?: () => boolean;
   readonly retryDelayMs?: number;
 }): Promise<TransferLoad> {
-  const load: TransferLoad = { attempts: [], acknowledged: new Map(), replayed: 0, pending: [], rejected: [] };
+  const load: TransferLoad = {
+    attempts: [],
+    acknowledged: new Map(),
+    acknowledgedAt: new Map(),
+    replayed: 0,
+    pending: [],
+    rejected: [],
+  };
   const deadline = Date.now() + options.maxDurationMs;
   const more = () => load.attempts.length < options.maxAttempts && Date.now() < deadline;
   const worker = async () => {
@@ -133,6 +142,7 @@ export async function transferLoad(options: {
         load.attempts.push(outcome);
         if (outcome.transferId !== undefined) {
           load.acknowledged.set(key, outcome.transferId);
+          load.acknowledgedAt.set(key, outcome.endedAt);
           if (outcome.replay) load.replayed++;
           done = true;
         } else if (RETRYABLE.has(outcome.status)) {
@@ -158,6 +168,7 @@ export async function settle(load: TransferLoad, api: Api, from: number, to: num
     load.attempts.push(outcome);
     if (outcome.transferId !== undefined) {
       load.acknowledged.set(key, outcome.transferId);
+      load.acknowledgedAt.set(key, outcome.endedAt);
       if (outcome.replay) load.replayed++;
       load.pending.shift();
     } else if (RETRYABLE.has(outcome.status)) {
