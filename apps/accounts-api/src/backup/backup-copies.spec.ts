@@ -1,7 +1,15 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { copyName, listCopies, partialFile, pruneCopies, removePartials, withJournals } from './backup-copies';
+import {
+  copyName,
+  journalsOf,
+  listCopies,
+  partialFile,
+  pruneCopies,
+  removePartials,
+  withJournals,
+} from './backup-copies';
 
 describe('the copies in the backup folder', () => {
   let dir: string;
@@ -25,6 +33,8 @@ describe('the copies in the backup folder', () => {
       'accounts-20261205T171700000Z.db-wal',
       '.accounts-20261205T171800000Z.db.partial',
       'accounts-latest.db',
+      'old-accounts-20261205T171500000Z.db',
+      'accounts-20261205T171500000Z.db.bak',
       'notes.txt',
     );
     mkdirSync(join(dir, 'accounts-20261205T171900000Z.d'));
@@ -51,8 +61,11 @@ describe('the copies in the backup folder', () => {
     ]);
   });
 
-  it('lists no copies in a folder that is not there', () => {
+  it('lists no copies in a folder that is not there, and fails on a file where the folder should be', () => {
+    put('file');
+
     expect(listCopies(join(dir, 'none'))).toEqual([]);
+    expect(() => listCopies(join(dir, 'file'))).toThrow(/ENOTDIR/);
   });
 
   it('removes the oldest copies beyond the number kept, and nothing else', () => {
@@ -76,15 +89,21 @@ describe('the copies in the backup folder', () => {
   it('removes partial copies and their journals, and nothing else', () => {
     const partial = partialFile(dir, 'accounts-20261205T171400000Z.db');
     expect(partial).toBe(join(dir, '.accounts-20261205T171400000Z.db.partial'));
-    put('accounts-20261205T171300000Z.db', 'notes.partial');
+    put('accounts-20261205T171300000Z.db', 'notes.partial', 'x.accounts-1.db.partial', '.accounts-1.db.partial.kept');
     for (const file of withJournals(partial)) writeFileSync(file, 'half');
 
     removePartials(dir);
 
-    expect(readdirSync(dir).sort()).toEqual(['accounts-20261205T171300000Z.db', 'notes.partial']);
+    expect(readdirSync(dir).sort()).toEqual([
+      '.accounts-1.db.partial.kept',
+      'accounts-20261205T171300000Z.db',
+      'notes.partial',
+      'x.accounts-1.db.partial',
+    ]);
   });
 
   it('names the journal files SQLite keeps beside a store', () => {
+    expect(journalsOf('/s/a.db')).toEqual(['/s/a.db-wal', '/s/a.db-shm', '/s/a.db-journal']);
     expect(withJournals('/s/a.db')).toEqual(['/s/a.db', '/s/a.db-wal', '/s/a.db-shm', '/s/a.db-journal']);
   });
 });

@@ -110,10 +110,26 @@ describe('runSchedule', () => {
     await runSchedule({ intervalMs: 60_000, retryMs: 10, backup, log, signal: stop.signal });
 
     expect(Date.now() - began).toBeLessThan(1_000);
-    expect(log.lines.map(([level, fields, message]) => [level, fields, message.split(':')[0]])).toEqual([
-      ['warn', { failure: 'no_store' }, 'There is no store at /s/a.db yet; waiting for it'.split(':')[0]],
-      ['info', expect.any(Object), 'backup copy kept'],
+    expect(log.lines.map(([level, fields, message]) => [level, fields, message])).toEqual([
+      ['warn', { failure: 'no_store' }, 'There is no store at /s/a.db yet; waiting for it'],
+      ['info', expect.any(Object), expect.stringMatching(/^backup copy kept: /)],
     ]);
+  });
+
+  it('says so again when the store is gone after a copy', async () => {
+    const stop = new AbortController();
+    const log = recordingLog();
+    let calls = 0;
+    const backup = () => {
+      calls++;
+      if (calls === 2) return Promise.reject(new BackupError('no_store', 'There is no store at /s/a.db yet'));
+      if (calls === 3) stop.abort();
+      return Promise.resolve(result('copy'));
+    };
+
+    await runSchedule({ intervalMs: 10, retryMs: 10, backup, log, signal: stop.signal });
+
+    expect(log.lines.map(([level]) => level)).toEqual(['info', 'warn', 'info']);
   });
 });
 

@@ -1,4 +1,16 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -12,6 +24,7 @@ import { NO_METRICS } from '../metrics/metrics';
 import { importSeed } from '../seed/seed-import';
 import { SqliteStore } from '../store/sqlite/sqlite.store';
 import { TransfersService } from '../transfers/transfers.service';
+import { checkCopy, describeCheck } from './backup-check';
 import { listCopies } from './backup-copies';
 import { BackupError, type BackupFailure } from './backup.errors';
 import { restoreBackup, storeInUse, takeBackup, type BackupOptions } from './sqlite-backup';
@@ -71,6 +84,21 @@ async function failureOf(work: Promise<unknown>): Promise<{ failure: BackupFailu
   return { failure: error.failure, message: error.message };
 }
 
+/** An index whose entries no longer match its table: what PRAGMA integrity_check finds row by row. */
+function breakAnIndex(file: string): void {
+  const db = new DatabaseSync(file);
+  try {
+    db.exec('CREATE INDEX transfers_amount ON transfers (amount)');
+    db.enableDefensive(false);
+    db.exec('PRAGMA writable_schema = ON');
+    db.exec(
+      "UPDATE sqlite_schema SET sql = 'CREATE INDEX transfers_amount ON transfers (from_id)' WHERE name = 'transfers_amount'",
+    );
+  } finally {
+    db.close();
+  }
+}
+
 describe('backups of the SQLite store', () => {
   let books: Books;
   let dir: string;
@@ -99,8 +127,10 @@ describe('backups of the SQLite store', () => {
   describe('takeBackup', () => {
     it('copies the store, what is still in its WAL included, while it stays open, and names the copy by its time', async () => {
       const ids = await books.transfer(5);
+      const began = performance.now();
 
       const result = await takeBackup(options);
+      const tookMs = performance.now() - began;
 
       expect(result.copy).toMatchObject({
         name: 'accounts-20261205T170100000Z.db',
@@ -111,6 +141,7 @@ describe('backups of the SQLite store', () => {
       expect(result.ledger).toMatchObject({ accounts: 3, transfers: 5, discrepancies: [] });
       expect(result.copyMs).toBeGreaterThanOrEqual(0);
       expect(result.checkMs).toBeGreaterThan(0);
+      expect(result.copyMs + result.checkMs).toBeLessThanOrEqual(tookMs);
       expect(result.pruned).toEqual([]);
       // The api's connection is still open, so its commits are still in the WAL, not yet in the file.
       expect(statSync(`${books.file}-wal`).size).toBeGreaterThan(0);
@@ -154,11 +185,10 @@ describe('backups of the SQLite store', () => {
       const { failure, message } = await failureOf(takeBackup(options));
 
       expect(failure).toBe('check_failed');
-      expect(message).toContain(
-        `The copy of ${books.file} taken at 2026-12-05T17:01:00.000Z failed its check and was not kept:`,
-      );
-      expect(message).toContain(
-        'ledger: account 2: balance 5000, but its opening balance -1 plus its entries 0 make -1',
+      expect(message).toBe(
+        `The copy of ${books.file} taken at 2026-12-05T17:01:00.000Z failed its check and was not kept:\n` +
+          'ledger: account 2: balance 5000, but its opening balance -1 plus its entries 0 make -1\n' +
+          'ledger: the balances sum to 6010, but the opening balances to 1009',
       );
       expect(readdirSync(dir)).toEqual([]);
     });
@@ -177,8 +207,35 @@ describe('backups of the SQLite store', () => {
       const empty = join(scratch, 'empty.db');
       new DatabaseSync(empty).close();
 
-      expect(await failureOf(takeBackup({ ...options, source: empty }))).toMatchObject({ failure: 'no_store' });
+      expect(await failureOf(takeBackup({ ...options, source: empty }))).toEqual({
+        failure: 'no_store',
+        message: `The store at ${empty} has no tables yet: the api makes them at its first start`,
+      });
       expect(listCopies(dir)).toEqual([]);
+    });
+
+    it('names a copy by the clock unless told otherwise', async () => {
+      const before = Date.now();
+
+      const { copy } = await takeBackup({ ...options, now: undefined });
+
+      expect(copy.takenAt.getTime()).toBeGreaterThanOrEqual(before);
+      expect(copy.takenAt.getTime()).toBeLessThanOrEqual(Date.now());
+    });
+
+    it('copies a store left with a WAL by a killed api without changing it, nor keeping it open', async () => {
+      await books.transfer(3);
+      const { file } = killedStoreCopy(books, join(scratch, 'killed'));
+      const fingerprint = () =>
+        [file, `${file}-wal`].map((each) => createHash('sha256').update(readFileSync(each)).digest('hex'));
+      const before = fingerprint();
+
+      const { copy } = await takeBackup({ ...options, source: file });
+
+      expect(transferIdsIn(copy.file)).toHaveLength(3);
+      // A read-write connection, the last to close, would have moved the WAL into the file and deleted it.
+      expect(fingerprint()).toEqual(before);
+      expect(storeInUse(file)).toBe(false);
     });
 
     it('removes what a backup cut short left behind', async () => {
@@ -190,6 +247,54 @@ describe('backups of the SQLite store', () => {
       const second = await takeBackup(options);
 
       expect(readdirSync(dir).sort()).toEqual(['accounts-20261205T170100000Z.db', second.copy.name, 'notes.txt']);
+    });
+  });
+
+  describe('checkCopy', () => {
+    it('passes a sound copy with its ledger, in one line', async () => {
+      await books.transfer(2);
+      const { copy } = await takeBackup(options);
+
+      const check = await checkCopy(copy.file, TIMEOUT_MS);
+
+      expect(check).toMatchObject({ ok: true, ledger: { accounts: 3, transfers: 2, discrepancies: [] } });
+      expect(describeCheck(check)).toEqual([
+        'ledger ok: 3 accounts, 2 transfers, 4 entries; the balances sum to 1009, as do the opening balances',
+      ]);
+    });
+
+    it("fails a copy whose index does not match its table, with each of SQLite's findings", async () => {
+      await books.transfer(2);
+      const { copy } = await takeBackup(options);
+      breakAnIndex(copy.file);
+
+      const check = await checkCopy(copy.file, TIMEOUT_MS);
+
+      expect(check).toEqual({
+        ok: false,
+        problems: [
+          'integrity_check: row 1 missing from index transfers_amount',
+          'integrity_check: row 2 missing from index transfers_amount',
+        ],
+      });
+      expect(describeCheck(check)).toEqual(check.ok ? [] : check.problems);
+    });
+
+    it('fails a file that is not there, and does not make it', async () => {
+      const missing = join(scratch, 'missing.db');
+
+      expect(await checkCopy(missing, TIMEOUT_MS)).toEqual({
+        ok: false,
+        problems: ['integrity_check: unable to open database file'],
+      });
+      expect(existsSync(missing)).toBe(false);
+    });
+
+    it('fails a sound SQLite file that holds no store', async () => {
+      const other = join(scratch, 'other.db');
+      new DatabaseSync(other).close();
+
+      expect(await checkCopy(other, TIMEOUT_MS)).toEqual({ ok: false, problems: ['ledger: no such table: accounts'] });
     });
   });
 
@@ -240,6 +345,24 @@ describe('backups of the SQLite store', () => {
       expect(readdirSync(join(scratch, 'state'))).toEqual(['accounts.db']);
     });
 
+    it('puts a copy back onto an empty file without being forced: nothing is replaced', async () => {
+      await takeBackup(options);
+      mkdirSync(join(scratch, 'state'));
+      writeFileSync(target, '');
+
+      expect((await restore()).replaced).toBe(false);
+      expect(transferIdsIn(target)).toEqual([]);
+    });
+
+    it('counts a store whose commits are all still in its WAL as holding data', async () => {
+      await takeBackup(options);
+      mkdirSync(join(scratch, 'state'));
+      writeFileSync(target, '');
+      writeFileSync(`${target}-wal`, 'frames');
+
+      expect((await failureOf(restore())).failure).toBe('store_not_empty');
+    });
+
     it('puts back the copy it is named', async () => {
       await books.transfer(2);
       const older = await takeBackup(options);
@@ -276,7 +399,7 @@ describe('backups of the SQLite store', () => {
       // A store left by a killed api: its last commits are in its WAL only, which must not be replayed onto the copy.
       const killed = join(scratch, 'killed');
       rmSync(killed, { recursive: true, force: true });
-      const { file } = await killedStoreCopy(books, killed);
+      const { file } = killedStoreCopy(books, killed);
       const before = transferIdsIn(file);
       expect(before).toHaveLength(5);
 
@@ -310,6 +433,24 @@ describe('backups of the SQLite store', () => {
       expect(existsSync(join(scratch, 'state')) ? readdirSync(join(scratch, 'state')) : []).toEqual([]);
     });
 
+    it('refuses a named copy whose books do not add up, naming each discrepancy', async () => {
+      await books.transfer(1);
+      const copy = (await takeBackup(options)).copy;
+      const db = new DatabaseSync(copy.file);
+      db.exec('UPDATE accounts SET balance = balance + 7 WHERE id = 2');
+      db.close();
+
+      const refusal = await failureOf(restore({ name: copy.name }));
+
+      expect(refusal).toEqual({
+        failure: 'check_failed',
+        message:
+          `${copy.name} failed its check and was not restored; nothing was changed:\n` +
+          'ledger: account 2: balance 6, but its opening balance -1 plus its entries 0 make -1\n' +
+          'ledger: the balances sum to 1016, but the opening balances to 1009',
+      });
+    });
+
     it('passes over the newest copy when it fails its check, says so, and restores the next one', async () => {
       await books.transfer(1);
       const good = await takeBackup(options);
@@ -337,7 +478,7 @@ describe('backups of the SQLite store', () => {
         message: `There is no copy named accounts-20000101T000000000Z.db in ${dir}; \`list\` shows the copies there`,
       });
       writeFileSync(copy.file, 'garbage');
-      expect(await failureOf(restore({ onRejected: () => undefined }))).toEqual({
+      expect(await failureOf(restore())).toEqual({
         failure: 'no_copy',
         message: `No copy in ${dir} passes its check; nothing was changed`,
       });
@@ -350,8 +491,7 @@ describe('backups of the SQLite store', () => {
  * The store as a killed api leaves it: its file and its WAL, copied while the
  * api's connection is open, so that the last commits are in the WAL alone.
  */
-async function killedStoreCopy(books: Books, dir: string): Promise<{ file: string }> {
-  const { copyFileSync, mkdirSync } = await import('node:fs');
+function killedStoreCopy(books: Books, dir: string): { file: string } {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'accounts.db');
   copyFileSync(books.file, file);
