@@ -87,8 +87,8 @@ describe('the backup service of compose.backup.yaml', () => {
       }),
       (async () => {
         await sleep(LOAD_MS);
-        await stack().composeCli(['kill', 'api', 'backup']);
         killedAt = Date.now();
+        await stack().composeCli(['kill', 'api', 'backup']);
       })(),
     ]);
     await stack().composeCli(['rm', '--force', 'api', 'backup']);
