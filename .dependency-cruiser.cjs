@@ -3,8 +3,9 @@
  * The architecture as rules that `npm run lint` checks (dependency-cruiser).
  * Inside apps/accounts-api/src, dependencies point inward:
  *
- *   main, app.module, cli ──► features (accounts, transfers, auth, seed, health, openapi, ledger)
+ *   main, app.module, cli ──► features (accounts, transfers, auth, seed, health, openapi, ledger, backup)
  *        features ──► idempotency, audit ──► store ──► common, config
+ *        backup ──► ledger (each copy is checked as the ledger command checks the store)
  *        features, store, common ──► metrics/metrics.ts (the interface) ◄── metrics/ (prom-client)
  *
  * `common/` and `config/` know no feature and no store; the store knows no
@@ -14,7 +15,7 @@
 const SRC = '^apps/accounts-api/src';
 /** Specs arrange their state with any module (the seed, another feature's service). */
 const SPEC = '\\.spec\\.ts$';
-const FEATURES = 'accounts|transfers|auth|seed|health|openapi|idempotency|audit|ledger';
+const FEATURES = 'accounts|transfers|auth|seed|health|openapi|idempotency|audit|ledger|backup';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -57,6 +58,13 @@ module.exports = {
       comment: 'Like features-only-along-the-design, with accounts allowed too.',
       from: { path: `${SRC}/(transfers|seed)/`, pathNot: SPEC },
       to: { path: `${SRC}/(${FEATURES})/`, pathNot: [`${SRC}/$1/`, `${SRC}/(idempotency|auth|audit|accounts)/`] },
+    },
+    {
+      name: 'backup-builds-on-the-ledger-check',
+      severity: 'error',
+      comment: 'backup/ copies and restores the store, and checks each copy with the ledger check; no other feature.',
+      from: { path: `${SRC}/backup/`, pathNot: SPEC },
+      to: { path: `${SRC}/(${FEATURES})/`, pathNot: [`${SRC}/backup/`, `${SRC}/ledger/`] },
     },
     {
       name: 'metrics-is-feature-free',

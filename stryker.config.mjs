@@ -1,4 +1,4 @@
-// StrykerJS: mutation testing of the domain, rules, idempotency, store, API key, audit and ledger code
+// StrykerJS: mutation testing of the domain, rules, idempotency, store, API key, audit, ledger and backup code
 // against the unit specs. Run it with `npm run test:mutation`
 // (test/mutation/run.mts), which starts the one PostgreSQL the store specs use.
 // @ts-check
@@ -42,6 +42,7 @@ export default {
     'apps/accounts-api/src/audit/audit-trail.ts',
     'apps/accounts-api/src/audit/audit.service.ts',
     'apps/accounts-api/src/ledger/ledger-check.ts',
+    'apps/accounts-api/src/backup/*.ts',
     '!**/*.spec.ts',
   ],
   // None of these is pure wiring: even sqlite.store.ts and postgres.store.ts

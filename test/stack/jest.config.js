@@ -5,7 +5,7 @@
  * (`npm run test:stack:postgres`) adds compose.postgres.yaml and runs the
  * specs whose claims hold for any store, then postgres/, the specs of that
  * stack alone; SQLite-only claims (a full state volume, SQLite's integrity
- * check) stay in the default run.
+ * check, the backups of compose.backup.yaml) stay in the default run.
  * @type {import('jest').Config}
  */
 const postgres = process.env.STACK_STORE === 'postgres';
