@@ -16,6 +16,13 @@ import { removeSwarmStack } from './swarm.ts';
 
 for (const project of new Set(Object.values(PROJECTS))) {
   await quietly(['compose', '-p', project, 'down', '--volumes', '--remove-orphans', '--timeout', '5']);
+  // `down` knows only compose.yaml's volumes; an overlay's (backups, pgbackrest, prometheus) carry the project's label.
+  const volumes = (
+    await quietly(['volume', 'ls', '--quiet', '--filter', `label=com.docker.compose.project=${project}`])
+  )
+    .split('\n')
+    .filter(Boolean);
+  if (volumes.length > 0) await quietly(['volume', 'rm', '--force', ...volumes]);
 }
 await quietly(['rm', '--force', '--volumes', ...NAMED_CONTAINERS]);
 for (const kind of ['network', 'volume']) {
