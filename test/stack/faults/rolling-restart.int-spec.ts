@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { docker, proxyErrors, useStack } from '../stack';
 import { describeLoad, expectExactlyOnce, storedTransfers, verifyLedger } from '../../support/ledger-checks.ts';
 import { loadLoop, openAccount, settle, sleep, timedFetch, transferLoad } from '../../support/load.ts';
@@ -76,4 +77,58 @@ describe('a rolling replacement of the api replicas under load', () => {
     expectExactlyOnce(writes, stored, opening);
     expect(await verifyLedger(replacements[0])).toMatch(/^ledger ok: /);
   }, 150_000);
+
+  it('passes a keyed write caught on a replica that dies to another replica, and never sends an unkeyed one twice', async () => {
+    const api = stack();
+    await scaleApi();
+    await sleep(DNS_REFRESH_MS);
+    const [doomed] = await apiReplicas();
+    const from = await openAccount(api, 'caught-from', 1_000);
+    const to = await openAccount(api, 'caught-to', 0);
+    const transfer = (key?: string) =>
+      timedFetch(
+        `${api.baseUrl}/transfers`,
+        {
+          method: 'POST',
+          headers: { ...api.headers, 'Content-Type': 'application/json', ...(key ? { 'Idempotency-Key': key } : {}) },
+          body: JSON.stringify({ from, to, amount: 1 }),
+        },
+        15_000,
+      );
+
+    // A paused replica's kernel still accepts connections and the requests
+    // written on them, and answers none; killed, it resets them all. The
+    // requests go out one at a time, so that nginx's round robin puts every
+    // other one on the paused replica, keyed and unkeyed alike.
+    await docker(['pause', doomed]);
+    const HELD_MS = 1_000;
+    const keyed = [];
+    const unkeyed = [];
+    for (let i = 0; i < 6; i++) {
+      keyed.push(transfer(randomUUID()));
+      await sleep(50);
+    }
+    for (let i = 0; i < 6; i++) {
+      unkeyed.push(transfer());
+      await sleep(50);
+    }
+    await sleep(HELD_MS);
+    await docker(['kill', doomed]);
+    const keyedAnswers = await Promise.all(keyed);
+    const unkeyedAnswers = await Promise.all(unkeyed);
+    const unkeyedApplied = unkeyedAnswers.filter((a) => a.status === 201).length;
+    const stored = await storedTransfers(api, from, to);
+    console.info(
+      `keyed writes: ${keyedAnswers.map((a) => `${a.status} in ${a.endedAt - a.startedAt} ms`).join(', ')}; ` +
+        `unkeyed: ${unkeyedAnswers.map((a) => a.status).join(', ')}\n${await proxyErrors(api)}`,
+    );
+
+    expect(keyedAnswers.map((a) => a.status)).toEqual(keyed.map(() => 201));
+    // Those held on the paused replica were answered by the other one once it died.
+    expect(keyedAnswers.filter((a) => a.endedAt - a.startedAt >= HELD_MS).length).toBeGreaterThan(0);
+    expect(new Set(unkeyedAnswers.map((a) => a.status))).toEqual(new Set([201, 502]));
+    expect(stored.toTransferIds).toHaveLength(keyed.length + unkeyedApplied);
+    expect(stored.toBalance).toBe(keyed.length + unkeyedApplied);
+    expect(stored.fromBalance).toBe(1_000 - keyed.length - unkeyedApplied);
+  }, 60_000);
 });
