@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The postgres service's entrypoint with compose.postgres.yaml: the image's
+# The postgres service's entrypoint with compose.postgres.yaml and in
+# compose.swarm.yaml: the image's
 # own entrypoint (which initialises an empty volume), with TLS and client
 # rules of ours, and the application's roles made or brought up to date on
 # every start, before the service reports healthy.
@@ -23,7 +24,8 @@ secrets=/run/secrets
 for secret in postgres_tls_cert postgres_tls_key postgres_owner_password postgres_api_password; do
   if [[ ! -s $secrets/$secret || ! -r $secrets/$secret ]]; then
     echo "start-postgres.sh: the secret $secret is missing, empty or unreadable at $secrets/$secret;" \
-      "for development, docker/tls/make-dev-cert.sh makes the certificates (see compose.postgres.yaml)" >&2
+      "for development, docker/tls/make-dev-cert.sh makes the certificates (see compose.postgres.yaml);" \
+      "on a swarm, docker/swarm/init-secrets.sh makes them all" >&2
     exit 1
   fi
 done

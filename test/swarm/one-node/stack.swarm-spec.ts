@@ -124,9 +124,12 @@ beforeAll(async () => {
     PROXY_RATE_LIMIT: 'off',
   };
   const initSecrets = await run('docker/swarm/init-secrets.sh', [], { env: deployEnv });
-  expect(initSecrets.split('\n').slice(0, 3)).toEqual([
+  expect(initSecrets.split('\n').slice(0, 6)).toEqual([
     `${STACK}_postgres_password: created`,
+    `${STACK}_postgres_owner_password: created`,
+    `${STACK}_postgres_api_password: created`,
     `${STACK}_bootstrap_admin_key: exists, kept`,
+    `${STACK}_postgres_tls_crt, ${STACK}_postgres_tls_key, ${STACK}_postgres_ca: created, a self-signed certificate for: postgres`,
     `${STACK}_proxy_tls_crt, ${STACK}_proxy_tls_key: created, a SELF-SIGNED certificate for: localhost 127.0.0.1 ::1`,
   ]);
 
@@ -236,7 +239,7 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
 
   it('hands the password and the bootstrap key in as files, never in any container environment', async () => {
     const [apiContainer] = await containersOf(`${STACK}_api`);
-    const password = (await docker(['exec', apiContainer, 'cat', '/run/secrets/postgres_password'])).trim();
+    const password = (await docker(['exec', apiContainer, 'cat', '/run/secrets/postgres_api_password'])).trim();
     const adminKey = api.headers.Authorization.replace(/^Bearer /, '');
     expect(password.length).toBeGreaterThanOrEqual(40);
     expect((await docker(['exec', apiContainer, 'cat', '/run/secrets/bootstrap_admin_key'])).trim()).toBe(adminKey);
@@ -260,6 +263,43 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
         adminKey: false,
       });
     }
+  });
+
+  it('reaches PostgreSQL as roles that do not own the cluster, over TLS, on a network the proxy is not on', async () => {
+    const [postgres] = await containersOf(`${STACK}_postgres`);
+    const [proxy] = await containersOf(`${STACK}_proxy`);
+    const psql = async (query: string) =>
+      (
+        await docker([
+          'exec',
+          postgres,
+          'psql',
+          '-h',
+          '/var/run/postgresql',
+          '-U',
+          'accounts',
+          '-d',
+          'accounts',
+          '-Atc',
+          query,
+        ])
+      )
+        .trim()
+        .split('\n');
+    // The api's sessions, each over TLS and checked against the CA secret (verify-full).
+    expect(
+      await psql(
+        "SELECT DISTINCT a.usename || ' ' || s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.application_name = 'accounts-api'",
+      ),
+    ).toEqual(['accounts_api t']);
+    // The migrate job made the tables as their owner; the api may only use their rows.
+    expect(await psql("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")).toEqual([
+      'accounts_owner',
+    ]);
+    expect(await psql("SELECT has_table_privilege('accounts_api', 'accounts', 'TRUNCATE')")).toEqual(['f']);
+    // The proxy is on the edge and backend networks only: `postgres` is no name there.
+    await expect(docker(['exec', proxy, 'getent', 'hosts', 'postgres'])).rejects.toThrow();
+    expect((await docker(['exec', proxy, 'getent', 'hosts', 'api'])).trim()).not.toBe('');
   });
 
   it('serves HTTPS with the certificate init-secrets.sh made, its key readable by nginx alone; plain HTTP only redirects', async () => {
