@@ -144,15 +144,27 @@ function oneLine(text: string): string {
 
 const log = (text: string) => process.stdout.write(`${text}\n`);
 
-function loadCommands(): Command[] {
+/**
+ * Every page, or only the pages named on the command line (`npm run
+ * test:docs -- docs/06-beyond-one-machine.md`), which then start from what
+ * the pages before them would have left, such as page 1's images.
+ */
+function loadCommands(pages: readonly string[]): Command[] {
   // The README's quick tour comes last: the pages leave the project down with its volumes, as it expects.
-  const files = [
+  const all = [
     ...readdirSync(DOCS_DIR)
       .filter((f) => f.endsWith('.md'))
       .sort()
       .map((f) => join(DOCS_DIR, f)),
     join(ROOT, 'README.md'),
   ];
+  const named = pages.map((page) => join(ROOT, page));
+  const unknown = named.filter((page) => !all.includes(page));
+  if (unknown.length > 0)
+    throw new DocError(
+      `no such page: ${unknown.map((page) => relative(ROOT, page)).join(', ')}; name files under docs/ or README.md`,
+    );
+  const files = named.length > 0 ? all.filter((f) => named.includes(f)) : all;
   return files.flatMap((f) => parseDoc(relative(ROOT, f), readFileSync(f, 'utf8')));
 }
 
@@ -186,7 +198,7 @@ async function cleanUp(commands: readonly Command[]): Promise<void> {
 async function main(): Promise<number> {
   let commands: Command[];
   try {
-    commands = loadCommands();
+    commands = loadCommands(process.argv.slice(2));
   } catch (error) {
     if (error instanceof DocError) {
       log(`docs: ${error.message}`);
