@@ -33,6 +33,7 @@ export default {
     'apps/accounts-api/src/seed/seed-import.ts',
     'apps/accounts-api/src/seed/seed-file.ts',
     'apps/accounts-api/src/store/translate-errors.ts',
+    'apps/accounts-api/src/store/connection-use.ts',
     'apps/accounts-api/src/store/sqlite/*.ts',
     'apps/accounts-api/src/store/postgres/*.ts',
     'apps/accounts-api/src/store/migrations/migrator.ts',

@@ -42,6 +42,15 @@ describe('metrics (e2e)', () => {
       }
     });
 
+    it("reads the store's connections at each scrape: the most it opens, those in use, those waited for", async () => {
+      const text = await scrape();
+
+      expect(sample(text, 'accounts_api_store_connections_max')).toBe(1);
+      expect(sample(text, 'accounts_api_store_connections_in_use')).toBe(0);
+      expect(sample(text, 'accounts_api_store_connections_waiting')).toBe(0);
+      expect(text).toContain('# TYPE accounts_api_store_connections_waiting gauge');
+    });
+
     it('serves nothing else there, and the api port serves no /metrics', async () => {
       const base = metricsUrl().replace(/\/metrics$/, '');
 

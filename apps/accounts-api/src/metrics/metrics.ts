@@ -4,6 +4,16 @@ import type { ErrorCode } from '../common/errors/domain-error';
 /** How a store transaction ended: committed, or rolled back by a domain error's code, or by an unknown error (a bug). */
 export type TransactionOutcome = 'commit' | ErrorCode | 'unknown_error';
 
+/** A store's connections at one moment (Store.connections). */
+export interface StoreConnections {
+  /** The most it opens: STORE_POOL_SIZE on PostgreSQL, 1 on SQLite. */
+  readonly max: number;
+  /** Held by a query or a transaction. */
+  readonly inUse: number;
+  /** Queries and transactions waiting for one. */
+  readonly waiting: number;
+}
+
 /**
  * What the api counts, as the features and the store report it. They depend
  * on this class alone, never on prom-client: `PrometheusMetrics` is the one
@@ -31,6 +41,8 @@ export abstract class Metrics {
   abstract transfer(amount: number): void;
   /** Money issued out of the issuance account (POST /issuances, or an opening balance), once committed. */
   abstract issuance(amount: number): void;
+  /** Where the store's connections are read at each scrape. */
+  abstract storeConnections(read: () => StoreConnections): void;
 }
 
 class NoMetrics extends Metrics {
@@ -43,6 +55,7 @@ class NoMetrics extends Metrics {
   idempotentReplay(): void {}
   transfer(): void {}
   issuance(): void {}
+  storeConnections(): void {}
 }
 
 export const NO_METRICS: Metrics = new NoMetrics();

@@ -1,6 +1,6 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ErrorCode } from '../common/errors/domain-error';
-import { Metrics, type TransactionOutcome } from './metrics';
+import { Metrics, type StoreConnections, type TransactionOutcome } from './metrics';
 
 /**
  * Request latency buckets, in seconds, from this api's own figures
@@ -96,12 +96,33 @@ export class PrometheusMetrics extends Metrics {
     registers: [this.registry],
   });
 
+  private readConnections: () => StoreConnections = () => ({ max: 0, inUse: 0, waiting: 0 });
   constructor() {
     super();
     // Event loop delay, heap, GC, handles, CPU, memory and file descriptors.
     collectDefaultMetrics({ register: this.registry });
     // Both series from the first scrape, so that a hit ratio has a value before the first miss.
     for (const result of ['hit', 'miss'] as const) this.cacheLookups.inc({ result }, 0);
+    // Read from the store at each scrape rather than kept up to date on every query.
+    this.connectionGauge(
+      'max',
+      'The most connections the store opens: STORE_POOL_SIZE on PostgreSQL, 1 on SQLite',
+      (c) => c.max,
+    );
+    this.connectionGauge('in_use', "The store's connections held by a query or a transaction", (c) => c.inUse);
+    this.connectionGauge('waiting', 'Queries and transactions waiting for a connection to the store', (c) => c.waiting);
+  }
+
+  private connectionGauge(suffix: string, help: string, value: (now: StoreConnections) => number): Gauge {
+    const read = () => value(this.readConnections());
+    return new Gauge({
+      name: `${PREFIX}store_connections_${suffix}`,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
   }
 
   request(method: string, route: string, statusClass: string, seconds: number): void {
@@ -137,6 +158,10 @@ export class PrometheusMetrics extends Metrics {
   issuance(amount: number): void {
     this.issuances.inc();
     this.amountIssued.inc(amount);
+  }
+
+  storeConnections(read: () => StoreConnections): void {
+    this.readConnections = read;
   }
 
   /** The text exposition format, as Prometheus scrapes it. */

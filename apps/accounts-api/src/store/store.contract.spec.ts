@@ -82,6 +82,37 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
     await expect(store.accountsVersion()).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
+  it('counts the connections in use and the queries and transactions waiting for one', async () => {
+    const store = openStore({ ...storeConfigFor(temp.url, 5_000), poolSize: 1 });
+    const metrics = new RecordingMetrics();
+    store.reportTo(metrics);
+    let commit!: () => void;
+    const held = new Promise<void>((resolve) => (commit = resolve));
+    let started!: () => void;
+    const holding = new Promise<void>((resolve) => (started = resolve));
+    try {
+      expect(store.connections()).toEqual({ max: 1, inUse: 0, waiting: 0 });
+      const transaction = store.transaction(async (trx) => {
+        await insertAccount('held', trx);
+        started();
+        await held;
+      });
+      await holding;
+      const query = names(store.db);
+      const another = store.transaction((trx) => insertAccount('after', trx));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // What a scrape reads, through the metrics the store reports to.
+      expect(metrics.readConnections?.()).toEqual({ max: 1, inUse: 1, waiting: 2 });
+      commit();
+      await Promise.all([transaction, query, another]);
+      expect(store.connections()).toEqual({ max: 1, inUse: 0, waiting: 0 });
+      expect(await names(store.db)).toEqual(['held', 'after']);
+    } finally {
+      commit();
+      await store.close();
+    }
+  });
+
   it('keeps savepoints in a transaction the caller controls', async () => {
     const trx = await temp.store.db.startTransaction().execute();
     try {
@@ -489,6 +520,8 @@ describe('the postgres store', () => {
     const store = openStore(storeConfigFor('postgres://accounts@127.0.0.1:9/accounts'));
     try {
       await expect(store.db.selectFrom('accounts').selectAll().execute()).rejects.toBeInstanceOf(StoreUnavailableError);
+      // The query that waited for a connection is counted as waiting no longer, and never held one.
+      expect(store.connections()).toEqual({ max: 5, inUse: 0, waiting: 0 });
     } finally {
       await store.close();
     }

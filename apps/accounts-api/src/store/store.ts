@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Kysely, KyselyPlugin, SelectQueryBuilder, Transaction } from 'kysely';
 import { DomainError } from '../common/errors/domain-error';
-import { Metrics, NO_METRICS, secondsSince } from '../metrics/metrics';
+import { Metrics, NO_METRICS, secondsSince, type StoreConnections } from '../metrics/metrics';
+import { ConnectionUse } from './connection-use';
 import { StoreUnavailableError } from './store.errors';
 import type { StoreSchema } from './schema';
 
@@ -23,12 +24,24 @@ export abstract class Store {
   abstract readonly db: Kysely<StoreSchema>;
   /** Where the data lives, for logs and messages; never a password. */
   abstract readonly location: string;
+  /** The most connections it opens. */
+  abstract readonly maxConnections: number;
 
   private metrics: Metrics = NO_METRICS;
+  /** Kept by the adapter's driver (countConnections). */
+  protected readonly connectionUse = new ConnectionUse();
 
-  /** Where each transaction's duration and outcome are reported; nowhere until the app says (the CLI never does). */
+  /**
+   * Where each transaction's duration and outcome are reported, and where
+   * the connections are read from; nowhere until the app says (the CLI never does).
+   */
   reportTo(metrics: Metrics): void {
     this.metrics = metrics;
+    metrics.storeConnections(() => this.connections());
+  }
+
+  connections(): StoreConnections {
+    return { max: this.maxConnections, inUse: this.connectionUse.inUse, waiting: this.connectionUse.waiting };
   }
 
   /** Runs `work` in one transaction that holds the write lock it needs: all of it is committed, or none. */

@@ -1,4 +1,4 @@
-import { Metrics, type TransactionOutcome } from '../../src/metrics/metrics';
+import { Metrics, type StoreConnections, type TransactionOutcome } from '../../src/metrics/metrics';
 import type { ErrorCode } from '../../src/common/errors/domain-error';
 
 /** One call a service made to its metrics: the method's name, then its arguments. */
@@ -37,5 +37,11 @@ export class RecordingMetrics extends Metrics {
   }
   issuance(amount: number): void {
     this.calls.push(['issuance', amount]);
+  }
+  /** Kept, not called: `connections()` reads the store as a scrape would. */
+  readConnections?: () => StoreConnections;
+  storeConnections(read: () => StoreConnections): void {
+    this.calls.push(['storeConnections']);
+    this.readConnections = read;
   }
 }

@@ -5,6 +5,7 @@ import { redactUrl } from '../../config/store-url';
 import { migrateToLatest } from '../migrations/migrator';
 import type { StoreSchema } from '../schema';
 import { Store, type Executor } from '../store';
+import { countConnections } from '../connection-use';
 import { translateErrors } from '../translate-errors';
 import { translatePostgresError } from './postgres.errors';
 
@@ -47,11 +48,13 @@ export class PostgresStore extends Store {
   readonly dialect = 'postgres';
   readonly db: Kysely<StoreSchema>;
   readonly location: string;
+  readonly maxConnections: number;
   private readonly pool: pg.Pool;
 
   constructor(options: PostgresOptions) {
     super();
     this.location = redactUrl(options.url);
+    this.maxConnections = options.poolSize;
     this.pool = new pg.Pool({
       // Parsed here rather than passed as connectionString, which pg would let override the password file.
       ...parseIntoClientConfig(options.url.href),
@@ -79,7 +82,10 @@ export class PostgresStore extends Store {
     // instead, as unavailable, and the pool then discards it.
     this.pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)));
     const dialect = new PostgresDialect({ pool: this.pool });
-    const driver = translateErrors(dialect.createDriver(), translatePostgresError);
+    const driver = countConnections(
+      translateErrors(dialect.createDriver(), translatePostgresError),
+      this.connectionUse,
+    );
     this.db = new Kysely<StoreSchema>({
       dialect: {
         createAdapter: () => dialect.createAdapter(),

@@ -10,6 +10,7 @@ import {
   type Driver,
   type SqliteDatabase,
 } from 'kysely';
+import { ConnectionUse, countConnections } from '../connection-use';
 import { translateErrors } from '../translate-errors';
 import { translateSqliteError } from './sqlite.errors';
 
@@ -98,13 +99,19 @@ class TransactionalSqliteAdapter extends SqliteAdapter {
 }
 
 export class NodeSqliteDialect extends SqliteDialect {
-  constructor(private readonly connection: DatabaseSync) {
+  constructor(
+    private readonly connection: DatabaseSync,
+    private readonly use: ConnectionUse,
+  ) {
     // Stryker disable next-line ObjectLiteral: createDriver below replaces the only use SqliteDialect makes of it
     super({ database: nodeSqliteDatabase(connection) });
   }
 
   override createDriver(): Driver {
-    return translateErrors(new ImmediateSqliteDriver(this.connection), translateSqliteError);
+    return countConnections(
+      translateErrors(new ImmediateSqliteDriver(this.connection), translateSqliteError),
+      this.use,
+    );
   }
 
   override createAdapter(): SqliteAdapter {

@@ -11,6 +11,8 @@ import { NodeSqliteDialect, openSqlite } from './node-sqlite.dialect';
  */
 export class SqliteStore extends Store {
   readonly dialect = 'sqlite';
+  /** One connection, which queries and transactions take in turns. */
+  readonly maxConnections = 1;
   readonly db: Kysely<StoreSchema>;
   private readonly connection: DatabaseSync;
   private versionStatement?: StatementSync;
@@ -22,7 +24,7 @@ export class SqliteStore extends Store {
     super();
     this.connection = openSqlite(location, busyTimeoutMs);
     this.db = new Kysely<StoreSchema>({
-      dialect: new NodeSqliteDialect(this.connection),
+      dialect: new NodeSqliteDialect(this.connection, this.connectionUse),
       plugins: [this.closedGuard],
     });
   }
