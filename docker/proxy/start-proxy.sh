@@ -17,6 +17,9 @@
 #                     within the last hour
 #   PROXY_AUTH_WINDOW  that window in seconds (default 60): failures count from the
 #                     first one for this long, and a refused client waits it out
+#   PROXY_BODY_DEADLINE  seconds a request's whole body may take to arrive, from
+#                     when nginx starts reading it, or `off` (default 10): past
+#                     it the connection is closed (body-deadline.js)
 #   PROXY_TRUSTED_PROXIES  addresses or CIDRs, separated by spaces or commas, whose
 #                     X-Forwarded-For names the client (a load balancer's); empty
 #                     by default: every client is its own TCP peer address
@@ -33,6 +36,7 @@ burst="${PROXY_RATE_BURST:-100}"
 auth_failures="${PROXY_AUTH_FAILURES:-10}"
 auth_window="${PROXY_AUTH_WINDOW:-60}"
 conn_limit="${PROXY_CONN_LIMIT:-64}"
+body_deadline="${PROXY_BODY_DEADLINE:-10}"
 trusted_proxies="${PROXY_TRUSTED_PROXIES:-}"
 dir=/tmp/nginx
 
@@ -70,6 +74,19 @@ else
 limit_conn_zone \$binary_remote_addr zone=per_client_conn:1m;
 limit_conn per_client_conn $conn_limit;
 EOF
+fi
+
+if [ "$body_deadline" = off ]; then
+  echo '# PROXY_BODY_DEADLINE=off' >"$dir/body-deadline-var.conf"
+  echo '# PROXY_BODY_DEADLINE=off' >"$dir/body-deadline.conf"
+else
+  case "$body_deadline" in
+    [1-9]*) case "$body_deadline" in *[!0-9]*) deadline_ok=no ;; *) deadline_ok=yes ;; esac ;;
+    *) deadline_ok=no ;;
+  esac
+  [ "$deadline_ok" = yes ] || fail "PROXY_BODY_DEADLINE must be a whole number of seconds >= 1, or off, not '$body_deadline'"
+  echo "js_var \$body_deadline_seconds $body_deadline;" >"$dir/body-deadline-var.conf"
+  echo 'js_access body_deadline.guard;' >"$dir/body-deadline.conf"
 fi
 
 # One entry: an IPv4 or IPv6 address, with an optional prefix length in range.

@@ -16,6 +16,8 @@ const HARD_STOP_MS = HOLD_MS + 15_000;
 /** compose.yaml's mem_limit for the proxy. */
 const PROXY_MEMORY_LIMIT = 64 * 1024 * 1024;
 const TRICKLERS = 100;
+/** PROXY_BODY_DEADLINE's default, in ms: a body must be in by then (body-deadline.js). */
+const BODY_DEADLINE_MS = 10_000;
 const SLOW_READERS = 40;
 /** Swagger UI's largest asset, over a megabyte, served by the api under /docs. */
 const LARGE_ASSET = '/docs/swagger-ui-bundle.js';
@@ -128,6 +130,10 @@ describe('one address that tries to exhaust the proxy', () => {
       const readers = attackers.filter((a) => a.kind === 'reader' && a.status === 200);
       const readBytes = readers.reduce((sum, a) => sum + a.received, 0);
       const stillHeld = tricklers.filter((a) => a.closedAt === undefined);
+      const trickleLives = tricklers
+        .filter((a) => a.closedAt !== undefined)
+        .map((a) => a.closedAt! - a.openedAt)
+        .sort((a, b) => a - b);
       const peak = await peakMemory(proxy);
       const errors = failures.length > 0 ? await proxyErrors(stack()) : '';
 
@@ -135,7 +141,8 @@ describe('one address that tries to exhaust the proxy', () => {
         `connection exhaustion: ${TRICKLERS} trickling bodies and ${SLOW_READERS} slow readers of ${LARGE_ASSET} from one address; ` +
           `${refused.length} answered 429 at once, ${heldAfterStart.length} held unanswered (PROXY_CONN_LIMIT=${CONN_LIMIT}), ` +
           `${readersServed.length} readers served 200 (${(readBytes / 1024 / 1024).toFixed(1)} MiB read in all by the end); ` +
-          `${stillHeld.length} of ${tricklers.length} held trickles still open, unanswered, after ${HOLD_MS / 1_000} s; ` +
+          `${tricklers.length - stillHeld.length} of ${tricklers.length} held trickles closed unanswered, ` +
+          `after ${trickleLives[0]} to ${trickleLives.at(-1)} ms (PROXY_BODY_DEADLINE ${BODY_DEADLINE_MS / 1_000} s); ` +
           `other client: ${results.length} requests, ${failures.length} failed, ` +
           `p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms, max ${latencies.at(-1)} ms; ` +
           `proxy memory peak ${(peak / 1024 / 1024).toFixed(1)} MiB of ${PROXY_MEMORY_LIMIT / 1024 / 1024} MiB` +
@@ -155,9 +162,13 @@ describe('one address that tries to exhaust the proxy', () => {
       expect(latencies.at(-1)).toBeLessThan(1_000);
 
       // nginx buffers the bodies and forwards none unfinished; each held one
-      // keeps one of the address's slots for as long as it trickles.
+      // keeps one of the address's slots until its whole-body deadline, then
+      // its connection is closed, with no answer, as nginx's own timeouts do.
+      expect(tricklers.length).toBeGreaterThan(0);
       expect(tricklers.map((a) => a.status ?? 'no answer').filter((status) => status !== 'no answer')).toEqual([]);
-      expect(stillHeld.length).toBe(tricklers.length);
+      expect(stillHeld).toEqual([]);
+      expect(trickleLives[0]).toBeGreaterThanOrEqual(BODY_DEADLINE_MS - 500);
+      expect(trickleLives.at(-1)).toBeLessThan(BODY_DEADLINE_MS + 5_000);
 
       expect(peak).toBeLessThan(PROXY_MEMORY_LIMIT);
       expect(await restarts(proxy)).toBe(0);
@@ -169,7 +180,10 @@ describe('one address that tries to exhaust the proxy', () => {
     }
   }, 180_000);
 
-  it('refuses to start with a connection limit that is neither a whole number >= 1 nor off', async () => {
+  it.each([
+    ['PROXY_CONN_LIMIT', 'lots', "PROXY_CONN_LIMIT must be a whole number >= 1, or off, not 'lots'"],
+    ['PROXY_BODY_DEADLINE', '0', "PROXY_BODY_DEADLINE must be a whole number of seconds >= 1, or off, not '0'"],
+  ])('refuses to start with a %s that is neither a whole number >= 1 nor off', async (name, value, message) => {
     const image = (await inspect('container', stack().compose.getContainer('proxy-1').getId())).Config.Image as string;
     const started = docker([
       'run',
@@ -180,13 +194,10 @@ describe('one address that tries to exhaust the proxy', () => {
       '--tmpfs',
       '/tmp',
       '-e',
-      'PROXY_CONN_LIMIT=lots',
+      `${name}=${value}`,
       image,
     ]);
 
-    await expect(started).rejects.toMatchObject({
-      code: 1,
-      stderr: expect.stringContaining("PROXY_CONN_LIMIT must be a whole number >= 1, or off, not 'lots'"),
-    });
+    await expect(started).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(message) });
   });
 });
