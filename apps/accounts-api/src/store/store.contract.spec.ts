@@ -106,7 +106,7 @@ describe.each(STORE_DIALECTS)('the %s store', (dialect) => {
       commit();
       await Promise.all([transaction, query, another]);
       expect(store.connections()).toEqual({ max: 1, inUse: 0, waiting: 0 });
-      expect(await names(store.db)).toEqual(['held', 'after']);
+      expect(await names(store.db)).toEqual([{ name: 'held' }, { name: 'after' }]);
     } finally {
       commit();
       await store.close();

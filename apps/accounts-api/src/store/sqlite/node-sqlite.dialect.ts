@@ -72,10 +72,33 @@ export function openSqlite(file: string, busyTimeoutMs: number): DatabaseSync {
  * Every transaction begins IMMEDIATE: it takes the file's write lock up
  * front, so replicas sharing the file queue on the busy timeout instead of
  * failing halfway through when a read lock cannot be upgraded.
+ *
+ * The one connection is taken in turns here: a query or transaction waits
+ * for the one before it to give the connection back. Kysely would queue
+ * them itself, above the driver, for an adapter that supports one
+ * connection only; queued here, below countConnections, the store can count
+ * who waits (TransactionalSqliteAdapter says so).
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  private turn?: Promise<void>;
+  private endTurn?: () => void;
+
   constructor(private readonly connection: DatabaseSync) {
     super({ database: nodeSqliteDatabase(connection) });
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    while (this.turn) await this.turn;
+    this.turn = new Promise((resolve) => (this.endTurn = resolve));
+    return super.acquireConnection();
+  }
+
+  override releaseConnection(): Promise<void> {
+    const endTurn = this.endTurn;
+    this.turn = undefined;
+    this.endTurn = undefined;
+    endTurn?.();
+    return Promise.resolve();
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -94,6 +117,11 @@ class ImmediateSqliteDriver extends SqliteDriver {
  */
 class TransactionalSqliteAdapter extends SqliteAdapter {
   override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+
+  /** ImmediateSqliteDriver takes its one connection in turns itself. */
+  override get supportsMultipleConnections(): boolean {
     return true;
   }
 }
