@@ -291,7 +291,7 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
       await psql(
         "SELECT DISTINCT a.usename || ' ' || s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.application_name = 'accounts-api'",
       ),
-    ).toEqual(['accounts_api t']);
+    ).toEqual(['accounts_api true']);
     // The migrate job made the tables as their owner; the api may only use their rows.
     expect(await psql("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")).toEqual([
       'accounts_owner',
