@@ -163,7 +163,8 @@ describe('one address that tries to exhaust the proxy', () => {
 
       // nginx buffers the bodies and forwards none unfinished; each held one
       // keeps one of the address's slots until its whole-body deadline, then
-      // its connection is closed, with no answer, as nginx's own timeouts do.
+      // its connection is closed, with no answer, as nginx's own timeouts do,
+      // when nginx next reads from it: at the first byte after the deadline.
       expect(tricklers.length).toBeGreaterThan(0);
       expect(tricklers.map((a) => a.status ?? 'no answer').filter((status) => status !== 'no answer')).toEqual([]);
       expect(stillHeld).toEqual([]);
