@@ -31,6 +31,14 @@ fail() {
   exit 1
 }
 
+# Whether $1 is a whole number >= 1, written without a leading zero.
+whole_number() {
+  case "$1" in
+    [1-9]*) case "$1" in *[!0-9]*) return 1 ;; esac ;;
+    *) return 1 ;;
+  esac
+}
+
 rate="${PROXY_RATE_LIMIT:-50r/s}"
 burst="${PROXY_RATE_BURST:-100}"
 auth_failures="${PROXY_AUTH_FAILURES:-10}"
@@ -62,11 +70,7 @@ fi
 if [ "$conn_limit" = off ]; then
   echo '# PROXY_CONN_LIMIT=off' >"$dir/conn-limit.conf"
 else
-  case "$conn_limit" in
-    [1-9]*) case "$conn_limit" in *[!0-9]*) conn_ok=no ;; *) conn_ok=yes ;; esac ;;
-    *) conn_ok=no ;;
-  esac
-  [ "$conn_ok" = yes ] || fail "PROXY_CONN_LIMIT must be a whole number >= 1, or off, not '$conn_limit'"
+  whole_number "$conn_limit" || fail "PROXY_CONN_LIMIT must be a whole number >= 1, or off, not '$conn_limit'"
   # Counted per request in progress, so it bounds what one address holds
   # (trickled bodies, answers it reads slowly), not its idle keep-alive
   # connections, which keepalive_timeout closes. 1 MiB holds thousands of addresses.
@@ -80,11 +84,7 @@ if [ "$body_deadline" = off ]; then
   echo '# PROXY_BODY_DEADLINE=off' >"$dir/body-deadline-var.conf"
   echo '# PROXY_BODY_DEADLINE=off' >"$dir/body-deadline.conf"
 else
-  case "$body_deadline" in
-    [1-9]*) case "$body_deadline" in *[!0-9]*) deadline_ok=no ;; *) deadline_ok=yes ;; esac ;;
-    *) deadline_ok=no ;;
-  esac
-  [ "$deadline_ok" = yes ] || fail "PROXY_BODY_DEADLINE must be a whole number of seconds >= 1, or off, not '$body_deadline'"
+  whole_number "$body_deadline" || fail "PROXY_BODY_DEADLINE must be a whole number of seconds >= 1, or off, not '$body_deadline'"
   echo "js_var \$body_deadline_seconds $body_deadline;" >"$dir/body-deadline-var.conf"
   echo 'js_access body_deadline.guard;' >"$dir/body-deadline.conf"
 fi
@@ -145,16 +145,8 @@ if [ "$auth_failures" = off ]; then
     echo '# PROXY_AUTH_FAILURES=off' >"$dir/$f"
   done
 else
-  case "$auth_failures" in
-    [1-9]*) case "$auth_failures" in *[!0-9]*) failures_ok=no ;; *) failures_ok=yes ;; esac ;;
-    *) failures_ok=no ;;
-  esac
-  [ "$failures_ok" = yes ] || fail "PROXY_AUTH_FAILURES must be a whole number >= 1, or off, not '$auth_failures'"
-  case "$auth_window" in
-    [1-9]*) case "$auth_window" in *[!0-9]*) window_ok=no ;; *) window_ok=yes ;; esac ;;
-    *) window_ok=no ;;
-  esac
-  [ "$window_ok" = yes ] || fail "PROXY_AUTH_WINDOW must be a whole number of seconds >= 1, not '$auth_window'"
+  whole_number "$auth_failures" || fail "PROXY_AUTH_FAILURES must be a whole number >= 1, or off, not '$auth_failures'"
+  whole_number "$auth_window" || fail "PROXY_AUTH_WINDOW must be a whole number of seconds >= 1, not '$auth_window'"
   # auth_failures: counts per address and per (address, key lookup id);
   # auth_accepted: HMACs of keys the api accepted from an address, for an
   # hour; auth_secret: that HMAC's key, random, made by the first request
