@@ -10,8 +10,8 @@
 // A body late past the deadline ends the request with an exception, which
 // nginx answers as it answers its own timeouts: by closing the connection,
 // with no answer, when it next reads from it (the next byte, or
-// client_body_timeout's silence). r.return() cannot do it: while the body is being read it
-// only records a status, and the read goes on.
+// client_body_timeout's silence). r.return() cannot do it: while the body
+// is being read it only records a status, and the read goes on.
 //
 // Requests without a body (no Content-Length, no Transfer-Encoding) pass at once.
 
