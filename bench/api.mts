@@ -7,7 +7,7 @@
  * Prometheus metrics, so that the cost
  * of each layer is the difference between two rows of one run, and a
  * regression in any layer shows as a row that moved. Nest on Fastify is
- * measured beside them for the README's comparison. Every server runs on one
+ * measured beside them for bench/README.md's comparison. Every server runs on one
  * pinned CPU and wrk on another, so the figures are one core's work and the
  * load generator never competes with what it measures.
  *

@@ -1,7 +1,7 @@
 /**
  * Nest with one controller and nothing of the app's: its router, execution
  * context and response handling, on Express (the api's platform) or, with
- * `fastify` as the argument, on Fastify, for the README's comparison.
+ * `fastify` as the argument, on Fastify, for bench/README.md's comparison.
  * Decorators are applied as the functions they are, since Node strips types
  * but does not transform decorator syntax.
  */

@@ -15,7 +15,7 @@
 #   <stack>_bootstrap_admin_key  a single newline, which the api reads as "no
 #                                bootstrap key" (swarm refuses an empty secret);
 #                                create it yourself first to start with a key
-#                                of your own (README, "On a swarm")
+#                                of your own (docs/reference/swarm.md)
 #   <stack>_proxy_tls_crt        the proxy's certificate and its key: when
 #   <stack>_proxy_tls_key        neither exists, a self-signed pair for the
 #                                names in PROXY_SERVER_NAMES (localhost

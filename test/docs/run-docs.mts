@@ -1,6 +1,7 @@
 /**
- * Runs the commands shown in docs/*.md, then README.md, against a stack the docs start
- * themselves, and checks the output each one shows (`npm run test:docs`).
+ * Runs the commands shown in docs/*.md, README.md, docs/reference/*.md,
+ * bench/README.md and CONTRIBUTING.md, in that order, against a stack the docs
+ * start themselves, and checks the output each one shows (`npm run test:docs`).
  *
  * test/docs/README.md is the note for doc authors and for whoever changes the
  * runner. Which commands a page holds, what its directives say and how output
@@ -21,6 +22,7 @@ import { DocError, ELLIPSIS, missingLines, parseDoc, stripAnsi, type Command } f
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DOCS_DIR = join(ROOT, 'docs');
+const REFERENCE_DIR = join(DOCS_DIR, 'reference');
 /** compose.yaml's own `name:` and default PROXY_PORT: the docs show the defaults. */
 const PROJECT = PROJECTS.docs;
 const PROXY_PORT = 5000;
@@ -150,22 +152,34 @@ const log = (text: string) => process.stdout.write(`${text}\n`);
  * the pages before them would have left, such as page 1's images.
  */
 function loadCommands(pages: readonly string[]): Command[] {
-  // The README's quick tour comes last: the pages leave the project down with its volumes, as it expects.
   const all = [
-    ...readdirSync(DOCS_DIR)
-      .filter((f) => f.endsWith('.md'))
-      .sort()
-      .map((f) => join(DOCS_DIR, f)),
+    // Each chapter starts the stack it needs and leaves the project down with its volumes.
+    ...markdownIn(DOCS_DIR),
+    // The README's quick tour expects that, and leaves its stack up on a fresh store.
     join(ROOT, 'README.md'),
+    // Then the reference pages use that stack: api.md first, as the transfer ids
+    // it shows are those of a store the seed alone has written to.
+    ...markdownIn(REFERENCE_DIR),
+    join(ROOT, 'bench', 'README.md'),
+    join(ROOT, 'CONTRIBUTING.md'),
   ];
   const named = pages.map((page) => join(ROOT, page));
   const unknown = named.filter((page) => !all.includes(page));
   if (unknown.length > 0)
     throw new DocError(
-      `no such page: ${unknown.map((page) => relative(ROOT, page)).join(', ')}; name files under docs/ or README.md`,
+      `no such page: ${unknown.map((page) => relative(ROOT, page)).join(', ')}; ` +
+        'name files under docs/ or docs/reference/, README.md, bench/README.md or CONTRIBUTING.md',
     );
   const files = named.length > 0 ? all.filter((f) => named.includes(f)) : all;
   return files.flatMap((f) => parseDoc(relative(ROOT, f), readFileSync(f, 'utf8')));
+}
+
+/** The Markdown files of one folder, sorted by name, as the chapters' numbers order them. */
+function markdownIn(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 /** Containers the docs start by name outside compose; a run cut short must not leave them behind. */
@@ -207,7 +221,7 @@ async function main(): Promise<number> {
     throw error;
   }
   if (commands.length === 0) {
-    log('docs: no ```console commands found under docs/');
+    log('docs: no ```console commands found in the pages');
     return 1;
   }
 
@@ -237,7 +251,9 @@ async function main(): Promise<number> {
 }
 
 async function runAll(commands: readonly Command[], stoppedBy: () => NodeJS.Signals | undefined): Promise<number> {
-  log(`docs: ${commands.length} commands in docs/*.md and README.md; starting from a clean project ${PROJECT}`);
+  log(
+    `docs: ${commands.length} commands in the docs, the READMEs and CONTRIBUTING.md; starting from a clean project ${PROJECT}`,
+  );
   await cleanUp(commands);
   if (await portInUse(PROXY_PORT)) {
     log(`docs: 127.0.0.1:${PROXY_PORT} is already in use; the docs publish the proxy there. Free it and run again.`);

@@ -110,7 +110,7 @@ export type Answer = RawResponse | { readonly status: number; readonly res?: Res
 export const headerOf = (answer: Answer, name: string): string | undefined =>
   'headers' in answer ? answer.headers[name]?.[0] : (answer.res?.headers.get(name) ?? undefined);
 
-/** The one error body shape (README, "Errors"), with the id of the X-Request-Id header. */
+/** The one error body shape (docs/reference/errors.md), with the id of the X-Request-Id header. */
 export function expectErrorShape(answer: Answer): void {
   const requestId = headerOf(answer, 'x-request-id');
   expect(headerOf(answer, 'content-type')).toMatch(/^application\/json/);

@@ -29,10 +29,10 @@ describe('the typed client, libs/client (e2e)', () => {
     if (stale.length > 0) throw new Error(describeStale(stale));
   });
 
-  it("runs the README's example", async () => {
+  it('runs the example of docs/reference/api.md', async () => {
     process.env.KEY = t.adminKey;
 
-    // The README's "Typed client" lines, word for word but for the base URL: the api listens on a port of its own here.
+    // The "Typed client" lines of docs/reference/api.md, word for word but for the base URL: the api listens on a port of its own here.
     const api = createAccountsClient({ baseUrl, apiKey: process.env.KEY });
     const { data: alice } = await api.POST('/accounts', { body: { name: 'alice', openingBalance: 100 } });
     const { data: transfer, error } = await api.POST('/transfers', { body: { from: alice!.id, to: 1, amount: 5 } });

@@ -2,21 +2,21 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_TABLE } from './error-table';
 
-const README = join(__dirname, '../../../../../README.md');
+const ERRORS_PAGE = join(__dirname, '../../../../../docs/reference/errors.md');
 
-/** The README's row for one code, as the table says it. */
-function readmeRow(code: string): string {
+/** The errors page's row for one code, as the table says it. */
+function pageRow(code: string): string {
   const { status, why, retryAfterSeconds } = ERROR_TABLE[code as keyof typeof ERROR_TABLE];
   const retry = retryAfterSeconds === undefined ? '' : `; \`Retry-After: ${retryAfterSeconds}\``;
   return `| \`${code}\` | ${status} | ${why}${retry} |`;
 }
 
 describe('the error table', () => {
-  it("is the README's table of error codes, row for row and in order", () => {
-    const readme = readFileSync(README, 'utf8').split('\n');
-    const rows = readme.filter((line) => /^\| `[a-z_]+` \| \d{3} \|/.test(line));
+  it('is the table of error codes in docs/reference/errors.md, row for row and in order', () => {
+    const page = readFileSync(ERRORS_PAGE, 'utf8').split('\n');
+    const rows = page.filter((line) => /^\| `[a-z_]+` \| \d{3} \|/.test(line));
 
-    expect(rows).toEqual(Object.keys(ERROR_TABLE).map(readmeRow));
+    expect(rows).toEqual(Object.keys(ERROR_TABLE).map(pageRow));
   });
 
   it('gives every server-side failure a 5xx and every client-side one a 4xx', () => {

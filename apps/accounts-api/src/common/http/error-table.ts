@@ -2,7 +2,7 @@ import type { DomainError, ErrorCode } from '../errors/domain-error';
 
 export interface ErrorEntry {
   readonly status: number;
-  /** When a client gets it, for the OpenAPI document and the README. */
+  /** When a client gets it, for the OpenAPI document and docs/reference/errors.md. */
   readonly why: string;
   /** Sent as `Retry-After`: the failure is expected to pass. */
   readonly retryAfterSeconds?: number;
@@ -22,8 +22,8 @@ export type HttpErrorCode = 'invalid_request' | 'body_too_large' | 'not_json';
 
 /**
  * The one table from error codes to HTTP: the error filter answers with it,
- * `@ApiErrors` documents routes from it, and a spec holds the README's status
- * table to it. A new domain error code fails to compile until it has a row.
+ * `@ApiErrors` documents routes from it, and a spec holds the status table
+ * of docs/reference/errors.md to it. A new domain error code fails to compile until it has a row.
  */
 export const ERROR_TABLE: Readonly<Record<ErrorCode | HttpErrorCode, ErrorEntry>> = {
   invalid_request: {

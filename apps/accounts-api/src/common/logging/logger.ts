@@ -17,8 +17,8 @@ export function createLogger(logging: LoggingConfig): Logger {
  * middleware is left out (`useExisting`, no routes): that middleware builds
  * a child logger for every request, serialising and redacting the request
  * before any level check, which cost more than the rest of a `POST /`
- * (README, "Performance"). The access log (access-log.ts) writes the one line
- * per response instead.
+ * (bench/README.md, "What changed, and what each change bought"). The access
+ * log (access-log.ts) writes the one line per response instead.
  */
 export function nestjsPinoParams(logger: Logger): Params {
   return { pinoHttp: { logger }, useExisting: true, forRoutes: [] };
