@@ -1,6 +1,7 @@
 /**
  * The unit level, one process: `*.spec.ts` beside the code they test, in
- * every app and lib, and in test/docs, for the docs runner's rules.
+ * every app and lib, and in test/docs, for the docs runner's rules and the
+ * docs' links.
  * Store specs run on SQLite and on a real PostgreSQL, started once for the
  * run from the postgres:17 image by this level's setup, beside this file.
  * @type {import('jest').Config}
