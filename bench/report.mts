@@ -17,6 +17,8 @@ export const WAYS = [
   'nginx, 2 api',
   'nginx, 1 api, PostgreSQL',
   'nginx, 3 api, PostgreSQL',
+  'nginx, 1 api, PostgreSQL, WAL stream synchronous',
+  'nginx, 1 api, PostgreSQL, WAL stream asynchronous',
 ] as const;
 export type Way = (typeof WAYS)[number];
 /** The endpoint the peers answer: the talk's contract. */

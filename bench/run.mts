@@ -8,7 +8,8 @@
  * (over plain HTTP and over HTTPS, keep-alive both), straight at that api,
  * and through nginx with two; then the same stack on
  * PostgreSQL (compose.postgres.yaml) through nginx with one api and with
- * three; then it measures the image,
+ * three, and `POST /transfers` on it with compose.postgres.backup.yaml, the
+ * WAL stream synchronous and not, taking turns; then it measures the image,
  * the builds, the start-up time and the api's memory. `POST /` with one api
  * takes turns with two peers (docker/bench/compose.peers.yaml, a project of
  * their own): the talk's Flask app, published straight, and a bare node:http
@@ -20,7 +21,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { imageFigures, timeBuilds, type BuildFigures } from './builds.mts';
-import { failures, fire, takeTurns, type LoadResult, type Workload } from './wrk.mts';
+import { failures, fire, summarize, takeTurns, type LoadResult, type Workload } from './wrk.mts';
 import { metered, metersFor, perRequest, type CpuSpent } from './cpu.mts';
 import { describeMachine, describeRevision } from './machine.mts';
 import { benchOptions, writeResults } from './results.mts';
@@ -51,6 +52,7 @@ import {
   startPeers,
   tearDown,
   tearDownPeers,
+  useBackups,
   useCerts,
   useStore,
 } from './stack.mts';
@@ -68,6 +70,13 @@ const FLASK_PORT = 5000;
 const IDLE_SETTLE_MS = 2_000;
 const IMAGE_BUILD_TIMEOUT_MS = 15 * 60_000;
 const WAIT_TIMEOUT_SECONDS = 60;
+// compose.postgres.backup.yaml's backup service is healthy once its first full backup is verified.
+const BACKUP_WAIT_TIMEOUT_SECONDS = 240;
+const STREAM_ROUNDS = smoke ? 1 : 3;
+const STREAM_MODES = [
+  { synchronous: 'on', way: 'nginx, 1 api, PostgreSQL, WAL stream synchronous' },
+  { synchronous: 'off', way: 'nginx, 1 api, PostgreSQL, WAL stream asynchronous' },
+] as const satisfies ReadonlyArray<{ synchronous: string; way: Way }>;
 
 const aborter = new AbortController();
 const { signal } = aborter;
@@ -200,13 +209,90 @@ async function waitForSpread(baseUrl: string, replicas: number): Promise<void> {
   throw new Error(`nginx did not reach ${replicas} api replicas within 20 s`);
 }
 
-async function upAndTime(): Promise<number> {
+async function upAndTime(env?: Record<string, string>, waitSeconds = WAIT_TIMEOUT_SECONDS): Promise<number> {
   const started = performance.now();
   await compose(
-    ['up', '--detach', '--wait', '--wait-timeout', String(WAIT_TIMEOUT_SECONDS), '--no-build'],
-    onStack({ signal }),
+    ['up', '--detach', '--wait', '--wait-timeout', String(waitSeconds), '--no-build'],
+    onStack({ signal, env }),
   );
   return (performance.now() - started) / 1000;
+}
+
+/** Sends one transfer a second until one is acknowledged: the api has its database back after a restart. */
+async function waitForWrites(workload: Workload, baseUrl: string): Promise<void> {
+  const [{ method, path, headers, body }] = workload.requests;
+  let last = '';
+  for (let attempt = 0; attempt < 60; attempt += 1) {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      body,
+      signal: AbortSignal.any([signal, AbortSignal.timeout(5_000)]),
+    }).catch((error: Error) => error);
+    if (!(response instanceof Error) && response.status === 201) return;
+    last = response instanceof Error ? response.message : `${response.status} ${await response.text()}`;
+    await sleep(1_000, undefined, { signal });
+  }
+  throw new Error(`${workload.name} on ${baseUrl} was not acknowledged within 60 s after postgres restarted: ${last}`);
+}
+
+/**
+ * `POST /transfers` with the backup service's WAL stream synchronous and not
+ * (BACKUP_SYNCHRONOUS, read when postgres starts): one stack, postgres
+ * started again in the other mode before every turn, so that the two modes
+ * alternate as the other rows' ways do. Each turn warms up first, since a
+ * restarted database starts with empty caches.
+ */
+async function measureStream(transfers: Workload, baseUrl: string): Promise<LoadRow[]> {
+  const runs = STREAM_MODES.map((): Array<{ result: LoadResult; cpu: Record<string, number> }> => []);
+  for (let round = 0; round < STREAM_ROUNDS; round += 1) {
+    for (const [index, { synchronous }] of STREAM_MODES.entries()) {
+      const env = { BACKUP_SYNCHRONOUS: synchronous };
+      await compose(
+        [
+          'up',
+          '--detach',
+          '--wait',
+          '--wait-timeout',
+          String(WAIT_TIMEOUT_SECONDS),
+          '--no-build',
+          '--no-deps',
+          'postgres',
+        ],
+        onStack({ signal, env }),
+      );
+      await waitForWrites(transfers, baseUrl);
+      if (SETTINGS.warmupSeconds > 0) {
+        await fire(baseUrl, transfers, { connections: SETTINGS.connections, seconds: SETTINGS.warmupSeconds, signal });
+      }
+      // postgres is a new container every turn: its meter too.
+      const meters = await metersFor(baseUrl);
+      const spent: CpuSpent = meters.map(() => 0);
+      const seconds = SETTINGS.seconds / SETTINGS.rounds;
+      const result = await metered(meters, spent, () =>
+        fire(baseUrl, transfers, { connections: SETTINGS.connections, seconds, signal }),
+      );
+      runs[index].push({ result, cpu: perRequest(meters, spent, result.requests) });
+    }
+  }
+  return STREAM_MODES.map(({ way }, index) => {
+    const result = summarize(runs[index].map((run) => run.result));
+    checkResponses(`${transfers.name} (${way})`, result);
+    // Each turn's µs per request, weighted by its requests.
+    const cpuMicrosPerRequest: Record<string, number> = {};
+    for (const name of new Set(runs[index].flatMap((run) => Object.keys(run.cpu)))) {
+      const counted = runs[index].filter((run) => Number.isFinite(run.cpu[name]));
+      const requests = counted.reduce((sum, run) => sum + run.result.requests, 0);
+      if (requests > 0) {
+        cpuMicrosPerRequest[name] =
+          counted.reduce((sum, run) => sum + run.cpu[name] * run.result.requests, 0) / requests;
+      }
+    }
+    log(
+      `${transfers.name.padEnd(18)} ${way} ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms`,
+    );
+    return { endpoint: transfers.name, way, ...result, cpuMicrosPerRequest };
+  });
 }
 
 /**
@@ -322,6 +408,14 @@ async function main(): Promise<number> {
     await waitForSpread(pgUrl, 3);
     for (const workload of [TALK, ...pgPlan])
       load.push(...(await measure(workload, [['nginx, 3 api, PostgreSQL', pgUrl]])));
+
+    log('PostgreSQL with compose.postgres.backup.yaml, 1 api: the WAL stream synchronous and not, taking turns');
+    await tearDown();
+    useBackups(true);
+    await upAndTime({ BACKUP_SYNCHRONOUS: STREAM_MODES[0].synchronous }, BACKUP_WAIT_TIMEOUT_SECONDS);
+    const backupUrl = await publishedUrl('proxy', PROXY_PORT);
+    const [, backupTransfers] = keyedWorkloads(BENCH_KEY, await openAccounts(backupUrl, BENCH_KEY, signal));
+    load.push(...(await measureStream(backupTransfers, backupUrl)));
   } finally {
     log('removing the bench stack and its peers');
     await tearDown().catch((error: Error) => problems.push(`the bench stack was not removed: ${error.message}`));

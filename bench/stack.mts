@@ -11,11 +11,20 @@ export { REPO_ROOT };
 /** The stack's compose project; the peers' (below) is the only other one the benchmark touches. */
 export const PROJECT = PROJECTS.bench;
 const BENCH_OVERRIDE = 'docker/bench/compose.bench.yaml';
+const BACKUP_OVERRIDE = 'compose.postgres.backup.yaml';
 const PEERS_PROJECT = PROJECTS.benchPeers;
 const PEERS_FILE = 'docker/bench/compose.peers.yaml';
 
 /** The store the stack runs on, from the next `up` on; the bench measures SQLite, then PostgreSQL. */
 let store: StackStore = 'sqlite';
+/** Whether the stack runs compose.postgres.backup.yaml too (PostgreSQL only), from the next `up` on. */
+let backups = false;
+export function useBackups(on: boolean): void {
+  if (on && store !== 'postgres')
+    throw new Error('backups are compose.postgres.backup.yaml: switch to PostgreSQL first');
+  backups = on;
+}
+
 /** The proxy's certificate, from useCerts() on, and compose.postgres.yaml's from the first switch to PostgreSQL. */
 let tlsEnv: Record<string, string> = {};
 export async function useStore(next: StackStore): Promise<void> {
@@ -58,6 +67,8 @@ const COMPOSE_ENV = { LOG_LEVEL: 'info', BOOTSTRAP_ADMIN_KEY_FILE: keyFile };
 export interface CommandOptions extends RunOptions {
   /** Another store's files than the current one's, such as every file for a tear-down. */
   store?: StackStore;
+  /** compose.postgres.backup.yaml or not, whatever useBackups() said. */
+  backups?: boolean;
 }
 
 /**
@@ -66,6 +77,7 @@ export interface CommandOptions extends RunOptions {
  */
 export function onStack({
   store: storeOverride,
+  backups: backupsOverride,
   env,
   timeoutMs = COMMAND_TIMEOUT_MS,
   ...options
@@ -73,7 +85,11 @@ export function onStack({
   return {
     ...options,
     project: PROJECT,
-    files: composeFiles(storeOverride ?? store, BENCH_OVERRIDE),
+    files: composeFiles(
+      storeOverride ?? store,
+      ...((backupsOverride ?? backups) ? [BACKUP_OVERRIDE] : []),
+      BENCH_OVERRIDE,
+    ),
     env: { ...COMPOSE_ENV, ...tlsEnv, ...env },
     timeoutMs,
   };
@@ -122,12 +138,13 @@ export async function containerIds(service: string): Promise<string[]> {
 
 /**
  * Removes the bench project's containers, networks and volumes, on either
- * store (the PostgreSQL files name every service); quiet when there is nothing to remove.
+ * store (the PostgreSQL and backup files name every service and volume);
+ * quiet when there is nothing to remove.
  */
 export async function tearDown(): Promise<void> {
   await compose(
     ['down', '--volumes', '--remove-orphans', '--timeout', '5'],
-    onStack({ timeoutMs: 60_000, store: 'postgres' }),
+    onStack({ timeoutMs: 60_000, store: 'postgres', backups: true }),
   );
 }
 

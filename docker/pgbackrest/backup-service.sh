@@ -21,6 +21,17 @@
 #    retention settings (repo1-retention-full and -diff) no longer keep.
 #    A failure is retried after BACKUP_RETRY_INTERVAL (60).
 #
+# 4. Streams the WAL as PostgreSQL writes it into wal-stream/ beside the
+#    repository, on its volume: pg_receivewal, as accounts_backup with this
+#    service's client certificate, flushing every write at once and
+#    answering as the synchronous standby `backup` (compose.postgres.backup.yaml's
+#    BACKUP_SYNCHRONOUS). A streamed segment stays until the archive holds
+#    it; restore.sh hands the restored database what the archive lacks, the
+#    last, partial segment among them. When the database no longer has where
+#    the stream stopped (a restored database, on a timeline of its own), the
+#    stream so far moves under earlier/, kept until archived, and a new one
+#    starts where the database is.
+#
 # Healthy (the healthcheck's marker) while the repository holds a good
 # backup and the last attempt succeeded. Reads its certificate and key from
 # the Compose secrets pgbackrest_backup_cert and pgbackrest_backup_key, and the
@@ -30,6 +41,7 @@ set -Eeuo pipefail
 secrets=/run/secrets
 private=/tmp/pgbackrest-tls
 healthy=/tmp/backup-healthy
+stream=${PGBACKREST_REPO1_PATH:?}/wal-stream
 : "${PGBACKREST_STANZA:?the stanza (BACKUP_STANZA) is not set}"
 full_every=${BACKUP_FULL_INTERVAL:-86400}
 diff_every=${BACKUP_DIFF_INTERVAL:-3600}
@@ -65,6 +77,82 @@ pause() { sleep "$1" & wait $! || :; }
 
 # The last line of a failed command's output, which is pgBackRest's error.
 last_line() { grep -v '^\s*$' <<<"$1" | tail -n 1; }
+
+# The replication connection: verify-full against the database's
+# certificate, and this service's own certificate as its credential.
+conninfo="host=${PGBACKREST_PG1_HOST:?} port=5432 user=accounts_backup application_name=backup
+  sslmode=verify-full sslrootcert=$secrets/postgres_ca
+  sslcert=$secrets/pgbackrest_backup_cert sslkey=$private/backup.key"
+
+# stream_wal: pg_receivewal, started again whenever it stops. The slot keeps
+# the database from recycling WAL the stream has not received.
+stream_wal() {
+  local said= reason restored err=/tmp/receivewal.err
+  install -d -m 0700 "$stream"
+  while :; do
+    if pg_receivewal -d "$conninfo" --slot=backup --create-slot --if-not-exists 2>"$err"; then
+      log "streaming the WAL into $stream"
+      said=
+      pg_receivewal -d "$conninfo" --slot=backup --synchronous --no-loop --directory="$stream" 2>"$err" || :
+    fi
+    reason=$(last_line "$(<"$err")")
+    # The database does not have where the stream stopped: it was restored
+    # (pg_receivewal's last line says only "disconnected"; the server's
+    # error is above it).
+    if restored=$(grep -m 1 -E "has already been removed|not in this server's history|ahead of the WAL flush position" "$err"); then
+      local aside
+      aside=$stream/earlier/$(date -u +%Y%m%dT%H%M%SZ)
+      mkdir -p "$aside"
+      find "$stream" -maxdepth 1 -type f -exec mv -t "$aside" {} +
+      log "the database does not continue the stream (${restored#*error: }): the stream so far is kept in $aside until archived; starting anew" >&2
+      continue
+    fi
+    [[ $reason == "$said" ]] || log "the WAL stream stopped, retrying: ${reason:-no reason given}" >&2
+    said=$reason
+    sleep 2
+  done
+}
+
+# The archive ids (such as 17-1) the repository holds for this stanza, from `pgbackrest info`'s JSON.
+archive_ids() { jq -r '.[0].archive[]?.id' <<<"$1"; }
+
+# archived FILE IDS...: the repository's archive holds FILE (a segment,
+# .partial or not, or a timeline's history), under one of the archive ids.
+# pgBackRest keeps a segment as NAME-CHECKSUM[.EXT] in a folder named by its
+# first 16 characters, and a history file as it is beside those folders.
+archived() {
+  local file=$1 id folder filter="^${1//./\\.}-"
+  shift
+  [[ $file == *.history ]] && filter="^${file//./\\.}(\\.|$)"
+  for id in "$@"; do
+    folder=archive/$PGBACKREST_STANZA/$id
+    [[ $file == *.history ]] || folder+=/${file:0:16}
+    if [[ -n $(pgbackrest repo-ls --filter="$filter" "$folder" 2>/dev/null) ]]; then
+      return 0
+    fi
+  done
+  return 1
+}
+
+# prune_stream INFO: removes the streamed segments the archive now holds; the
+# live stream's partial segment stays, and so does everything not archived yet.
+prune_stream() {
+  local ids file name
+  mapfile -t ids < <(archive_ids "$1")
+  ((${#ids[@]})) || return 0
+  while IFS= read -r -d '' file; do
+    name=${file##*/}
+    [[ $name =~ ^[0-9A-F]{24}$ || ($name =~ ^([0-9A-F]{24}\.partial|[0-9A-F]{8}\.history)$ && $file == "$stream"/earlier/*) ]] || continue
+    # An old timeline's partial segment is done with once the archive holds
+    # the whole segment or the partial one the restored database archived.
+    if archived "$name" "${ids[@]}" || { [[ $name == *.partial ]] && archived "${name%.partial}" "${ids[@]}"; }; then
+      rm -f "$file"
+    fi
+  done < <(find "$stream" -type f -print0)
+  find "$stream/earlier" -mindepth 1 -type d -empty -delete 2>/dev/null || :
+}
+
+stream_wal &
 
 said=
 until out=$(pgbackrest stanza-create 2>&1); do
@@ -124,5 +212,6 @@ while :; do
     fi
   fi
   if [[ -z $failed ]] && ((last_any > 0 || ${#type} > 0)); then touch "$healthy"; fi
+  prune_stream "$info"
   pause 5
 done

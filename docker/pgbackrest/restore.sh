@@ -12,6 +12,13 @@
 # (PostgreSQL's recovery_target_time; give a time zone, or it is the
 # server's, UTC). The backup is chosen for the target by pgBackRest.
 #
+# The backup service's WAL stream (the repository volume's wal-stream folder,
+# mounted read-only at /var/lib/wal-stream) holds what the archive may not have yet: the segments
+# streamed since its last archived one, and the partial segment in which the
+# last acknowledged commits are. They go into the restored pg_wal, where
+# PostgreSQL reads a segment that the archive does not hold; with a
+# synchronous stream, the latest state is the last acknowledged commit.
+#
 # Refuses, changing nothing, when the volume is not empty (a database is
 # there: stop and remove postgres, and the volume, first), when the
 # repository holds no stanza of this stack (PGBACKREST_STANZA: another
@@ -102,5 +109,30 @@ started=$(date +%s)
 say "restoring stanza $PGBACKREST_STANZA $goal into $pgdata"
 pgbackrest restore "${args[@]}" 2>&1 | tee /tmp/restore.log
 label=$(sed -nE 's/^.*restore backup set ([0-9A-Za-z_-]+).*$/\1/p' /tmp/restore.log | head -n 1)
+
+# 3. The stream: partial segments first, so that a whole copy of the same
+# segment, should there be one, replaces its partial one.
+streamed=/var/lib/wal-stream
+copied=()
+if [[ -d $streamed ]]; then
+  while IFS= read -r -d '' file; do
+    name=${file##*/}
+    # The backup service removes a streamed segment once the archive holds
+    # it, and may do so meanwhile: then it is the archive's to give.
+    if ! cp "$file" "$pgdata/pg_wal/${name%.partial}" 2>/dev/null; then
+      [[ -e $file ]] && cp "$file" "$pgdata/pg_wal/${name%.partial}"
+      continue
+    fi
+    chmod 0600 "$pgdata/pg_wal/${name%.partial}"
+    copied+=("$name")
+  done < <(find "$streamed" -type f -regextype posix-extended -regex '.*/[0-9A-F]{24}\.partial' -print0 | sort -z
+    find "$streamed" -type f -regextype posix-extended -regex '.*/[0-9A-F]{24}' -print0 | sort -z)
+fi
+if ((${#copied[@]})); then
+  partial=$(printf '%s\n' "${copied[@]}" | grep '\.partial$' | sort | tail -n 1 || :)
+  say "copied ${#copied[@]} streamed segment(s) into pg_wal for what the archive lacks${partial:+ (the last being written: $partial)}"
+else
+  say "the WAL stream holds no segment beyond the archive"
+fi
 say "done in $(($(date +%s) - started)) s${label:+ (from backup $label)}. Start postgres now:" \
   "it replays the archive $goal, then promotes itself and serves (docker compose ... up -d --wait)"

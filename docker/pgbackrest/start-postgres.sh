@@ -7,6 +7,13 @@
 # - Every WAL segment is archived to the backup service as PostgreSQL
 #   completes it, or after BACKUP_ARCHIVE_TIMEOUT seconds of writes at the
 #   latest (archive_command: `pgbackrest archive-push`, asynchronous, over TLS).
+# - The backup service also streams the WAL as it is written
+#   (pg_receivewal, as the replication role accounts_backup, over TLS with
+#   its client certificate: the certificate is its only credential). With
+#   BACKUP_SYNCHRONOUS=on (the default) it is a synchronous standby for the
+#   api's commits: none is acknowledged before its WAL is on the backup
+#   service's disk. With off, the stream follows as fast as it can and a
+#   commit does not wait for it.
 # - pgBackRest's TLS server runs beside PostgreSQL, for the backup service's
 #   backups and checks; it answers the client certificate whose CN
 #   PGBACKREST_TLS_SERVER_AUTH names (backup) for this stack's stanza alone.
@@ -29,6 +36,15 @@ archive_timeout=${BACKUP_ARCHIVE_TIMEOUT:-60}
   echo "start-postgres.sh: BACKUP_ARCHIVE_TIMEOUT must be a number of seconds, not '$archive_timeout'" >&2
   exit 1
 }
+synchronous=${BACKUP_SYNCHRONOUS:-on}
+case $synchronous in
+  on) stream=sync ;;
+  off) stream=async ;;
+  *)
+    echo "start-postgres.sh: BACKUP_SYNCHRONOUS must be on or off, not '$synchronous'" >&2
+    exit 1
+    ;;
+esac
 
 for secret in pgbackrest_postgres_cert pgbackrest_postgres_key postgres_ca; do
   if [[ ! -s $secrets/$secret || ! -r $secrets/$secret ]]; then
@@ -58,10 +74,25 @@ if [[ ! -s ${PGDATA:?}/PG_VERSION ]]; then
   if ((backups > 0)); then
     echo "start-postgres.sh: PGDATA is empty, but the repository holds $backups backup(s) of stanza" \
       "$PGBACKREST_STANZA: the database's volume was lost or removed. Not initialising a new, empty database;" \
-      "restore it first (docker compose ... run --rm restore, see the README), then start postgres again" >&2
+      "restore it first (docker compose ... run --rm restore, see docs/reference/backups.md), then start postgres again" >&2
     exit 1
   fi
 fi
+
+# The WAL stream's rules, read by docker/postgres/start-postgres.sh's
+# pg_hba.conf and roles.sql: accounts_backup may open a replication
+# connection, over TLS only, with a client certificate of the CA's whose CN
+# is backup; roles.sql lets it log in, and has the api's commits wait for it
+# when the stream is synchronous.
+cat >"$run/pg_hba.backup.conf" <<'HBA'
+hostssl  replication  accounts_backup  all  cert  map=backup
+HBA
+cat >"$run/pg_ident.conf" <<'IDENT'
+backup  backup  accounts_backup
+IDENT
+export ACCOUNTS_WAL_STREAM=$stream
+standby=()
+[[ $stream == sync ]] && standby=(-c synchronous_standby_names=backup)
 
 # The TLS server, started again should it ever stop; it ends with the container.
 (
@@ -74,7 +105,12 @@ fi
 # hot_standby=off: while a restored database replays the archive it answers
 # nothing (the api then says 503, retry), rather than read-only sessions in
 # which every write would fail.
+# synchronous_commit=local is every role's default but the api's (roles.sql).
 exec bash /etc/accounts-postgres/start-postgres.sh "$@" \
+  -c ssl_ca_file="$secrets/postgres_ca" \
+  -c ident_file="$run/pg_ident.conf" \
+  -c synchronous_commit=local \
+  "${standby[@]}" \
   -c archive_mode=on \
   -c 'archive_command=pgbackrest archive-push %p' \
   -c "archive_timeout=$archive_timeout" \

@@ -16,19 +16,33 @@
 --                   the application's. It may log in only when that file hands
 --                   the server its password (the secret
 --                   postgres_monitor_password); without it, NOLOGIN.
+--   accounts_backup  what the backup service streams the write-ahead log as
+--                   (compose.postgres.backup.yaml): REPLICATION and nothing
+--                   else, and no password: it proves itself with its client
+--                   certificate (docker/pgbackrest/start-postgres.sh). It may
+--                   log in only when that wrapper turns the stream on
+--                   (ACCOUNTS_WAL_STREAM sync or async); without it, NOLOGIN.
 --
 -- A volume of the previous release, whose tables the superuser created, is
 -- adopted here: their ownership moves to accounts_owner.
 \set owner_password `cat /run/secrets/postgres_owner_password`
 \set api_password `cat /run/secrets/postgres_api_password`
 \set monitor_password `cat /run/secrets/postgres_monitor_password 2>/dev/null || true`
+\getenv wal_stream ACCOUNTS_WAL_STREAM
+\if :{?wal_stream}
+\else
+\set wal_stream ''
+\endif
 
 BEGIN;
 
 SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'accounts_owner') AS make_owner,
        NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'accounts_api') AS make_api,
        NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'accounts_monitor') AS make_monitor,
-       :'monitor_password' <> '' AS monitor_login \gset
+       NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'accounts_backup') AS make_backup,
+       :'monitor_password' <> '' AS monitor_login,
+       :'wal_stream' IN ('sync', 'async') AS backup_login,
+       :'wal_stream' = 'sync' AS api_waits_for_backup \gset
 \if :make_owner
 CREATE ROLE accounts_owner;
 \endif
@@ -37,6 +51,9 @@ CREATE ROLE accounts_api;
 \endif
 \if :make_monitor
 CREATE ROLE accounts_monitor;
+\endif
+\if :make_backup
+CREATE ROLE accounts_backup;
 \endif
 -- Stated every time, so that a role someone widened by hand is narrowed again.
 ALTER ROLE accounts_owner WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
@@ -52,6 +69,23 @@ ALTER ROLE accounts_monitor WITH NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOR
 \endif
 -- The statistics views and functions, read-only; no table of the application.
 GRANT pg_monitor TO accounts_monitor;
+\if :backup_login
+ALTER ROLE accounts_backup WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE REPLICATION NOBYPASSRLS
+  CONNECTION LIMIT 3 PASSWORD NULL;
+\else
+ALTER ROLE accounts_backup WITH NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
+  PASSWORD NULL;
+\endif
+-- With a synchronous stream (synchronous_standby_names names the backup), a
+-- commit of the api returns only once the backup service has the commit's
+-- WAL on its own disk. Every other role's commits are the server's default,
+-- local, so that starting up, migrating and making these roles never wait for
+-- a stream that cannot connect before this script has run.
+\if :api_waits_for_backup
+ALTER ROLE accounts_api SET synchronous_commit = 'on';
+\else
+ALTER ROLE accounts_api RESET synchronous_commit;
+\endif
 
 -- Only the two roles connect; no one gets temporary tables by default.
 REVOKE ALL ON DATABASE :"DBNAME" FROM PUBLIC;

@@ -39,9 +39,12 @@ install -m 0600 "$secrets/postgres_tls_key" "$run/server.key"
 # administrator's (`docker compose exec postgres psql -U accounts`). Over the
 # network, TLS only, and only the two roles of the application and the
 # exporter's: the superuser and every plain connection are refused.
+# A wrapper may add rules in pg_hba.backup.conf, read before the last line
+# (docker/pgbackrest/start-postgres.sh: the backup service's WAL stream).
 cat >"$run/pg_hba.conf" <<'HBA'
 local    all       all                                          trust
 hostssl  accounts  accounts_owner,accounts_api,accounts_monitor  all  scram-sha-256
+include_if_exists pg_hba.backup.conf
 host     all       all                          all             reject
 HBA
 

@@ -120,6 +120,16 @@ describe("the api's role, accounts_api", () => {
       ),
     ).toBe('f|f|f|f|f|f');
   });
+
+  it('commits without waiting for a standby, and no replication role may log in, without compose.postgres.backup.yaml', async () => {
+    expect(
+      await asSuperuser("SELECT rolcanlogin, rolreplication FROM pg_roles WHERE rolname = 'accounts_backup'"),
+    ).toBe('f|f');
+    expect(await asSuperuser("SELECT count(*) FROM pg_db_role_setting WHERE setrole = 'accounts_api'::regrole")).toBe(
+      '0',
+    );
+    expect(await asSuperuser('SHOW synchronous_standby_names')).toBe('');
+  });
 });
 
 describe('the migration role, accounts_owner', () => {
