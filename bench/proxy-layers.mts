@@ -43,6 +43,10 @@ const PIECES = {
     /^set \$auth_gate_retry_after "";$/gm,
     'the default of $auth_gate_retry_after',
   ),
+  deadlineHttp: [
+    'include /tmp/nginx/body-deadline-var.conf;',
+    cut(NGINX_CONF, /^ {2}js_import body_deadline [^\n]*;$/gm, "the body deadline's js_import"),
+  ],
   gateHttp: [
     'include /tmp/nginx/auth-failures-zone.conf;',
     cut(NGINX_CONF, /^ {2}js_import auth_failures [^\n]*;$/gm, "the gate's js_import"),
@@ -60,11 +64,13 @@ export interface Features {
   readonly headers?: boolean;
   readonly limits?: boolean;
   readonly gate?: boolean;
+  /** The whole-body deadline's js_access (body-deadline.js), as PROXY_BODY_DEADLINE sets it. */
+  readonly deadline?: boolean;
 }
 
 /** A whole nginx.conf with the features asked for, in front of `api:3000`. */
 export function layerConfig(features: Features): string {
-  const { workers, pool, requestId, log, headers, limits, gate } = features;
+  const { workers, pool, requestId, log, headers, limits, gate, deadline } = features;
   const http: string[] = [
     'default_type application/json;',
     // The root filesystem is read-only: every path nginx writes is in /tmp.
@@ -98,7 +104,12 @@ export function layerConfig(features: Features): string {
     http.push(...PIECES.gateHttp);
     server.push('include /tmp/nginx/auth-failures.conf;');
   }
-  const location = ['proxy_pass http://api;', ...(gate ? ['include /tmp/nginx/auth-failures-count.conf;'] : [])];
+  if (deadline) http.push(...PIECES.deadlineHttp);
+  const location = [
+    ...(deadline ? ['include /tmp/nginx/body-deadline.conf;'] : []),
+    'proxy_pass http://api;',
+    ...(gate ? ['include /tmp/nginx/auth-failures-count.conf;'] : []),
+  ];
   server.push(`location / {\n${indent(location.join('\n'))}\n}`);
   const health = 'listen 127.0.0.1:8081;\naccess_log off;\nlocation = /healthz {\n  return 200 \'{"status":"ok"}\';\n}';
   return [
@@ -106,7 +117,7 @@ export function layerConfig(features: Features): string {
     `worker_processes ${workers};`,
     'pid /tmp/nginx.pid;',
     'error_log stderr warn;',
-    ...(gate ? [PIECES.loadNjs] : []),
+    ...(gate || deadline ? [PIECES.loadNjs] : []),
     'events {\n  worker_connections 4096;\n}',
     `http {\n${indent([...http, `server {\n${indent(server.join('\n'))}\n}`, `server {\n${indent(health)}\n}`].join('\n'))}\n}`,
     '',
@@ -140,6 +151,15 @@ export function layerFiles(): Record<string, string> {
     'headers.conf': layerConfig({ ...chain, requestId: true, log: 'buffered', headers: true }),
     'limits.conf': layerConfig({ ...chain, requestId: true, log: 'buffered', headers: true, limits: true }),
     'gate.conf': layerConfig({ ...chain, requestId: true, log: 'buffered', headers: true, limits: true, gate: true }),
+    'deadline.conf': layerConfig({
+      ...chain,
+      requestId: true,
+      log: 'buffered',
+      headers: true,
+      limits: true,
+      gate: true,
+      deadline: true,
+    }),
     'stack-log-unbuffered.conf': stackWith(
       /^( {2}access_log \/dev\/stdout json) [^;\n]*;$/m,
       '$1;',

@@ -70,9 +70,11 @@ const LAYERS: readonly Layer[] = [
   { name: '+ security and hidden headers', service: 'headers', load: 'http' },
   { name: '+ limit_req and limit_conn', service: 'limits', load: 'http' },
   { name: '+ the gate (njs)', service: 'gate', load: 'http' },
+  { name: '+ the whole-body deadline (njs js_access)', service: 'deadline', load: 'http' },
   { name: "the stack's nginx.conf", service: 'stack', load: 'http' },
   { name: "the stack's, access log unbuffered", service: 'stack-log-unbuffered', load: 'http' },
   { name: "the stack's, keepalive 32", service: 'stack-pool-32', load: 'http' },
+  { name: "the stack's, body deadline off", service: 'stack-no-deadline', load: 'http' },
   { name: "the stack's, worker_processes auto", service: 'stack-auto', load: 'http' },
   { name: "the stack's, HTTPS with keep-alive", service: 'stack', load: 'https' },
   { name: "the stack's, TLS handshake, new session", service: 'stack', load: 'tls-new' },
@@ -254,6 +256,10 @@ function ratios(rows: readonly ProxyRow[]): Ratio[] {
     {
       name: "nginx CPU per request, the stack's access log unbuffered / buffered",
       value: ratio(rows, "the stack's, access log unbuffered", STACK, (round) => round.nginxUs),
+    },
+    {
+      name: "nginx CPU per request, the stack's / with the body deadline off",
+      value: ratio(rows, STACK, "the stack's, body deadline off", (round) => round.nginxUs),
     },
   ];
 }

@@ -51,6 +51,12 @@ function acceptedEntry(r, key) {
   return `${r.remoteAddress} ${mac}`;
 }
 
+/** Whether a count exists for any of the entries: an address with none is refused nothing. */
+function anyCounted(entries) {
+  const failures = ngx.shared.auth_failures;
+  return failures.has(entries.address) || (entries.id !== undefined && failures.has(entries.id));
+}
+
 function counters(r, key) {
   const match = KEY_PATTERN.exec(key);
   const address = `a ${r.remoteAddress}`;
@@ -96,8 +102,12 @@ function wait(r, entry, max) {
 // or '' when it may now. nginx.conf asks only for requests that carry Authorization.
 function retryAfter(r) {
   const key = presentedKey(r);
-  if (ngx.shared.auth_accepted.has(acceptedEntry(r, key))) return '';
   const entries = counters(r, key);
+  // The usual case, no failure from this address, costs two lookups and no
+  // HMAC. Both counts are asked: the id's may outlive the address's, which
+  // its first failure may have started earlier.
+  if (!anyCounted(entries)) return '';
+  if (ngx.shared.auth_accepted.has(acceptedEntry(r, key))) return '';
   const seconds = Math.max(wait(r, entries.id, limit(r)), wait(r, entries.address, junkLimit(r)));
   return seconds > 0 ? String(seconds) : '';
 }

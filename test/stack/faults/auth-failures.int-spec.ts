@@ -129,6 +129,22 @@ describe('the gate on failed authentications', () => {
     expect((await withKey(unusedKey)).status).toBe(200);
   }, 120_000);
 
+  it("keeps refusing a key id whose count outlives the address's", async () => {
+    // The address's count starts now, with one junk key; the id's starts
+    // later, so it ends later: the gate must still ask for it once the
+    // address's count has gone (it skips the lookups when neither exists).
+    const started = Date.now();
+    expectUnauthorized(await send('GET', '/accounts', malformedKey));
+    await sleep((WINDOW_SECONDS / 2) * 1_000);
+    const lateId = hex(6);
+    for (let i = 0; i < LIMIT; i++) expectUnauthorized(await withKey(guess(lateId)));
+    await expectRefused(await withKey(guess(lateId)));
+    // The address's count has expired (a second's margin for nginx's clock); the id's has not.
+    await sleep(Math.max(0, started + (WINDOW_SECONDS + 1.5) * 1_000 - Date.now()));
+    await expectRefused(await withKey(guess(lateId)));
+    expectUnauthorized(await withKey(guess(hex(6))));
+  }, 60_000);
+
   it('writes neither key to the proxy logs', async () => {
     await new Promise((resolve) => setTimeout(resolve, ACCESS_LOG_DELAY_MS));
     const logs = await containerLogs(proxyId());
