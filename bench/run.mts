@@ -209,12 +209,21 @@ async function waitForSpread(baseUrl: string, replicas: number): Promise<void> {
   throw new Error(`nginx did not reach ${replicas} api replicas within 20 s`);
 }
 
-async function upAndTime(env?: Record<string, string>, waitSeconds = WAIT_TIMEOUT_SECONDS): Promise<number> {
-  const started = performance.now();
+/** `docker compose up --detach --wait --no-build` on the bench stack, with more arguments. */
+async function upAndWait(
+  args: readonly string[] = [],
+  env?: Record<string, string>,
+  waitSeconds = WAIT_TIMEOUT_SECONDS,
+): Promise<void> {
   await compose(
-    ['up', '--detach', '--wait', '--wait-timeout', String(waitSeconds), '--no-build'],
+    ['up', '--detach', '--wait', '--wait-timeout', String(waitSeconds), '--no-build', ...args],
     onStack({ signal, env }),
   );
+}
+
+async function upAndTime(env?: Record<string, string>, waitSeconds = WAIT_TIMEOUT_SECONDS): Promise<number> {
+  const started = performance.now();
+  await upAndWait([], env, waitSeconds);
   return (performance.now() - started) / 1000;
 }
 
@@ -248,19 +257,7 @@ async function measureStream(transfers: Workload, baseUrl: string): Promise<Load
   for (let round = 0; round < STREAM_ROUNDS; round += 1) {
     for (const [index, { synchronous }] of STREAM_MODES.entries()) {
       const env = { BACKUP_SYNCHRONOUS: synchronous };
-      await compose(
-        [
-          'up',
-          '--detach',
-          '--wait',
-          '--wait-timeout',
-          String(WAIT_TIMEOUT_SECONDS),
-          '--no-build',
-          '--no-deps',
-          'postgres',
-        ],
-        onStack({ signal, env }),
-      );
+      await upAndWait(['--no-deps', 'postgres'], env);
       await waitForWrites(transfers, baseUrl);
       if (SETTINGS.warmupSeconds > 0) {
         await fire(baseUrl, transfers, { connections: SETTINGS.connections, seconds: SETTINGS.warmupSeconds, signal });
@@ -301,20 +298,7 @@ async function measureStream(transfers: Workload, baseUrl: string): Promise<Load
  * compose.yaml's, shared) would recreate the proxy on a new port.
  */
 async function scaleApi(replicas: number): Promise<void> {
-  await compose(
-    [
-      'up',
-      '--detach',
-      '--wait',
-      '--wait-timeout',
-      String(WAIT_TIMEOUT_SECONDS),
-      '--no-build',
-      '--no-recreate',
-      '--scale',
-      `api=${replicas}`,
-    ],
-    onStack({ signal }),
-  );
+  await upAndWait(['--no-recreate', '--scale', `api=${replicas}`]);
 }
 
 async function main(): Promise<number> {
