@@ -24,8 +24,8 @@
 # 4. Streams the WAL as PostgreSQL writes it into wal-stream/ beside the
 #    repository, on its volume: pg_receivewal, as accounts_backup with this
 #    service's client certificate, flushing every write at once and
-#    answering as the synchronous standby `backup` (compose.postgres.backup.yaml's
-#    BACKUP_SYNCHRONOUS). A streamed segment stays until the archive holds
+#    answering as the standby `backup`, synchronous or not as postgres's
+#    BACKUP_SYNCHRONOUS says. A streamed segment stays until the archive holds
 #    it; restore.sh hands the restored database what the archive lacks, the
 #    last, partial segment among them. When the database no longer has where
 #    the stream stopped (a restored database, on a timeline of its own), the

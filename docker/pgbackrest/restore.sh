@@ -12,12 +12,13 @@
 # (PostgreSQL's recovery_target_time; give a time zone, or it is the
 # server's, UTC). The backup is chosen for the target by pgBackRest.
 #
-# The backup service's WAL stream (the repository volume's wal-stream folder,
-# mounted read-only at /var/lib/wal-stream) holds what the archive may not have yet: the segments
-# streamed since its last archived one, and the partial segment in which the
-# last acknowledged commits are. They go into the restored pg_wal, where
-# PostgreSQL reads a segment that the archive does not hold; with a
-# synchronous stream, the latest state is the last acknowledged commit.
+# The backup service's WAL stream (the wal-stream folder of the repository's
+# volume, mounted read-only at /var/lib/wal-stream) holds what the archive
+# may not have yet: the segments streamed since its last archived one, and
+# the partial segment in which the last acknowledged commits are. They go
+# into the restored pg_wal, where PostgreSQL reads a segment that the
+# archive does not hold; with a synchronous stream, the latest state is the
+# last acknowledged commit.
 #
 # Refuses, changing nothing, when the volume is not empty (a database is
 # there: stop and remove postgres, and the volume, first), when the
