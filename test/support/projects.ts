@@ -58,7 +58,7 @@ export function composeFiles(store: StackStore, ...overrides: string[]): string[
   return ['compose.yaml', ...STORE_OVERRIDES[store], ...overrides];
 }
 
-/** Containers started by name outside compose (docs chapters 1, 3, 4 and 5), and testcontainers' own label. */
+/** Containers started by name outside compose (docs chapters 1, 3, 4 and 6), and testcontainers' own label. */
 export const NAMED_CONTAINERS = [
   'accounts-api-demo',
   'talk-demo',
