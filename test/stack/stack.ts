@@ -237,6 +237,16 @@ export async function proxyErrors(stack: Stack, last = 20): Promise<string> {
     .join('\n');
 }
 
+/**
+ * SQL as PostgreSQL's superuser, over the postgres container's socket (the
+ * administrator's way in, with compose.postgres.yaml): its rows, unaligned,
+ * one per line.
+ */
+export async function asSuperuser(stack: Stack, query: string): Promise<string> {
+  const psql = ['psql', '-U', 'accounts', '-d', 'accounts', '-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', query];
+  return (await stack.composeCli(['exec', '-T', 'postgres', ...psql])).trim();
+}
+
 /** The JSON lines a container wrote to stdout and stderr. */
 export async function jsonLogLines(container: string): Promise<Record<string, Json>[]> {
   return jsonLines(await containerLogs(container));

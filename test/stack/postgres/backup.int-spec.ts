@@ -9,7 +9,7 @@
  * BACKUP_SYNCHRONOUS=off in the environment to measure the other mode: the
  * drill then asserts only what the archive guarantees.
  */
-import { docker, useStack, type Stack } from '../stack';
+import { asSuperuser, docker, useStack, type Stack } from '../stack';
 import type { CommandError, Json } from '../../support/docker.ts';
 import { clientFor, ledgerOf } from '../../support/http.ts';
 import { verifyLedger } from '../../support/ledger-checks.ts';
@@ -34,11 +34,9 @@ async function backups(api: Stack): Promise<BackupInfo[]> {
   return (JSON.parse(out) as Json[])[0].backup as BackupInfo[];
 }
 
-/** SQL as the superuser, over the postgres container's socket. */
-async function psql(api: Stack, query: string): Promise<string> {
-  const args = ['exec', '-T', 'postgres', 'psql', '-U', 'accounts', '-d', 'accounts', '-XAtq', '-c', query];
-  return (await api.composeCli(args)).trim();
-}
+/** The standby PostgreSQL streams to, and whether commits wait for it: `backup sync` or `backup async`. */
+const standbyOf = (api: Stack) =>
+  asSuperuser(api, "SELECT application_name || ' ' || sync_state FROM pg_stat_replication");
 
 /** The first good backup of `type` that started at or after `since`, once the backup service has taken it. */
 async function backupSince(api: Stack, type: BackupInfo['type'], since: number, timeoutMs = 90_000) {
@@ -114,7 +112,7 @@ describe('pgBackRest: backups restored under load', () => {
 
   it('streams the WAL to the backup service, whose flush an api commit waits for', async () => {
     const api = stack();
-    const standby = await psql(api, "SELECT application_name || ' ' || sync_state FROM pg_stat_replication");
+    const standby = await standbyOf(api);
     expect(standby).toBe(synchronous ? 'backup sync' : 'backup async');
     const from = await openAccount(api, 'stream-from', 10);
     const to = await openAccount(api, 'stream-to', 0);
@@ -256,9 +254,7 @@ describe('pgBackRest: backups restored under load', () => {
     // And the restored database takes writes again, the stream following it on its new timeline.
     const more = await transferLoad({ api, from, to, concurrency: 1, maxAttempts: 5, maxDurationMs: 10_000 });
     expect(more.answers.size).toBe(5);
-    expect(await psql(api, "SELECT application_name || ' ' || sync_state FROM pg_stat_replication")).toBe(
-      synchronous ? 'backup sync' : 'backup async',
-    );
+    expect(await standbyOf(api)).toBe(synchronous ? 'backup sync' : 'backup async');
   }, 420_000);
 });
 

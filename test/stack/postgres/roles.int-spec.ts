@@ -2,31 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dockerResult, run } from '../../support/docker.ts';
-import { docker, REPO_ROOT, useStack } from '../stack';
+import { asSuperuser as superuser, docker, REPO_ROOT, useStack } from '../stack';
 
 const stack = useStack();
 
 const containerOf = (service: string) => stack().compose.getContainer(`${service}-1`).getId();
 
-/** SQL as the superuser, over the postgres container's socket: the administrator's way in. */
-const asSuperuser = async (query: string) =>
-  (
-    await stack().composeCli([
-      'exec',
-      '-T',
-      'postgres',
-      'psql',
-      '-U',
-      'accounts',
-      '-d',
-      'accounts',
-      '-XAtq',
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-c',
-      query,
-    ])
-  ).trim();
+/** SQL as the superuser, on this spec's stack. */
+const asSuperuser = (query: string) => superuser(stack(), query);
 
 interface Connect {
   readonly user?: string;
