@@ -69,6 +69,14 @@ function textOf(node: Nodes): string {
  */
 export function brokenLinks(file: string, markdown: string, repo: Repository): string[] {
   const problems: string[] = [];
+  // A page links to the same few pages many times: each is parsed once.
+  const anchorsByTarget = new Map<string, string[]>();
+  // The key '' is this page, as written (a link that is only an anchor).
+  const anchorsIn = (target: string) => {
+    if (!anchorsByTarget.has(target))
+      anchorsByTarget.set(target, anchorsOf(target === '' ? markdown : repo.read(target)));
+    return anchorsByTarget.get(target)!;
+  };
   for (const { url, line } of linksOf(markdown)) {
     const hash = url.indexOf('#');
     const path = decodeURI(hash === -1 ? url : url.slice(0, hash));
@@ -83,7 +91,7 @@ export function brokenLinks(file: string, markdown: string, repo: Repository): s
       continue;
     }
     if (anchor === undefined || !target.endsWith('.md')) continue;
-    if (!anchorsOf(path === '' ? markdown : repo.read(target)).includes(anchor))
+    if (!anchorsIn(path === '' ? '' : target).includes(anchor))
       problems.push(`${file}:${line}: ${url}: ${target} has no heading whose anchor is #${anchor}`);
   }
   return problems;
