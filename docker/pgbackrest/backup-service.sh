@@ -30,7 +30,10 @@
 #    last, partial segment among them. When the database no longer has where
 #    the stream stopped (a restored database, on a timeline of its own), the
 #    stream so far moves under earlier/, kept until archived, and a new one
-#    starts where the database is.
+#    starts where the database is, with a new slot. The slot keeps at most
+#    BACKUP_STREAM_MAX_WAL of WAL on the database's disk for a stream that
+#    is away; past that the stream starts anew the same way (the archive
+#    holds what it missed).
 #
 # Healthy (the healthcheck's marker) while the repository holds a good
 # backup and the last attempt succeeded. Reads its certificate and key from
@@ -75,36 +78,63 @@ pause() { sleep "$1" & wait $! || :; }
   done
 ) &
 
-# The last line of a failed command's output, which is pgBackRest's error.
-last_line() { grep -v '^\s*$' <<<"$1" | tail -n 1; }
+# The last line of a failed command's output, which is pgBackRest's error;
+# empty, and no failure (which would end the stream's loop), when it wrote
+# nothing, as when it was killed.
+last_line() { grep -v '^\s*$' <<<"$1" | tail -n 1 || :; }
 
 # The replication connection: verify-full against the database's
 # certificate, and this service's own certificate as its credential.
+err=/tmp/receivewal.err
 conninfo="host=${PGBACKREST_PG1_HOST:?} port=5432 user=accounts_backup application_name=backup
   sslmode=verify-full sslrootcert=$secrets/postgres_ca
   sslcert=$secrets/pgbackrest_backup_cert sslkey=$private/backup.key"
 
+# slot_keeps: where the slot keeps the WAL from (READ_REPLICATION_SLOT, one
+# of the few commands a replication connection allows); empty when it keeps
+# none: it is new, or was invalidated (BACKUP_STREAM_MAX_WAL).
+slot_keeps() {
+  psql -d "$conninfo replication=true" -XAtc 'READ_REPLICATION_SLOT backup' | cut -d '|' -f 2
+}
+
+# start_anew WHY: the stream so far moves under earlier/, kept until
+# archived, and the slot goes: a slot that a stream once told a position the
+# database does not hold sends every new stream back there. The next stream,
+# with a new slot, starts where the database is.
+start_anew() {
+  local aside
+  aside=$stream/earlier/$(date -u +%Y%m%dT%H%M%SZ)
+  mkdir -p "$aside"
+  find "$stream" -maxdepth 1 -type f -exec mv -t "$aside" {} +
+  pg_receivewal -d "$conninfo" --slot=backup --drop-slot 2>"$err" \
+    || log "could not drop the slot backup: $(last_line "$(<"$err")")" >&2
+  log "$1: the stream so far is kept in $aside until archived; starting anew" >&2
+}
+
 # stream_wal: pg_receivewal, started again whenever it stops. The slot keeps
 # the database from recycling WAL the stream has not received.
 stream_wal() {
-  local said= reason restored err=/tmp/receivewal.err
+  local said= reason restored kept
   install -d -m 0700 "$stream"
   while :; do
     if pg_receivewal -d "$conninfo" --slot=backup --create-slot --if-not-exists 2>"$err"; then
+      # A stream that has begun needs a slot that keeps where it stopped.
+      if kept=$(slot_keeps 2>"$err") && [[ -z $kept && -n $(find "$stream" -maxdepth 1 -type f -print -quit) ]]; then
+        start_anew "the slot keeps no WAL for where the stream stopped (a new slot, as on a restored database, or one invalidated past BACKUP_STREAM_MAX_WAL)"
+        said=
+        continue
+      fi
       log "streaming the WAL into $stream"
       said=
       pg_receivewal -d "$conninfo" --slot=backup --synchronous --no-loop --directory="$stream" 2>"$err" || :
     fi
     reason=$(last_line "$(<"$err")")
-    # The database does not have where the stream stopped: it was restored
-    # (pg_receivewal's last line says only "disconnected"; the server's
-    # error is above it).
+    # The database does not have where the stream stopped (pg_receivewal's
+    # last line says only "disconnected"; the server's error is above it):
+    # it was restored, on a timeline of its own, or that WAL is gone.
     if restored=$(grep -m 1 -E "has already been removed|not in this server's history|ahead of the WAL flush position" "$err"); then
-      local aside
-      aside=$stream/earlier/$(date -u +%Y%m%dT%H%M%SZ)
-      mkdir -p "$aside"
-      find "$stream" -maxdepth 1 -type f -exec mv -t "$aside" {} +
-      log "the database does not continue the stream (${restored#*error: }): the stream so far is kept in $aside until archived; starting anew" >&2
+      start_anew "the database does not continue the stream (${restored#*error: })"
+      said=
       continue
     fi
     [[ $reason == "$said" ]] || log "the WAL stream stopped, retrying: ${reason:-no reason given}" >&2

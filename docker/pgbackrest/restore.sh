@@ -99,7 +99,11 @@ case $code in
 esac
 
 # Without a target, recovery replays all the archive holds and promotes at its end.
-args=()
+# Replay fetches each segment itself (--no-archive-async): with the
+# asynchronous archive-get that the environment sets for archive-push, a
+# drill's recovery once stopped after a segment for a minute, logging
+# nothing, until postgres's healthcheck gave up.
+args=("--recovery-option=restore_command=pgbackrest --stanza=$PGBACKREST_STANZA --no-archive-async archive-get %f \"%p\"")
 if [[ -n $target ]]; then
   args+=(--type=time "--target=$target" --target-action=promote)
   goal="to $target"

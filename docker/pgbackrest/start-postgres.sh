@@ -13,7 +13,10 @@
 #   BACKUP_SYNCHRONOUS=on (the default) it is a synchronous standby for the
 #   api's commits: none is acknowledged before its WAL is on the backup
 #   service's disk. With off, the stream follows as fast as it can and a
-#   commit does not wait for it.
+#   commit does not wait for it. Its replication slot keeps at most
+#   BACKUP_STREAM_MAX_WAL (1GB) of WAL for it while it is away
+#   (max_slot_wal_keep_size): a database disk never fills for a stream, and
+#   the archive still holds what the stream then misses.
 # - pgBackRest's TLS server runs beside PostgreSQL, for the backup service's
 #   backups and checks; it answers the client certificate whose CN
 #   PGBACKREST_TLS_SERVER_AUTH names (backup) for this stack's stanza alone.
@@ -45,6 +48,11 @@ case $synchronous in
     exit 1
     ;;
 esac
+max_wal=${BACKUP_STREAM_MAX_WAL:-1GB}
+[[ $max_wal =~ ^(-1|[1-9][0-9]*(MB|GB|TB))$ ]] || {
+  echo "start-postgres.sh: BACKUP_STREAM_MAX_WAL must be a size such as 512MB or 2GB (or -1: no limit), not '$max_wal'" >&2
+  exit 1
+}
 
 for secret in pgbackrest_postgres_cert pgbackrest_postgres_key postgres_ca; do
   if [[ ! -s $secrets/$secret || ! -r $secrets/$secret ]]; then
@@ -111,6 +119,7 @@ exec bash /etc/accounts-postgres/start-postgres.sh "$@" \
   -c ident_file="$run/pg_ident.conf" \
   -c synchronous_commit=local \
   "${standby[@]}" \
+  -c "max_slot_wal_keep_size=$max_wal" \
   -c archive_mode=on \
   -c 'archive_command=pgbackrest archive-push %p' \
   -c "archive_timeout=$archive_timeout" \

@@ -9,17 +9,23 @@
  * BACKUP_SYNCHRONOUS=off in the environment to measure the other mode: the
  * drill then asserts only what the archive guarantees.
  */
-import { asSuperuser, docker, useStack, type Stack } from '../stack';
+import { asSuperuser, docker, eventually, useStack, type Stack } from '../stack';
 import type { CommandError, Json } from '../../support/docker.ts';
 import { clientFor, ledgerOf } from '../../support/http.ts';
 import { verifyLedger } from '../../support/ledger-checks.ts';
 import { openAccount, settle, sleep, transferLoad } from '../../support/load.ts';
 
 const synchronous = (process.env.BACKUP_SYNCHRONOUS ?? 'on') === 'on';
-// Differential backups every 20 s, so that one is taken under the load.
+// Differential backups every 20 s, so that one is taken under the load; the
+// slot keeps two WAL segments at most, so that a test can go past it.
 const stack = useStack({
   overrides: ['compose.postgres.backup.yaml'],
-  env: { PROXY_RATE_LIMIT: 'off', BACKUP_DIFF_INTERVAL: '20', BACKUP_SYNCHRONOUS: synchronous ? 'on' : 'off' },
+  env: {
+    PROXY_RATE_LIMIT: 'off',
+    BACKUP_DIFF_INTERVAL: '20',
+    BACKUP_SYNCHRONOUS: synchronous ? 'on' : 'off',
+    BACKUP_STREAM_MAX_WAL: '32MB',
+  },
 });
 
 interface BackupInfo {
@@ -37,6 +43,7 @@ async function backups(api: Stack): Promise<BackupInfo[]> {
 /** The standby PostgreSQL streams to, and whether commits wait for it: `backup sync` or `backup async`. */
 const standbyOf = (api: Stack) =>
   asSuperuser(api, "SELECT application_name || ' ' || sync_state FROM pg_stat_replication");
+const expectedStandby = synchronous ? 'backup sync' : 'backup async';
 
 /** The first good backup of `type` that started at or after `since`, once the backup service has taken it. */
 async function backupSince(api: Stack, type: BackupInfo['type'], since: number, timeoutMs = 90_000) {
@@ -113,7 +120,7 @@ describe('pgBackRest: backups restored under load', () => {
   it('streams the WAL to the backup service, whose flush an api commit waits for', async () => {
     const api = stack();
     const standby = await standbyOf(api);
-    expect(standby).toBe(synchronous ? 'backup sync' : 'backup async');
+    expect(standby).toBe(expectedStandby);
     const from = await openAccount(api, 'stream-from', 10);
     const to = await openAccount(api, 'stream-to', 0);
     if (!synchronous) return;
@@ -138,6 +145,50 @@ describe('pgBackRest: backups restored under load', () => {
     const load = await pending;
     expect(load.answers.size).toBe(1);
     expect(acknowledged).toBeGreaterThanOrEqual(unpausing);
+  }, 120_000);
+
+  it('starts the stream anew, with a new slot, once the database has stopped keeping WAL for it (BACKUP_STREAM_MAX_WAL)', async () => {
+    const api = stack();
+    const slot = () => asSuperuser(api, "SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'backup'");
+    // The stream away, the backup service not: its loop frozen, then the
+    // pg_receivewal it runs killed, whose connection the database then
+    // closes (a frozen receiver would keep it open). Archiving goes on.
+    const inBackup = (script: string) => api.composeCli(['exec', '-T', 'backup', 'bash', '-c', script]);
+    const loop = (
+      await inBackup(
+        'receiver=$(pgrep --exact --newest pg_receivewal); loop=$(cut -d " " -f 4 /proc/$receiver/stat); ' +
+          'kill -STOP $loop && kill -KILL $receiver && echo $loop',
+      )
+    ).trim();
+    try {
+      expect(await eventually(async () => ((await standbyOf(api)) === '' ? true : undefined), 10_000)).toBe(true);
+      // Five WAL segments, more than the slot may keep, each with a write
+      // by the superuser, whose commits never wait for the stream; the
+      // checkpoint after them invalidates the slot.
+      for (let i = 0; i < 5; i++) {
+        await asSuperuser(
+          api,
+          'CREATE TABLE IF NOT EXISTS wal_filler (n int); INSERT INTO wal_filler VALUES (1); SELECT pg_switch_wal()',
+        );
+      }
+      await asSuperuser(api, 'CHECKPOINT');
+      expect(await slot()).toBe('lost');
+    } finally {
+      await inBackup(`kill -CONT ${loop}`);
+    }
+    await asSuperuser(api, 'DROP TABLE wal_filler');
+
+    const following = await eventually(
+      async () => ((await slot()) === 'reserved' && (await standbyOf(api)) === expectedStandby ? true : undefined),
+      30_000,
+      500,
+    );
+    expect(following).toBe(true);
+    expect(await api.composeCli(['logs', 'backup'])).toContain('the slot keeps no WAL for where the stream stopped');
+    const from = await openAccount(api, 'anew-from', 10);
+    const to = await openAccount(api, 'anew-to', 0);
+    const load = await transferLoad({ api, from, to, concurrency: 1, maxAttempts: 3, maxDurationMs: 15_000 });
+    expect(load.answers.size).toBe(3);
   }, 120_000);
 
   it('restores to the latest state: every acknowledged transfer is there, once', async () => {
@@ -252,9 +303,14 @@ describe('pgBackRest: backups restored under load', () => {
     expect(stored.toBalance).toBe(before.answers.size);
     expect(await verifyLedger(apiId())).toMatch(/^ledger ok: /);
     // And the restored database takes writes again, the stream following it on its new timeline.
+    const followed = await eventually(
+      async () => ((await standbyOf(api)) === expectedStandby ? true : undefined),
+      30_000,
+      500,
+    );
+    expect(followed).toBe(true);
     const more = await transferLoad({ api, from, to, concurrency: 1, maxAttempts: 5, maxDurationMs: 10_000 });
     expect(more.answers.size).toBe(5);
-    expect(await standbyOf(api)).toBe(synchronous ? 'backup sync' : 'backup async');
   }, 420_000);
 });
 
