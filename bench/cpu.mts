@@ -6,7 +6,7 @@
  * files, so only where the engine runs on this kernel (Linux, not Docker
  * Desktop); elsewhere the figures are left out, never guessed.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { docker } from '../test/support/docker.ts';
 
 /** /proc/<pid>/stat counts in clock ticks; Linux's USER_HZ is 100 on every architecture Docker runs on. */
@@ -56,21 +56,47 @@ export function containersMeter(name: string, ids: readonly string[]): Meter {
   };
 }
 
-/** The docker-proxy processes that listen on `port`: utime + stime from /proc. */
-function portProxyMeter(port: number): Meter {
+/** The host processes whose command line `matches`. */
+function processes(matches: (args: readonly string[], pid: number) => boolean): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (args[0].endsWith('docker-proxy') && args[args.indexOf('-host-port') + 1] === String(port))
-        pids.push(Number(entry));
+      if (matches(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0'), Number(entry))) pids.push(Number(entry));
     } catch {
       // The process ended while the list was read.
     }
   }
+  return pids;
+}
+
+/** The docker-proxy processes that listen on `port`. */
+const portProxyMeter = (port: number) =>
+  processMeter(
+    'docker-proxy',
+    processes((args) => args[0].endsWith('docker-proxy') && args[args.indexOf('-host-port') + 1] === String(port)),
+  );
+
+/**
+ * The engine, `dockerd`, in this PID namespace (not one inside a container):
+ * among its work, it reads what every container writes to stdout and stderr
+ * and hands it to the log driver, so a log line costs CPU there as well as
+ * in the container that writes it. Its healthchecks and API calls count too,
+ * which a row's load does not change.
+ */
+export function engineMeter(): Meter {
+  const here = readlinkSync('/proc/self/ns/pid');
+  const engine = (args: readonly string[]) => args[0] === 'dockerd' || args[0].endsWith('/dockerd');
+  return processMeter(
+    'dockerd',
+    processes((args, pid) => engine(args) && readlinkSync(`/proc/${pid}/ns/pid`) === here),
+  );
+}
+
+/** Processes on the host, as one meter: utime + stime from /proc. */
+function processMeter(name: string, pids: readonly number[]): Meter {
   return {
-    name: 'docker-proxy',
+    name,
     read: () => {
       if (pids.length === 0) return null;
       let ticks = 0;

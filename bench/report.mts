@@ -11,6 +11,8 @@ export const WAYS = [
   'nginx, 1 api',
   'nginx HTTPS, 1 api',
   'direct to api',
+  'direct to api, LOG_LEVEL=warn',
+  'direct to api, LOG_LEVEL=info',
   'nginx, bare node',
   'direct to bare node',
   "talk's Flask, direct",
@@ -32,6 +34,11 @@ export interface LoadRow extends LoadResult {
    * the row ran (bench/cpu.mts); absent where the host cannot tell.
    */
   readonly cpuMicrosPerRequest?: Readonly<Record<string, number>>;
+  /** A row whose ways took turns, each after a restart: each turn's figures, in the order of the rounds. */
+  readonly turns?: ReadonlyArray<{
+    readonly requestsPerSecond: number;
+    readonly cpuMicrosPerRequest: Readonly<Record<string, number>>;
+  }>;
 }
 
 export interface Settings extends LoadSettings {
@@ -124,12 +131,28 @@ export function judge(
     '>=',
     0.6,
   );
+  target(
+    `${PEER_ENDPOINT}: api CPU per request in its container, LOG_LEVEL=info / warn (median of the rounds)`,
+    turnRatio(load, 'direct to api, LOG_LEVEL=info', 'direct to api, LOG_LEVEL=warn', 'api'),
+    '×',
+    '<=',
+    1.1,
+  );
   target('api image above its base', image.addedBytes / MB, 'MB', '<=', 40);
   if (builds)
     target('source-only rebuild / clean build', builds.sourceOnlySeconds / builds.cleanSeconds, '×', '<=', 0.25);
   target('time to healthy (median)', startupMedian, 's', '<=', 5);
   target('api memory, idle (docker stats)', idle.workingSetMiB, 'MiB', '<=', 80);
   return targets;
+}
+
+/** `meter`'s CPU per request on `PEER_ENDPOINT`, row `a` over row `b`, round by round, then the median. */
+function turnRatio(load: readonly LoadRow[], a: Way, b: Way, meter: string): number {
+  const [over, under] = [a, b].map((way) => find(load, PEER_ENDPOINT, way)?.turns ?? []);
+  const ratios = over
+    .map((turn, index) => turn.cpuMicrosPerRequest[meter] / under[index]?.cpuMicrosPerRequest[meter])
+    .filter(Number.isFinite);
+  return ratios.length === 0 || ratios.length !== under.length ? Number.NaN : median(ratios);
 }
 
 function find(load: readonly LoadRow[], endpoint: string, way: Way): LoadRow | undefined {
@@ -203,7 +226,7 @@ export function render(report: Report): string {
 /** Where each `POST /` row's CPU went, per request: one column per container or port proxy that worked. */
 function renderCpu(load: readonly LoadRow[]): string[] {
   const rows = load.filter((row) => row.endpoint === PEER_ENDPOINT && row.cpuMicrosPerRequest);
-  const order = ['docker-proxy', 'nginx', 'api', 'postgres', 'Flask'];
+  const order = ['docker-proxy', 'nginx', 'api', 'postgres', 'Flask', 'dockerd'];
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row.cpuMicrosPerRequest!)))].sort(
     (a, b) => order.indexOf(a) - order.indexOf(b),
   );

@@ -9,7 +9,8 @@
  * and through nginx with two; then the same stack on
  * PostgreSQL (compose.postgres.yaml) through nginx with one api and with
  * three, and `POST /transfers` on it with compose.postgres.backup.yaml, the
- * WAL stream synchronous and not, taking turns; then it measures the image,
+ * WAL stream synchronous and not, taking turns; `POST /` straight at one
+ * api at LOG_LEVEL=warn and info, taking turns; then it measures the image,
  * the builds, the start-up time and the api's memory. `POST /` with one api
  * takes turns with two peers (docker/bench/compose.peers.yaml, a project of
  * their own): the talk's Flask app, published straight, and a bare node:http
@@ -22,7 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { imageFigures, timeBuilds, type BuildFigures } from './builds.mts';
 import { failures, fire, summarize, takeTurns, type LoadResult, type Workload } from './wrk.mts';
-import { metered, metersFor, perRequest, type CpuSpent } from './cpu.mts';
+import { engineMeter, metered, metersFor, perRequest, type CpuSpent } from './cpu.mts';
 import { describeMachine, describeRevision } from './machine.mts';
 import { benchOptions, writeResults } from './results.mts';
 import { MEMORY_METHOD, peakMemoryDuring, sampleMemory } from './memory.mts';
@@ -77,6 +78,12 @@ const STREAM_MODES = [
   { synchronous: 'on', way: 'nginx, 1 api, PostgreSQL, WAL stream synchronous' },
   { synchronous: 'off', way: 'nginx, 1 api, PostgreSQL, WAL stream asynchronous' },
 ] as const satisfies ReadonlyArray<{ synchronous: string; way: Way }>;
+// Short turns, each after a restart: more of them than the other rows' rounds.
+const LOG_LEVEL_ROUNDS = smoke ? 1 : 6;
+const LOG_LEVELS = [
+  { level: 'warn', way: 'direct to api, LOG_LEVEL=warn' },
+  { level: 'info', way: 'direct to api, LOG_LEVEL=info' },
+] as const satisfies ReadonlyArray<{ level: string; way: Way }>;
 
 const aborter = new AbortController();
 const { signal } = aborter;
@@ -246,35 +253,37 @@ async function waitForWrites(workload: Workload, baseUrl: string): Promise<void>
 }
 
 /**
- * `POST /transfers` with the backup service's WAL stream synchronous and not
- * (BACKUP_SYNCHRONOUS, read when postgres starts): one stack, postgres
- * started again in the other mode before every turn, so that the two modes
- * alternate as the other rows' ways do. Each turn warms up first, since a
- * restarted database starts with empty caches.
+ * One setting of the stack per way, the ways taking turns, `rounds` times:
+ * before each turn, `prepare` restarts what the setting is read by and
+ * returns the URL to load. Each turn warms up first, since a restarted
+ * service starts cold, and meters the containers along that URL (new ones
+ * every turn) and the engine. Each row keeps its turns' figures, so that a
+ * ratio can be taken within a round.
  */
-async function measureStream(transfers: Workload, baseUrl: string): Promise<LoadRow[]> {
-  const runs = STREAM_MODES.map((): Array<{ result: LoadResult; cpu: Record<string, number> }> => []);
-  for (let round = 0; round < STREAM_ROUNDS; round += 1) {
-    for (const [index, { synchronous }] of STREAM_MODES.entries()) {
-      const env = { BACKUP_SYNCHRONOUS: synchronous };
-      await upAndWait(['--no-deps', 'postgres'], env);
-      await waitForWrites(transfers, baseUrl);
+async function measureTurns(
+  workload: Workload,
+  ways: ReadonlyArray<{ readonly way: Way; readonly prepare: () => Promise<string> }>,
+  rounds: number,
+): Promise<LoadRow[]> {
+  const runs = ways.map((): Array<{ result: LoadResult; cpu: Record<string, number> }> => []);
+  for (let round = 0; round < rounds; round += 1) {
+    for (const [index, { prepare }] of ways.entries()) {
+      const url = await prepare();
       if (SETTINGS.warmupSeconds > 0) {
-        await fire(baseUrl, transfers, { connections: SETTINGS.connections, seconds: SETTINGS.warmupSeconds, signal });
+        await fire(url, workload, { connections: SETTINGS.connections, seconds: SETTINGS.warmupSeconds, signal });
       }
-      // postgres is a new container every turn: its meter too.
-      const meters = await metersFor(baseUrl);
+      const meters = [...(await metersFor(url)), engineMeter()];
       const spent: CpuSpent = meters.map(() => 0);
       const seconds = SETTINGS.seconds / SETTINGS.rounds;
       const result = await metered(meters, spent, () =>
-        fire(baseUrl, transfers, { connections: SETTINGS.connections, seconds, signal }),
+        fire(url, workload, { connections: SETTINGS.connections, seconds, signal }),
       );
       runs[index].push({ result, cpu: perRequest(meters, spent, result.requests) });
     }
   }
-  return STREAM_MODES.map(({ way }, index) => {
+  return ways.map(({ way }, index) => {
     const result = summarize(runs[index].map((run) => run.result));
-    checkResponses(`${transfers.name} (${way})`, result);
+    checkResponses(`${workload.name} (${way})`, result);
     // Each turn's µs per request, weighted by its requests.
     const cpuMicrosPerRequest: Record<string, number> = {};
     for (const name of new Set(runs[index].flatMap((run) => Object.keys(run.cpu)))) {
@@ -286,11 +295,54 @@ async function measureStream(transfers: Workload, baseUrl: string): Promise<Load
       }
     }
     log(
-      `${transfers.name.padEnd(18)} ${way} ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms`,
+      `${workload.name.padEnd(18)} ${way} ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms`,
     );
-    return { endpoint: transfers.name, way, ...result, cpuMicrosPerRequest };
+    const turns = runs[index].map((run) => ({
+      requestsPerSecond: run.result.requestsPerSecond,
+      cpuMicrosPerRequest: run.cpu,
+    }));
+    return { endpoint: workload.name, way, ...result, cpuMicrosPerRequest, turns };
   });
 }
+
+/**
+ * `POST /transfers` with the backup service's WAL stream synchronous and not
+ * (BACKUP_SYNCHRONOUS, read when postgres starts): one stack, postgres
+ * started again in the other mode before every turn.
+ */
+const measureStream = (transfers: Workload, baseUrl: string) =>
+  measureTurns(
+    transfers,
+    STREAM_MODES.map(({ synchronous, way }) => ({
+      way,
+      prepare: async () => {
+        await upAndWait(['--no-deps', 'postgres'], { BACKUP_SYNCHRONOUS: synchronous });
+        await waitForWrites(transfers, baseUrl);
+        return baseUrl;
+      },
+    })),
+    STREAM_ROUNDS,
+  );
+
+/**
+ * The api's own access line where it runs: `POST /` straight at one replica,
+ * its output going through the container's stdout to Docker's json-file
+ * driver, at LOG_LEVEL=warn (no line per request) and info (one), the api
+ * started again in the other level before every turn. Info comes last, as
+ * the rest of the run expects it.
+ */
+const measureLogLevels = (workload: Workload) =>
+  measureTurns(
+    workload,
+    LOG_LEVELS.map(({ level, way }) => ({
+      way,
+      prepare: async () => {
+        await upAndWait(['--no-deps', 'api'], { LOG_LEVEL: level });
+        return publishedUrl('api', API_PORT);
+      },
+    })),
+    LOG_LEVEL_ROUNDS,
+  );
 
 /**
  * Adds api replicas and touches nothing else: without --no-recreate, an image
@@ -374,6 +426,9 @@ async function main(): Promise<number> {
     );
     checkResponses('memory under load', result);
     memory = { method: MEMORY_METHOD, idle, underLoad: peak };
+
+    log('the api straight, at LOG_LEVEL=warn and info, taking turns');
+    load.push(...(await measureLogLevels(TALK)));
 
     log('scaling to 2 api replicas');
     await scaleApi(2);
