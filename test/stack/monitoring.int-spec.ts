@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep, timedFetch } from '../support/load.ts';
@@ -19,6 +20,10 @@ import { docker, eventually, inspect, REPO_ROOT, STACK_STORE, useStack, waitHeal
  */
 
 const MONITORING_DIR = join(REPO_ROOT, 'docker/monitoring');
+/** Debian's chromium package, as in openapi.int-spec.ts. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Where the graph's screenshot is kept after the run (git ignores it). */
+const ARTEFACTS_DIR = join(REPO_ROOT, 'test-results');
 /**
  * Scrapes and evaluations in the spec. The timeout is the whole interval: with
  * PostgreSQL stopped, the exporter takes about 2 s to give up on the name
@@ -26,11 +31,11 @@ const MONITORING_DIR = join(REPO_ROOT, 'docker/monitoring');
  */
 const SCRAPE_S = 3;
 
-/** `text` with each `from` replaced by `to`; each must be there once, or the shipped file changed under the spec. */
+/** `text` with every `from` replaced by `to`; each must be there, or the shipped file changed under the spec. */
 function withSettings(text: string, changes: readonly (readonly [string, string])[]): string {
   return changes.reduce((out, [from, to]) => {
-    if (out.split(from).length !== 2) throw new Error(`expected "${from}" once in the shipped configuration`);
-    return out.replace(from, to);
+    if (!out.includes(from)) throw new Error(`expected "${from}" in the shipped configuration`);
+    return out.replaceAll(from, to);
   }, text);
 }
 
@@ -211,6 +216,41 @@ describe('Prometheus and Alertmanager (compose.monitoring.yaml)', () => {
     expect(nginxRate).toBeGreaterThan(sentRate * 0.8);
     expect(nginxRate).toBeLessThan(sentRate * 1.2 + 2);
   }, 120_000);
+
+  it("draws each replica's request rate in Prometheus's web UI, in a headless browser, and saves a screenshot", async () => {
+    const targets = [...(await replicaTargets(stack())).values()].sort();
+    const url = new URL('/classic/graph', await publishedUrl(stack(), 'prometheus', 9090));
+    url.searchParams.set('g0.expr', 'sum by (instance) (rate(accounts_api_http_requests_total{job="api"}[1m]))');
+    url.searchParams.set('g0.tab', '0');
+    url.searchParams.set('g0.range_input', '5m');
+    // --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const failed: string[] = [];
+      page.on('requestfailed', (request) => failed.push(request.url()));
+      // Debian's libjs-popper.js is an ES module, which the classic page loads
+      // as a plain script: its menus do not open, and the graph does not need it.
+      page.on('pageerror', (error) => {
+        if (!/Unexpected token 'export'/.test(error.message)) failed.push(error.message);
+      });
+      await page.goto(url.href);
+      // Rickshaw draws one path per series, and the legend names each.
+      await page
+        .locator('.graph_area svg path.path')
+        .nth(targets.length - 1)
+        .waitFor({ timeout: 15_000 });
+      const legend = await page.locator('.legend .label').allTextContents();
+      expect(legend.sort()).toEqual(targets.map((target) => `{instance="${target}"}`));
+      expect(await page.locator('.graph_area svg path.path').count()).toBe(targets.length);
+      expect(await page.getByText('No datapoints found.').isVisible()).toBe(false);
+      mkdirSync(ARTEFACTS_DIR, { recursive: true });
+      await page.screenshot({ path: join(ARTEFACTS_DIR, `prometheus-graph-${STACK_STORE}.png`), fullPage: true });
+      expect(failed).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 
   it('scrapes the proxy, the nginx exporter and, on PostgreSQL, the PostgreSQL exporter', async () => {
     const jobs = ['proxy', 'nginx', 'prometheus', 'alertmanager', ...(STACK_STORE === 'postgres' ? ['postgres'] : [])];

@@ -42,6 +42,7 @@ export const SWARM = {
     'accounts-swarm-it_postgres_tls_key',
     'accounts-swarm-it_postgres_ca',
   ],
+  volumes: ['accounts-swarm-it_pgdata', 'accounts-swarm-it_prometheus', 'accounts-swarm-it_alertmanager'],
   images: ['accounts-swarm-it/api:it', 'accounts-swarm-it/api:broken', 'accounts-swarm-it/proxy:it'],
   marker: 'accounts-swarm-it.swarm-created',
 } as const;

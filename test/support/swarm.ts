@@ -13,14 +13,17 @@ import { docker, eventually, quietly } from './docker.ts';
 import { SWARM } from './projects.ts';
 
 export const MARKER_FILE = join(tmpdir(), SWARM.marker);
-/** compose.swarm.yaml places PostgreSQL on a node with this label. */
+/** compose.swarm.yaml places PostgreSQL on a node with this label, compose.swarm.monitoring.yaml Prometheus and Alertmanager. */
 export const POSTGRES_LABEL = 'accounts.postgres';
+export const MONITORING_LABEL = 'accounts.monitoring';
+const LABELS = [POSTGRES_LABEL, MONITORING_LABEL];
 
 interface Marker {
   /** The spec ran `docker swarm init`. */
   leaveSwarm: boolean;
-  /** The node the spec labelled, on a swarm that was there before. */
+  /** The node the spec labelled, on a swarm that was there before, and the labels it added. */
   labelledNode?: string;
+  addedLabels?: string[];
 }
 
 interface SwarmInfo {
@@ -38,7 +41,7 @@ const writeMarker = (marker: Marker) => writeFileSync(MARKER_FILE, JSON.stringif
 
 /**
  * Makes this engine a swarm manager (`docker swarm init` on 127.0.0.1) unless
- * it is one already, and labels its node for PostgreSQL.
+ * it is one already, and labels its node for PostgreSQL and for the monitoring.
  */
 export async function prepareSwarm(): Promise<void> {
   const marker = readMarker();
@@ -57,10 +60,14 @@ export async function prepareSwarm(): Promise<void> {
     string,
     string
   > | null;
-  if (labels?.[POSTGRES_LABEL] !== 'true') {
-    if (!marker.leaveSwarm) marker.labelledNode = info.NodeID;
+  const missing = LABELS.filter((label) => labels?.[label] !== 'true');
+  if (missing.length > 0) {
+    if (!marker.leaveSwarm) {
+      marker.labelledNode = info.NodeID;
+      marker.addedLabels = [...new Set([...(marker.addedLabels ?? []), ...missing])];
+    }
     writeMarker(marker);
-    await docker(['node', 'update', '--label-add', `${POSTGRES_LABEL}=true`, info.NodeID]);
+    await docker(['node', 'update', ...missing.flatMap((label) => ['--label-add', `${label}=true`]), info.NodeID]);
   }
 }
 
@@ -84,12 +91,17 @@ export async function removeSwarmStack(): Promise<void> {
       500,
     );
     await quietly(['secret', 'rm', ...SWARM.secrets]);
-    await quietly(['volume', 'rm', `${SWARM.stack}_pgdata`]);
+    await quietly(['volume', 'rm', ...SWARM.volumes]);
   }
   await quietly(['image', 'rm', ...SWARM.images]);
   const marker = readMarker();
   if (marker.labelledNode && info?.ControlAvailable)
-    await quietly(['node', 'update', '--label-rm', POSTGRES_LABEL, marker.labelledNode]);
+    await quietly([
+      'node',
+      'update',
+      ...(marker.addedLabels ?? [POSTGRES_LABEL]).flatMap((label) => ['--label-rm', label]),
+      marker.labelledNode,
+    ]);
   if (marker.leaveSwarm && info?.LocalNodeState === 'active') {
     await quietly(['swarm', 'leave', '--force']);
     // Made by `docker swarm init`, and kept by `leave`.

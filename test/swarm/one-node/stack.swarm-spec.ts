@@ -20,6 +20,8 @@ import {
 import { freePort } from '../../support/raw-http.ts';
 
 const STACK = SWARM.stack;
+/** The stack with its monitoring, as docs/reference/swarm.md deploys it. */
+const STACK_FILES = ['compose.swarm.yaml', 'compose.swarm.monitoring.yaml'];
 const API_SERVICE = `${STACK}_api`;
 const IMAGE_TAG = 'it';
 const API_IMAGE = `${SWARM.imagePrefix}/api:${IMAGE_TAG}`;
@@ -134,9 +136,10 @@ beforeAll(async () => {
   ]);
 
   // No registry to ask for digests: every node of this swarm has the images.
-  await docker(['stack', 'deploy', '--resolve-image', 'never', '--compose-file', 'compose.swarm.yaml', STACK], {
-    env: deployEnv,
-  });
+  await docker(
+    ['stack', 'deploy', '--resolve-image', 'never', ...STACK_FILES.flatMap((file) => ['--compose-file', file]), STACK],
+    { env: deployEnv },
+  );
   plainUrl = `http://127.0.0.1:${port}`;
   api = { baseUrl: `https://127.0.0.1:${tlsPort}`, headers: bearer(adminKey) };
   // The certificate init-secrets.sh made is trusted the way its message tells
@@ -226,7 +229,30 @@ function expectNoFailure(load: {
   expect(load.failedWrites.map(({ status, error }) => ({ status, error }))).toEqual([]);
 }
 
-describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
+interface Sample {
+  readonly metric: Record<string, string>;
+  readonly value: [number, string];
+}
+
+/** An instant query, asked where an operator asks it: in the Prometheus task, with its promtool (nothing is published). */
+async function prometheusQuery(promql: string): Promise<Sample[]> {
+  const [prometheus] = await containersOf(`${STACK}_prometheus`);
+  return JSON.parse(
+    await docker([
+      'exec',
+      prometheus,
+      'promtool',
+      'query',
+      'instant',
+      '--format',
+      'json',
+      'http://localhost:9090',
+      promql,
+    ]),
+  ) as Sample[];
+}
+
+describe('the stack on a one-node swarm (compose.swarm.yaml, compose.swarm.monitoring.yaml)', () => {
   it('answers POST / with the seed accounts and GET / with 405, through the host-mode port', async () => {
     const list = await fetch(`${api.baseUrl}/`, { method: 'POST' });
     expect(list.status).toBe(200);
@@ -246,7 +272,8 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
     const containers = (await docker(['ps', '--quiet', '--filter', `label=com.docker.stack.namespace=${STACK}`]))
       .split('\n')
       .filter(Boolean);
-    expect(containers.length).toBe(5);
+    // proxy, 3 api, postgres, prometheus, alertmanager (the migrate job's has exited).
+    expect(containers.length).toBe(7);
     for (const id of containers) {
       const [container] = JSON.parse(await docker(['inspect', id])) as {
         Name: string;
@@ -321,7 +348,7 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
     )
       .split('\n')
       .filter(Boolean);
-    expect(networks.length).toBeGreaterThanOrEqual(2);
+    expect(networks.length).toBe(4);
     for (const id of networks) {
       const [network] = JSON.parse(await docker(['network', 'inspect', id])) as {
         Name: string;
@@ -337,10 +364,10 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
       );
     }
     const config = (...files: string[]) => docker(['stack', 'config', ...files.flatMap((file) => ['-c', file])]);
-    const encrypted = await config('compose.swarm.yaml');
+    const encrypted = await config(...STACK_FILES);
     const option = '    driver_opts:\n      encrypted: ""\n';
     expect(encrypted.split(option).length - 1).toBe(networks.length);
-    expect(await config('compose.swarm.yaml', 'compose.swarm.unencrypted.yaml')).toBe(encrypted.replaceAll(option, ''));
+    expect(await config(...STACK_FILES, 'compose.swarm.unencrypted.yaml')).toBe(encrypted.replaceAll(option, ''));
   });
 
   it('replaces every api replica with `docker service update --force` under load, failing no request', async () => {
@@ -416,4 +443,42 @@ describe('the stack on a one-node swarm (compose.swarm.yaml)', () => {
     expectNoFailure(load);
     expectExactlyOnce(load.writes, load.stored, load.opening);
   }, 600_000);
+
+  it('is watched by Prometheus, which followed the api tasks through the updates by DNS, and scrapes every proxy', async () => {
+    const addresses = async (service: string, port: number) => {
+      const found: string[] = [];
+      for (const id of await containersOf(service)) {
+        const networks = JSON.parse(
+          await docker(['inspect', '--format', '{{json .NetworkSettings.Networks}}', id]),
+        ) as Record<string, { IPAddress: string }>;
+        found.push(`${networks[`${STACK}_backend`].IPAddress}:${port}`);
+      }
+      return found.sort();
+    };
+    // The tasks the rolling update started, none of those it replaced.
+    const apiTasks = await addresses(API_SERVICE, 9464);
+    expect(apiTasks).toHaveLength(3);
+    const instances = async (promql: string) => (await prometheusQuery(promql)).map((s) => s.metric.instance).sort();
+    const followed = await eventually(
+      async () => ((await instances('up{job="api"}')).join() === apiTasks.join() ? true : undefined),
+      60_000,
+      2_000,
+    );
+    if (!followed) console.info(JSON.stringify(await prometheusQuery('up')));
+    expect(await instances('up{job="api"} == 1')).toEqual(apiTasks);
+    expect(await instances('up{job="proxy"} == 1')).toEqual(await addresses(`${STACK}_proxy`, 8082));
+    // The load of the tests above, counted by the replicas that served it.
+    const served = await prometheusQuery('sum(accounts_api_http_requests_total{job="api",route="/transfers"})');
+    expect(Number(served[0]?.value[1])).toBeGreaterThan(0);
+    // Alertmanager found by its name, and no nginx exporter looked for.
+    expect(await prometheusQuery('prometheus_notifications_alertmanagers_discovered')).toMatchObject([
+      { value: [expect.any(Number), '1'] },
+    ]);
+    expect(await prometheusQuery('up{job="nginx"}')).toEqual([]);
+    // Neither publishes a port: a swarm's would listen on every address of the node.
+    for (const service of ['prometheus', 'alertmanager']) {
+      const ports = await docker(['service', 'inspect', '--format', '{{json .Endpoint.Ports}}', `${STACK}_${service}`]);
+      expect({ service, ports: JSON.parse(ports) as unknown }).toEqual({ service, ports: null });
+    }
+  }, 120_000);
 });
