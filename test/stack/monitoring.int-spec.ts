@@ -1,7 +1,7 @@
-import { chromium } from 'playwright-core';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { launchChromium } from '../support/browser.ts';
 import { sleep, timedFetch } from '../support/load.ts';
 import { docker, eventually, inspect, REPO_ROOT, STACK_STORE, useStack, waitHealthy, type Stack } from './stack';
 
@@ -20,8 +20,6 @@ import { docker, eventually, inspect, REPO_ROOT, STACK_STORE, useStack, waitHeal
  */
 
 const MONITORING_DIR = join(REPO_ROOT, 'docker/monitoring');
-/** Debian's chromium package, as in openapi.int-spec.ts. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where the graph's screenshot is kept after the run (git ignores it). */
 const ARTEFACTS_DIR = join(REPO_ROOT, 'test-results');
 /**
@@ -223,8 +221,7 @@ describe('Prometheus and Alertmanager (compose.monitoring.yaml)', () => {
     url.searchParams.set('g0.expr', 'sum by (instance) (rate(accounts_api_http_requests_total{job="api"}[1m]))');
     url.searchParams.set('g0.tab', '0');
     url.searchParams.set('g0.range_input', '5m');
-    // --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       const failed: string[] = [];

@@ -1,16 +1,14 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { OpenAPIV3 } from 'openapi-types';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { launchChromium } from '../support/browser.ts';
 import { run } from '../support/docker.ts';
 import { useStack } from './stack';
 
 const stack = useStack();
-
-/** Debian's chromium package; Playwright's own browser download is not used. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('OpenAPI through the proxy', () => {
   it('serves a valid OpenAPI 3 document at /openapi.json', async () => {
@@ -48,12 +46,7 @@ describe('OpenAPI through the proxy', () => {
         '-i',
         stack().caFile,
       ]);
-      // --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox'],
-        env: { ...process.env, HOME: home },
-      });
+      browser = await launchChromium({ ...process.env, HOME: home });
     });
     afterAll(async () => {
       await browser?.close();
