@@ -7,7 +7,9 @@
  * Prometheus metrics, so that the cost
  * of each layer is the difference between two rows of one run, and a
  * regression in any layer shows as a row that moved. Nest on Fastify is
- * measured beside them for bench/README.md's comparison. Every server runs on one
+ * measured beside them for bench/README.md's comparison, and the api at `info`
+ * a second time, whose difference from the first is this run's noise floor.
+ * The metrics' own code is also timed alone, in a loop. Every server runs on one
  * pinned CPU and wrk on another, so the figures are one core's work and the
  * load generator never competes with what it measures.
  *
@@ -24,14 +26,14 @@ import { generateKey } from '../apps/accounts-api/src/auth/api-key.ts';
 import { createAccountsClient } from '../libs/client/src/index.ts';
 import { REPO_ROOT } from '../test/support/docker.ts';
 import { describeMachine, describeRevision } from './machine.mts';
-import { benchOptions, writeResults } from './results.mts';
+import { benchOptions, median, writeResults } from './results.mts';
 import { TALK, keyedWorkloads, openAccounts } from './workloads.mts';
 import { failures, takeTurns, type Workload } from './wrk.mts';
 
 const { smoke, outFile } = benchOptions('api-');
 const SETTINGS = smoke
   ? { warmupSeconds: 0, seconds: 1, rounds: 1, connections: 20 }
-  : { warmupSeconds: 2, seconds: 16, rounds: 4, connections: 50 };
+  : { warmupSeconds: 2, seconds: 16, rounds: 8, connections: 50 };
 
 /** The servers share one CPU and wrk has the other: on 2 CPUs, nothing else is left for them to fight over. */
 const SERVER_CPU = 1;
@@ -60,6 +62,8 @@ interface Figures {
 interface Row extends Figures {
   readonly layer: string;
   readonly workload: string;
+  /** µs per request in each round, in the order the servers took turns. */
+  readonly roundsUs: readonly number[];
 }
 
 const log = (message: string) => process.stderr.write(`bench:api: ${message}\n`);
@@ -82,6 +86,7 @@ const apiEnv = (name: string, level: string, metrics: boolean) => ({
 });
 const INFO = 'the api (info: one access line per request)';
 const METRICS = 'the api (info, and Prometheus metrics)';
+const CONTROL = 'the api (info), a second copy: the noise floor';
 
 const LAYERS: readonly Layer[] = [
   { name: 'node:http', args: ['bench/layers/node-http.mts'] },
@@ -90,6 +95,14 @@ const LAYERS: readonly Layer[] = [
   { name: 'the api, LOG_LEVEL=silent', args: [API_MAIN], env: apiEnv('silent', 'silent', false), api: 'logs off' },
   { name: INFO, args: [API_MAIN], env: apiEnv('info', 'info', false), api: 'logs on' },
   { name: METRICS, args: [API_MAIN], env: apiEnv('metrics', 'info', true), api: 'logs and metrics on' },
+  // The info layer again: what two identical servers differ by in this run is the least a difference must exceed.
+  {
+    name: CONTROL,
+    args: [API_MAIN],
+    env: apiEnv('control', 'info', false),
+    api: 'logs on, a second copy',
+    comparison: true,
+  },
   { name: 'Nest on Fastify (comparison)', args: ['bench/layers/nest.mts', 'fastify'], comparison: true },
 ];
 
@@ -143,25 +156,41 @@ async function apiWorkloads(url: string): Promise<Workload[]> {
   return [read, notModified, transfers];
 }
 
-/** One workload on several servers, taking turns. */
-async function measure(servers: ReadonlyArray<{ layer: Layer; url: string }>, workload: Workload): Promise<Row[]> {
+/** One workload on several servers (or each server its own, of one name), taking turns. */
+async function measure(
+  servers: ReadonlyArray<{ layer: Layer; url: string }>,
+  workload: Workload | readonly Workload[],
+): Promise<Row[]> {
+  const name = ([] as Workload[]).concat(workload)[0].name;
+  const rounds = servers.map((): number[] => []);
   const results = await takeTurns(
     servers.map(({ url }) => url),
     workload,
     { ...SETTINGS, cpu: LOAD_CPU },
+    async (index, load) => {
+      const result = await load();
+      rounds[index].push(1e6 / result.requestsPerSecond);
+      return result;
+    },
   );
   return servers.map(({ layer }, index) => {
     const { requests, requestsPerSecond, latencyMs } = results[index];
-    problems.push(...failures(`${workload.name} on ${layer.name}`, results[index]));
-    log(`${workload.name.padEnd(40)} ${layer.name.padEnd(46)} ${Math.round(requestsPerSecond)} req/s`);
-    const row = { layer: layer.name, workload: workload.name, requests, requestsPerSecond };
+    problems.push(...failures(`${name} on ${layer.name}`, results[index]));
+    log(`${name.padEnd(40)} ${layer.name.padEnd(46)} ${Math.round(requestsPerSecond)} req/s`);
+    const row = { layer: layer.name, workload: name, requests, requestsPerSecond, roundsUs: rounds[index] };
     return { ...row, p50Us: Math.round(latencyMs.p50 * 1000), p99Us: Math.round(latencyMs.p99 * 1000) };
   });
 }
 
+/** What `on` adds to `off` per request: the median of the rounds' differences, each pair measured seconds apart. */
+function added(off: Row, on: Row): { median: number; low: number; high: number } {
+  const differences = on.roundsUs.map((us, round) => us - off.roundsUs[round]);
+  return { median: median(differences), low: Math.min(...differences), high: Math.max(...differences) };
+}
+
 const microseconds = (row: Figures) => 1e6 / row.requestsPerSecond;
 
-function render(rows: readonly Row[]): string {
+function render(rows: readonly Row[], inProcess: number): string {
   const root = rows.filter((row) => row.workload === TALK.name);
   const floor = root[0];
   const lines = [
@@ -185,18 +214,71 @@ function render(rows: readonly Row[]): string {
         `${Math.round(row.requestsPerSecond)} | ${microseconds(row).toFixed(1)} | ${(row.p99Us / 1000).toFixed(2)} |`,
     );
   }
-  lines.push('', '| what the metrics cost, on one core | µs per request, off | on | added |', '|---|---:|---:|---:|');
+  lines.push(
+    '',
+    '| what the metrics cost, on one core | µs per request, off | on | added, median of the rounds | lowest and highest round |',
+    '|---|---:|---:|---:|---:|',
+  );
+  const signed = (us: number) => `${us >= 0 ? '+' : ''}${us.toFixed(1)}`;
   for (const workload of new Set(rows.map((r) => r.workload))) {
     const off = rows.find((r) => r.workload === workload && r.layer === INFO);
-    const on = rows.find((r) => r.workload === workload && r.layer === METRICS);
-    if (!off || !on) continue;
-    const added = microseconds(on) - microseconds(off);
-    lines.push(
-      `| ${workload} | ${microseconds(off).toFixed(1)} | ${microseconds(on).toFixed(1)} | ` +
-        `${added >= 0 ? '+' : ''}${added.toFixed(1)} |`,
-    );
+    for (const [layer, what] of [
+      [METRICS, workload],
+      [CONTROL, `${workload}: the same api twice`],
+    ]) {
+      const on = rows.find((r) => r.workload === workload && r.layer === layer);
+      if (!off || !on) continue;
+      const { median: cost, low, high } = added(off, on);
+      lines.push(
+        `| ${what} | ${microseconds(off).toFixed(1)} | ${microseconds(on).toFixed(1)} | ` +
+          `${signed(cost)} | ${signed(low)} to ${signed(high)} |`,
+      );
+    }
   }
+  lines.push('', `The metrics' own code alone, in a loop on this CPU: ${inProcess.toFixed(2)} µs per request.`);
   return lines.join('\n');
+}
+
+/**
+ * What the metrics' own code costs a request, without the server around it:
+ * the http middleware (its 'close' listener, the clock, a counter and a
+ * histogram with their labels) run in a loop on the servers' CPU, against
+ * the built api's classes.
+ */
+async function metricsCallsUs(): Promise<number> {
+  const calls = smoke ? 10_000 : 1_000_000;
+  const script = `
+    const { EventEmitter } = require('node:events');
+    const { PrometheusMetrics } = require(${JSON.stringify(join(REPO_ROOT, 'dist/apps/accounts-api/metrics/prometheus.metrics.js'))});
+    const { httpMetrics } = require(${JSON.stringify(join(REPO_ROOT, 'dist/apps/accounts-api/metrics/http-metrics.js'))});
+    const middleware = httpMetrics(new PrometheusMetrics());
+    const once = () => {
+      const req = { method: 'POST', route: { path: '/' } };
+      const res = Object.assign(new EventEmitter(), { statusCode: 200, writableFinished: true });
+      middleware(req, res, () => {});
+      res.emit('close');
+    };
+    const noop = () => {
+      const res = Object.assign(new EventEmitter(), { statusCode: 200, writableFinished: true });
+      res.emit('close');
+    };
+    const time = (f) => {
+      for (let i = 0; i < ${calls} / 10; i += 1) f();
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < ${calls}; i += 1) f();
+      return Number(process.hrtime.bigint() - start) / 1000 / ${calls};
+    };
+    // The request and response objects a server makes anyway are not the metrics' cost.
+    process.stdout.write(String(time(once) - time(noop)));`;
+  const child = spawn('taskset', ['--cpu-list', String(SERVER_CPU), process.execPath, '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  const us = Number(out);
+  if (code !== 0 || !Number.isFinite(us)) throw new Error(`the metrics' loop failed (exit ${code}): ${out}`);
+  return us;
 }
 
 async function main(): Promise<number> {
@@ -216,11 +298,16 @@ async function main(): Promise<number> {
   const apiServers = servers.filter(({ layer }) => layer.api);
   const plans = await Promise.all(apiServers.map(({ url }) => apiWorkloads(url)));
   for (const [index] of plans[0].entries()) {
-    // The workloads differ between servers only in account ids and ETags: each server gets its own.
-    for (const [server, plan] of plans.entries()) rows.push(...(await measure([apiServers[server]], plan[index])));
+    // The workloads differ between servers only in account ids and ETags: each server gets its own, and they take turns.
+    rows.push(
+      ...(await measure(
+        apiServers,
+        plans.map((plan) => plan[index]),
+      )),
+    );
   }
 
-  const table = render(rows);
+  const table = render(rows, await metricsCallsUs());
   process.stdout.write(
     `\n${table}\n\n- machine: ${machine.cpuModel}, ${machine.cpus} CPUs, Linux ${machine.kernel}, Node ${machine.node}; ` +
       `load average at start ${machine.loadAverageAtStart.join(' ')}\n- revision: ${revision.commit ?? 'unknown'}` +

@@ -32,7 +32,7 @@ import { PROJECTS } from '../test/support/projects.ts';
 import { containersMeter, type Meter } from './cpu.mts';
 import { describeMachine, describeRevision } from './machine.mts';
 import { layerFiles } from './proxy-layers.mts';
-import { benchOptions, writeResults } from './results.mts';
+import { benchOptions, median, writeResults } from './results.mts';
 import { failures, fire, type Workload } from './wrk.mts';
 
 const { smoke, outFile } = benchOptions('proxy-');
@@ -194,11 +194,6 @@ async function oneRound(target: Target, handler: Meter, handlerAddress: string, 
   };
 }
 
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 const medianOf = (values: ReadonlyArray<number | null>) =>
   values.some((value) => value === null) ? null : median(values as number[]);
 

@@ -1,4 +1,4 @@
-/** The command line both benchmarks take, and where they write their JSON: bench/results/, unless `--out FILE`. */
+/** The command line the benchmarks take, where they write their JSON (bench/results/, unless `--out FILE`), and the median they report. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,4 +14,11 @@ export function benchOptions(prefix: string): { readonly smoke: boolean; readonl
 export function writeResults(outFile: string, results: unknown): void {
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+/** The middle value, or the mean of the two middle ones: what the benches report of their rounds. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }

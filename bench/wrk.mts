@@ -99,25 +99,29 @@ export async function fire(baseUrl: string, workload: Workload, options: FireOpt
 }
 
 /**
- * Loads one workload on each server: a warm-up on each, then `rounds` turns
+ * Loads one workload on each server (or each server its own, when the
+ * workloads differ only in ids): a warm-up on each, then `rounds` turns
  * each, so that a change in the machine's load hits them alike. `around` wraps
  * every measured run (to meter what it costs).
  */
 export async function takeTurns(
   baseUrls: readonly string[],
-  workload: Workload,
+  workload: Workload | readonly Workload[],
   settings: LoadSettings & Omit<FireOptions, 'seconds'>,
   around: (index: number, load: () => Promise<LoadResult>) => Promise<LoadResult> = (_, load) => load(),
 ): Promise<LoadResult[]> {
-  for (const url of baseUrls) await checkStatuses(url, workload, settings.signal);
+  const workloadOf = (index: number) =>
+    Array.isArray(workload) ? (workload as readonly Workload[])[index] : (workload as Workload);
+  for (const [index, url] of baseUrls.entries()) await checkStatuses(url, workloadOf(index), settings.signal);
   if (settings.warmupSeconds > 0) {
-    for (const url of baseUrls) await fire(url, workload, { ...settings, seconds: settings.warmupSeconds });
+    for (const [index, url] of baseUrls.entries())
+      await fire(url, workloadOf(index), { ...settings, seconds: settings.warmupSeconds });
   }
   const seconds = settings.seconds / settings.rounds;
   const runs = baseUrls.map((): LoadResult[] => []);
   for (let round = 0; round < settings.rounds; round += 1) {
     for (const [index, url] of baseUrls.entries()) {
-      runs[index].push(await around(index, () => fire(url, workload, { ...settings, seconds })));
+      runs[index].push(await around(index, () => fire(url, workloadOf(index), { ...settings, seconds })));
     }
   }
   return runs.map(summarize);
