@@ -64,9 +64,23 @@ export interface Features {
   readonly headers?: boolean;
   readonly limits?: boolean;
   readonly gate?: boolean;
+  /** The gate's js_set and js_header_filter with handlers that do nothing: what calling njs costs, apart from the gate's work. */
+  readonly gateNoop?: boolean;
   /** The whole-body deadline's js_access (body-deadline.js), as PROXY_BODY_DEADLINE sets it. */
   readonly deadline?: boolean;
 }
+
+/** The gate's module, with handlers of the same names that do nothing; written beside the layers' configurations. */
+const NOOP_GATE = 'auth-failures-noop.js';
+const NOOP_GATE_MODULE = [
+  '// bench:proxy: the handlers nginx.conf names, doing nothing (every key passes, nothing is counted).',
+  'function count() {}',
+  "function retryAfter() {\n  return '';\n}",
+  'export default { count, retryAfter };',
+  '',
+].join('\n');
+const noopGate = (line: string) =>
+  line.startsWith('js_import auth_failures ') ? `js_import auth_failures from /etc/nginx/bench/${NOOP_GATE};` : line;
 
 /** A whole nginx.conf with the features asked for, in front of `api:3000`. */
 export function layerConfig(features: Features): string {
@@ -101,7 +115,7 @@ export function layerConfig(features: Features): string {
     server.push('include /tmp/nginx/rate-limit.conf;');
   }
   if (gate) {
-    http.push(...PIECES.gateHttp);
+    http.push(...(features.gateNoop ? PIECES.gateHttp.map(noopGate) : PIECES.gateHttp));
     server.push('include /tmp/nginx/auth-failures.conf;');
   }
   if (deadline) http.push(...PIECES.deadlineHttp);
@@ -151,6 +165,16 @@ export function layerFiles(): Record<string, string> {
     'headers.conf': layerConfig({ ...chain, requestId: true, log: 'buffered', headers: true }),
     'limits.conf': layerConfig({ ...chain, requestId: true, log: 'buffered', headers: true, limits: true }),
     'gate.conf': layerConfig({ ...chain, requestId: true, log: 'buffered', headers: true, limits: true, gate: true }),
+    'gate-noop.conf': layerConfig({
+      ...chain,
+      requestId: true,
+      log: 'buffered',
+      headers: true,
+      limits: true,
+      gate: true,
+      gateNoop: true,
+    }),
+    [NOOP_GATE]: NOOP_GATE_MODULE,
     'deadline.conf': layerConfig({
       ...chain,
       requestId: true,

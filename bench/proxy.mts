@@ -70,6 +70,7 @@ const LAYERS: readonly Layer[] = [
   { name: '+ security and hidden headers', service: 'headers', load: 'http' },
   { name: '+ limit_req and limit_conn', service: 'limits', load: 'http' },
   { name: '+ the gate (njs)', service: 'gate', load: 'http' },
+  { name: "the gate's njs handlers doing nothing, instead", service: 'gate-noop', load: 'http' },
   { name: '+ the whole-body deadline (njs js_access)', service: 'deadline', load: 'http' },
   { name: "the stack's nginx.conf", service: 'stack', load: 'http' },
   { name: "the stack's, access log unbuffered", service: 'stack-log-unbuffered', load: 'http' },
@@ -251,6 +252,15 @@ function ratios(rows: readonly ProxyRow[]): Ratio[] {
     {
       name: "nginx CPU per request, the stack's access log unbuffered / buffered",
       value: ratio(rows, "the stack's, access log unbuffered", STACK, (round) => round.nginxUs),
+    },
+    {
+      name: 'nginx CPU per request, the gate / its njs handlers doing nothing',
+      value: ratio(
+        rows,
+        '+ the gate (njs)',
+        "the gate's njs handlers doing nothing, instead",
+        (round) => round.nginxUs,
+      ),
     },
     {
       name: "nginx CPU per request, the stack's / with the body deadline off",
