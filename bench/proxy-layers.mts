@@ -155,6 +155,7 @@ function stackWith(pattern: RegExp, replacement: string, what: string): string {
 export function layerFiles(): Record<string, string> {
   // After the pool, each layer adds one feature to the one before, with no connection churn to blur it.
   const chain: Features = { workers: 1, pool: 256 };
+  const gated: Features = { ...chain, requestId: true, log: 'buffered', headers: true, limits: true, gate: true };
   return {
     'minimal.conf': layerConfig({ workers: 'auto', pool: 32 }),
     'pool-256.conf': layerConfig({ workers: 'auto', pool: 256 }),
@@ -164,26 +165,10 @@ export function layerFiles(): Record<string, string> {
     'log-buffered.conf': layerConfig({ ...chain, requestId: true, log: 'buffered' }),
     'headers.conf': layerConfig({ ...chain, requestId: true, log: 'buffered', headers: true }),
     'limits.conf': layerConfig({ ...chain, requestId: true, log: 'buffered', headers: true, limits: true }),
-    'gate.conf': layerConfig({ ...chain, requestId: true, log: 'buffered', headers: true, limits: true, gate: true }),
-    'gate-noop.conf': layerConfig({
-      ...chain,
-      requestId: true,
-      log: 'buffered',
-      headers: true,
-      limits: true,
-      gate: true,
-      gateNoop: true,
-    }),
+    'gate.conf': layerConfig(gated),
+    'gate-noop.conf': layerConfig({ ...gated, gateNoop: true }),
     [NOOP_GATE]: NOOP_GATE_MODULE,
-    'deadline.conf': layerConfig({
-      ...chain,
-      requestId: true,
-      log: 'buffered',
-      headers: true,
-      limits: true,
-      gate: true,
-      deadline: true,
-    }),
+    'deadline.conf': layerConfig({ ...gated, deadline: true }),
     'stack-log-unbuffered.conf': stackWith(
       /^( {2}access_log \/dev\/stdout json) [^;\n]*;$/m,
       '$1;',
