@@ -96,12 +96,42 @@ describe('scaling', () => {
       console.info(`${JSON.stringify(failed, null, 1)}\n${await proxyErrors(stack(), 80)}`);
     }
     const answered = [...statuses.values()].reduce((a, b) => a + b, 0);
+    await new Promise((r) => setTimeout(r, ACCESS_LOG_DELAY_MS));
+    // Requests that found no replica to choose and got a second pass (" : " in the line).
+    const passedAgain = (await jsonLogLines(proxyId())).filter(
+      (line) => line.uri === '/accounts/1' && String(line.upstream_addr).includes(' : '),
+    ).length;
     console.log(
-      `replicas 3 -> 1 -> 3: ${answered} GET /accounts/1, statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+      `replicas 3 -> 1 -> 3: ${answered} GET /accounts/1, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ` +
+        `${passedAgain} passed a second time`,
     );
     expect(Object.fromEntries(statuses)).toEqual({ 200: answered });
     expect(answered).toBeGreaterThan(100);
   }, 180_000);
+});
+
+describe('no replica to choose', () => {
+  it('passes the request once more on the replicas nginx knows then, and answers the 502 page', async () => {
+    await stack().composeCli(['stop', 'api']);
+    try {
+      // Past the resolver's 2 s: nginx has dropped the stopped replicas' addresses.
+      await new Promise((r) => setTimeout(r, 3_000));
+      const id = `none-${Date.now()}`;
+      const answer = await fetch(`${stack().baseUrl}/accounts/1`, { headers: { 'X-Request-Id': id } });
+
+      expect(answer.status).toBe(502);
+      expect(await answer.json()).toMatchObject({ statusCode: 502, error: 'Bad Gateway', requestId: id });
+      // Each pass ends on the group's name, nginx's mark for "no replica to
+      // choose"; " : " separates the two passes, and there is no third.
+      const line = await eventually(async () => (await jsonLogLines(proxyId())).find((l) => l.request_id === id));
+      expect(line).toMatchObject({ status: 502, upstream_addr: 'api : api' });
+    } finally {
+      await stack().composeCli(['up', '--detach', '--wait', '--no-recreate', '--scale', 'api=3']);
+    }
+    // Answered again once nginx has looked the name up.
+    const read = () => clientFor(stack()).GET('/accounts/{id}', { params: { path: { id: 1 } } });
+    expect(await eventually(async () => ((await read()).response.status === 200 ? 200 : undefined))).toBe(200);
+  }, 60_000);
 });
 
 // Last in this file: a proxy started again gets another host port, which the stack's baseUrl would not follow.
