@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { excerptProblems, notIn, yamlExcerpts } from './doc-excerpts';
+import { excerptProblems, excerptsOf, linesNotIn, notIn } from './doc-excerpts';
 
 const ROOT = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -11,9 +11,9 @@ const pages = () =>
     .map((f) => `docs/${f.split('\\').join('/')}`)
     .sort();
 
-describe("the docs' YAML excerpts", () => {
+describe("the docs' excerpts of the stack's files", () => {
   const excerpts = pages().flatMap((page) =>
-    yamlExcerpts(page, read(page)).map((excerpt) => ({ at: `${page}:${excerpt.line}`, excerpt })),
+    excerptsOf(page, read(page)).map((excerpt) => ({ at: `${page}:${excerpt.line}`, excerpt })),
   );
 
   it('are there to check', () => {
@@ -49,7 +49,24 @@ describe('notIn', () => {
   });
 });
 
-describe('yamlExcerpts and excerptProblems', () => {
+describe('linesNotIn', () => {
+  const conf = 'http {\n  resolver 127.0.0.11 valid=2s;\n  upstream api {\n    server api:3000 resolve;\n  }\n}\n';
+
+  it('accepts lines of the file in its order, whatever their indentation, with lines left out', () => {
+    expect(linesNotIn('resolver 127.0.0.11 valid=2s;\n…\n      server api:3000 resolve;', conf)).toEqual([]);
+  });
+
+  it('names a line the file lacks, and one out of order', () => {
+    expect(linesNotIn('resolver 127.0.0.11 valid=30s;', conf)).toEqual([
+      '"resolver 127.0.0.11 valid=30s;" is not in the file',
+    ]);
+    expect(linesNotIn('server api:3000 resolve;\nresolver 127.0.0.11 valid=2s;', conf)).toEqual([
+      '"resolver 127.0.0.11 valid=2s;" is not in the file after the line before it',
+    ]);
+  });
+});
+
+describe('excerptsOf and excerptProblems', () => {
   const page = [
     'From [`compose.yaml`](../compose.yaml), shortened:',
     '',
@@ -59,30 +76,42 @@ describe('yamlExcerpts and excerptProblems', () => {
     '    image: api:dev',
     '```',
     '',
-    'A block with no file named before it:',
+    'A block whose paragraph links [a config](../nginx.conf) but no compose file:',
     '',
     '```yaml',
     'x: 1',
     '```',
     '',
+    'And [that config](../nginx.conf):',
+    '',
+    '```nginx',
+    'worker_processes 1;',
+    '```',
+    '',
   ].join('\n');
-  const files: Record<string, string> = { 'compose.yaml': 'services:\n  api:\n    image: api:dev\n    init: true\n' };
+  const files: Record<string, string> = {
+    'compose.yaml': 'services:\n  api:\n    image: api:dev\n    init: true\n',
+    'nginx.conf': 'worker_processes auto;\n',
+  };
+  const read = (path: string) => files[path];
 
-  it('finds each block with the files its paragraph links, relative to the page', () => {
-    expect(yamlExcerpts('docs/page.md', page)).toEqual([
-      { line: 3, yaml: 'services:\n  api:\n    image: api:dev', sources: ['compose.yaml'] },
-      { line: 11, yaml: 'x: 1', sources: [] },
+  it('finds each block with the files of its kind that its paragraph links, relative to the page', () => {
+    expect(excerptsOf('docs/page.md', page)).toEqual([
+      { kind: 'yaml', line: 3, text: 'services:\n  api:\n    image: api:dev', sources: ['compose.yaml'] },
+      { kind: 'yaml', line: 11, text: 'x: 1', sources: [] },
+      { kind: 'nginx', line: 17, text: 'worker_processes 1;', sources: ['nginx.conf'] },
     ]);
   });
 
   it('passes a block that is part of its file, and explains the others', () => {
-    const [cut, unnamed] = yamlExcerpts('docs/page.md', page);
-    expect(excerptProblems(cut, (path) => files[path])).toEqual([]);
-    expect(excerptProblems({ ...cut, yaml: 'services:\n  api:\n    init: false' }, (path) => files[path])).toEqual([
+    const [cut, unnamed, config] = excerptsOf('docs/page.md', page);
+    expect(excerptProblems(cut, read)).toEqual([]);
+    expect(excerptProblems({ ...cut, text: 'services:\n  api:\n    init: false' }, read)).toEqual([
       'compose.yaml: services.api.init: false here, true in the file',
     ]);
-    expect(excerptProblems(unnamed, (path) => files[path])).toEqual([
-      'the paragraph before the block links no .yaml file to check it against',
+    expect(excerptProblems(unnamed, read)).toEqual([
+      'the paragraph before the block links no yaml file to check it against',
     ]);
+    expect(excerptProblems(config, read)).toEqual(['nginx.conf: "worker_processes 1;" is not in the file']);
   });
 });

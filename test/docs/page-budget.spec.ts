@@ -10,7 +10,12 @@ const ROOT = join(__dirname, '..', '..');
  * was learnt and asks for it once. The chapters join this list as they are
  * rewritten to it; the ones not on it are still over.
  */
-const WITHIN_BUDGET = ['docs/05-when-it-does-not-work.md'];
+const WITHIN_BUDGET = [
+  'docs/01-images-and-containers.md',
+  'docs/04-logs.md',
+  'docs/05-when-it-does-not-work.md',
+  'docs/06-metrics.md',
+];
 const MAX_WORDS = 1600;
 const MAX_COMMANDS = 20;
 
