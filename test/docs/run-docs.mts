@@ -10,8 +10,8 @@
  * variables carried from each command to the next as in one terminal, and the
  * stack taken down before and after.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -46,6 +46,35 @@ function docsEnvironment(): NodeJS.ProcessEnv {
 const ENV = docsEnvironment();
 
 /**
+ * The shell that runs each command: bash, or with DOCS_SHELL=dash or
+ * DOCS_SHELL=busybox a smaller POSIX one, as a stand-in for the shells and
+ * userlands of macOS and Git Bash. A smaller shell gets busybox's tools
+ * alone on PATH, beside the programs a learner installs for the pages
+ * (docker, curl) and the bash and openssl that the repository's own scripts
+ * name in their first line; a command that needs GNU's options then fails.
+ */
+const SHELLS: Record<string, readonly string[]> = { bash: ['bash'], dash: ['dash'], busybox: ['busybox', 'sh'] };
+const SHELL_NAME = process.env.DOCS_SHELL ?? 'bash';
+const SHELL = SHELLS[SHELL_NAME];
+const INSTALLED_FOR_THE_PAGES = ['docker', 'curl', 'bash', 'openssl'];
+
+/** Where `program` is on this process's PATH. */
+const which = (program: string) =>
+  execFileSync('sh', ['-c', 'command -v "$1"', 'sh', program], { encoding: 'utf8' }).trim();
+
+/** A folder of busybox's applets and the programs above, for PATH; made once, removed with the shell state. */
+function posixTools(dir: string): string {
+  const bin = join(dir, 'bin');
+  execFileSync('mkdir', [bin]);
+  execFileSync('busybox', ['--install', '-s', bin]);
+  for (const program of INSTALLED_FOR_THE_PAGES) {
+    rmSync(join(bin, program), { force: true });
+    symlinkSync(which(program), join(bin, program));
+  }
+  return bin;
+}
+
+/**
  * The exported variables of the commands run so far, as `export -p` wrote
  * them, in a directory of the runner's own (mkdtemp makes it 0700): the docs
  * keep API keys in variables, and the file is removed when the run ends.
@@ -70,18 +99,24 @@ function openShellState(): string {
 const WRAPPER = [
   '__docs_state=$1; __docs_command=$2; shift 2',
   '. "$__docs_state"',
-  `trap 'export -p | grep -Ev "^declare -x (PWD|OLDPWD|SHLVL|_)(=|\\$)" >"$__docs_state"' EXIT`,
+  // bash writes `declare -x NAME=…`, dash and busybox `export NAME=…`.
+  `trap 'export -p | grep -Ev "^(declare -x|export) (PWD|OLDPWD|SHLVL|_)(=|\\$)" >"$__docs_state"' EXIT`,
   'eval "$__docs_command"',
 ].join('\n');
 
 let running: ReturnType<typeof spawn> | undefined;
+let shellPath: string | undefined;
 
-/** Runs `text` in bash from the repository root, with no stdin, killed (whole process group) after `timeoutS`. */
+/** Runs `text` in SHELL from the repository root, with no stdin, killed (whole process group) after `timeoutS`. */
 function sh(text: string, timeoutS: number): Promise<Outcome> {
   const started = Date.now();
-  const args = stateFile ? ['-c', WRAPPER, 'docs', stateFile, text] : ['-c', text];
+  const [name, ...shellArgs] = SHELL;
+  // By its path, found on this process's PATH: the smaller shells' PATH holds no shell but busybox's.
+  shellPath ??= which(name);
+  const program = shellPath;
+  const args = [...shellArgs, ...(stateFile ? ['-c', WRAPPER, 'docs', stateFile, text] : ['-c', text])];
   return new Promise((resolve) => {
-    const child = spawn('bash', args, { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(program, args, { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     running = child;
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
@@ -210,6 +245,10 @@ async function cleanUp(commands: readonly Command[]): Promise<void> {
 }
 
 async function main(): Promise<number> {
+  if (!SHELL) {
+    log(`docs: DOCS_SHELL=${SHELL_NAME} is not one of ${Object.keys(SHELLS).join(', ')}`);
+    return 1;
+  }
   let commands: Command[];
   try {
     commands = loadCommands(process.argv.slice(2));
@@ -242,6 +281,7 @@ async function main(): Promise<number> {
   process.once('SIGTERM', stop);
 
   const stateDir = openShellState();
+  if (SHELL_NAME !== 'bash') ENV.PATH = posixTools(stateDir);
   try {
     return await runAll(commands, () => stoppedBy);
   } finally {
@@ -252,7 +292,8 @@ async function main(): Promise<number> {
 
 async function runAll(commands: readonly Command[], stoppedBy: () => NodeJS.Signals | undefined): Promise<number> {
   log(
-    `docs: ${commands.length} commands in the docs, the READMEs and CONTRIBUTING.md; starting from a clean project ${PROJECT}`,
+    `docs: ${commands.length} commands in the docs, the READMEs and CONTRIBUTING.md, run by ${SHELL.join(' ')}; ` +
+      `starting from a clean project ${PROJECT}`,
   );
   await cleanUp(commands);
   if (await portInUse(PROXY_PORT)) {
