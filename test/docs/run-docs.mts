@@ -11,7 +11,7 @@
  * stack taken down before and after.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -65,7 +65,7 @@ const which = (program: string) =>
 /** A folder of busybox's applets and the programs above, for PATH; made once, removed with the shell state. */
 function posixTools(dir: string): string {
   const bin = join(dir, 'bin');
-  execFileSync('mkdir', [bin]);
+  mkdirSync(bin);
   execFileSync('busybox', ['--install', '-s', bin]);
   for (const program of INSTALLED_FOR_THE_PAGES) {
     rmSync(join(bin, program), { force: true });
@@ -112,8 +112,7 @@ function sh(text: string, timeoutS: number): Promise<Outcome> {
   const started = Date.now();
   const [name, ...shellArgs] = SHELL;
   // By its path, found on this process's PATH: the smaller shells' PATH holds no shell but busybox's.
-  shellPath ??= which(name);
-  const program = shellPath;
+  const program = (shellPath ??= which(name));
   const args = [...shellArgs, ...(stateFile ? ['-c', WRAPPER, 'docs', stateFile, text] : ['-c', text])];
   return new Promise((resolve) => {
     const child = spawn(program, args, { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
