@@ -1,18 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { excerptProblems, excerptsOf, linesNotIn, notIn } from './doc-excerpts';
+import { readerPages, ROOT } from './pages';
 
-const ROOT = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
-const pages = () =>
-  readdirSync(join(ROOT, 'docs'), { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.md'))
-    .map((f) => `docs/${f.split('\\').join('/')}`)
-    .sort();
-
 describe("the docs' excerpts of the stack's files", () => {
-  const excerpts = pages().flatMap((page) =>
+  const excerpts = readerPages().flatMap((page) =>
     excerptsOf(page, read(page)).map((excerpt) => ({ at: `${page}:${excerpt.line}`, excerpt })),
   );
 

@@ -32,7 +32,7 @@ export interface Excerpt {
   readonly sources: readonly string[];
 }
 
-const isKind = (lang: string | null | undefined): lang is Kind => lang === 'yaml' || lang === 'nginx';
+const isKind = (lang: string | null | undefined): lang is Kind => lang != null && Object.hasOwn(KINDS, lang);
 
 function linkedFiles(paragraph: Paragraph, page: string, kind: Kind): string[] {
   const found: string[] = [];

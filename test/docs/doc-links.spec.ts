@@ -1,19 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { anchorsOf, brokenLinks, lineCount, linksOf, type Repository } from './doc-links';
-
-const ROOT = join(__dirname, '..', '..');
+import { readerPages, ROOT } from './pages';
 
 /** The README is the front door (issue 23): what the stack is, how to run and test it, and where to go next. */
 const README_MAX_LINES = 150;
-
-/** The pages a reader follows links through: the README, every page under docs/, the benchmark's and CONTRIBUTING.md. */
-function pages(): string[] {
-  const docs = readdirSync(join(ROOT, 'docs'), { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.md'))
-    .map((f) => `docs/${f.split('\\').join('/')}`);
-  return ['README.md', ...docs.sort(), 'bench/README.md', 'CONTRIBUTING.md'];
-}
 
 const checkout: Repository = {
   exists: (path) => existsSync(join(ROOT, path)),
@@ -45,7 +36,7 @@ describe('the docs', () => {
   });
 
   it('link only to files and headings that exist', () => {
-    const problems = pages().flatMap((file) => brokenLinks(file, checkout.read(file), checkout));
+    const problems = readerPages().flatMap((file) => brokenLinks(file, checkout.read(file), checkout));
 
     expect(problems).toEqual([]);
   });

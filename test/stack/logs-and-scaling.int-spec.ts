@@ -87,20 +87,16 @@ describe('scaling', () => {
     stop = true;
     await Promise.all(readers);
 
+    await new Promise((r) => setTimeout(r, ACCESS_LOG_DELAY_MS));
+    const reads = (await jsonLogLines(proxyId())).filter((line) => line.uri === '/accounts/1');
     if ([...statuses.keys()].some((status) => status !== 200)) {
-      await new Promise((r) => setTimeout(r, ACCESS_LOG_DELAY_MS));
       // Each failed request's line names every replica nginx tried, with how each attempt ended.
-      const failed = (await jsonLogLines(proxyId())).filter(
-        (line) => line.uri === '/accounts/1' && line.status !== 200,
-      );
+      const failed = reads.filter((line) => line.status !== 200);
       console.info(`${JSON.stringify(failed, null, 1)}\n${await proxyErrors(stack(), 80)}`);
     }
     const answered = [...statuses.values()].reduce((a, b) => a + b, 0);
-    await new Promise((r) => setTimeout(r, ACCESS_LOG_DELAY_MS));
     // Requests that found no replica to choose and got a second pass (" : " in the line).
-    const passedAgain = (await jsonLogLines(proxyId())).filter(
-      (line) => line.uri === '/accounts/1' && String(line.upstream_addr).includes(' : '),
-    ).length;
+    const passedAgain = reads.filter((line) => String(line.upstream_addr).includes(' : ')).length;
     console.log(
       `replicas 3 -> 1 -> 3: ${answered} GET /accounts/1, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ` +
         `${passedAgain} passed a second time`,
