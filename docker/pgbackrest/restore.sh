@@ -12,13 +12,15 @@
 # (PostgreSQL's recovery_target_time; give a time zone, or it is the
 # server's, UTC). The backup is chosen for the target by pgBackRest.
 #
-# The backup service's WAL stream (the wal-stream folder of the repository's
-# volume, mounted read-only at /var/lib/wal-stream) holds what the archive
-# may not have yet: the segments streamed since its last archived one, and
-# the partial segment in which the last acknowledged commits are. They go
-# into the restored pg_wal, where PostgreSQL reads a segment that the
-# archive does not hold; with a synchronous stream, the latest state is the
-# last acknowledged commit.
+# The backup service's WAL stream (the wal-stream folder beside the
+# repository) holds what the archive may not have yet: the segments streamed
+# since its last archived one, and the partial segment in which the last
+# acknowledged commits are. They are fetched from the repository's host over
+# the same TLS connection as the backup (pgBackRest's repo-ls and repo-get),
+# so the restore needs no volume of the backup service's and runs on any
+# node. They go into the restored pg_wal, where PostgreSQL reads a segment
+# that the archive does not hold; with a synchronous stream, the latest
+# state is the last acknowledged commit.
 #
 # Refuses, changing nothing, when the volume is not empty (a database is
 # there: stop and remove postgres, and the volume, first), when the
@@ -117,22 +119,37 @@ label=$(sed -nE 's/^.*restore backup set ([0-9A-Za-z_-]+).*$/\1/p' /tmp/restore.
 
 # 3. The stream: partial segments first, so that a whole copy of the same
 # segment, should there be one, replaces its partial one.
-streamed=/var/lib/wal-stream
+stream_files() {
+  local listing
+  listing=$(pgbackrest repo-ls wal-stream --recurse --output=json) || return 1
+  jq -r 'to_entries[] | select(.value.type == "file") | .key' <<<"$listing" \
+    | { grep -E '(^|/)[0-9A-F]{24}(\.partial)?$' || :; }
+}
+# Past the restore, a database without the stream's last commits must not
+# start: what the restore wrote goes (the volume was empty), and it says so.
+unfinished() {
+  find "$pgdata" -mindepth 1 -delete
+  printf 'restore: FAILED: %s\nrestore: the pgdata volume is empty again; run the restore once the repository answers.\n' "$*" >&2
+  exit 1
+}
+listed=$(stream_files) || unfinished "the repository did not list its WAL stream"
 copied=()
-if [[ -d $streamed ]]; then
-  while IFS= read -r -d '' file; do
-    name=${file##*/}
-    # The backup service removes a streamed segment once the archive holds
-    # it, and may do so meanwhile: then it is the archive's to give.
-    if ! cp "$file" "$pgdata/pg_wal/${name%.partial}" 2>/dev/null; then
-      [[ -e $file ]] && cp "$file" "$pgdata/pg_wal/${name%.partial}"
-      continue
+while IFS= read -r path; do
+  [[ -n $path ]] || continue
+  name=${path##*/}
+  segment=$pgdata/pg_wal/${name%.partial}
+  # The backup service removes a streamed segment once the archive holds
+  # it, and may do so meanwhile: then it is the archive's to give.
+  if ! pgbackrest repo-get "wal-stream/$path" --raw >"$segment" 2>/tmp/repo-get.err; then
+    rm -f "$segment"
+    if grep -qxF "$path" <(stream_files); then
+      unfinished "could not fetch the streamed segment $path from the repository: $(tail -n 1 /tmp/repo-get.err)"
     fi
-    chmod 0600 "$pgdata/pg_wal/${name%.partial}"
-    copied+=("$name")
-  done < <(find "$streamed" -type f -regextype posix-extended -regex '.*/[0-9A-F]{24}\.partial' -print0 | sort -z
-    find "$streamed" -type f -regextype posix-extended -regex '.*/[0-9A-F]{24}' -print0 | sort -z)
-fi
+    continue
+  fi
+  chmod 0600 "$segment"
+  copied+=("$name")
+done < <(grep '\.partial$' <<<"$listed" | sort; grep -v '\.partial$' <<<"$listed" | sort)
 if ((${#copied[@]})); then
   partial=$(printf '%s\n' "${copied[@]}" | grep '\.partial$' | sort | tail -n 1 || :)
   say "copied ${#copied[@]} streamed segment(s) into pg_wal for what the archive lacks${partial:+ (the last being written: $partial)}"

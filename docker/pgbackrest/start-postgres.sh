@@ -16,7 +16,11 @@
 #   commit does not wait for it. Its replication slot keeps at most
 #   BACKUP_STREAM_MAX_WAL (1GB) of WAL for it while it is away
 #   (max_slot_wal_keep_size): a database disk never fills for a stream, and
-#   the archive still holds what the stream then misses.
+#   the archive still holds what the stream then misses. Likewise the
+#   archive: past BACKUP_ARCHIVE_QUEUE_MAX (1GB) of WAL waiting for a
+#   repository it cannot reach, pgBackRest drops segments rather than fill
+#   the database's disk; a restore then goes back no further than the next
+#   backup.
 # - pgBackRest's TLS server runs beside PostgreSQL, for the backup service's
 #   backups and checks; it answers the client certificate whose CN
 #   PGBACKREST_TLS_SERVER_AUTH names (backup) for this stack's stanza alone.
@@ -53,6 +57,17 @@ max_wal=${BACKUP_STREAM_MAX_WAL:-1GB}
   echo "start-postgres.sh: BACKUP_STREAM_MAX_WAL must be a size such as 512MB or 2GB (or -1: no limit), not '$max_wal'" >&2
   exit 1
 }
+queue_max=${BACKUP_ARCHIVE_QUEUE_MAX:-1GB}
+[[ $queue_max =~ ^(-1|[1-9][0-9]*(MB|GB|TB))$ ]] || {
+  echo "start-postgres.sh: BACKUP_ARCHIVE_QUEUE_MAX must be a size such as 512MB or 2GB (or -1: no limit), not '$queue_max'" >&2
+  exit 1
+}
+# Read by archive-push, which PostgreSQL runs with this environment.
+if [[ $queue_max == -1 ]]; then
+  unset PGBACKREST_ARCHIVE_PUSH_QUEUE_MAX
+else
+  export PGBACKREST_ARCHIVE_PUSH_QUEUE_MAX=$queue_max
+fi
 
 for secret in pgbackrest_postgres_cert pgbackrest_postgres_key postgres_ca; do
   if [[ ! -s $secrets/$secret || ! -r $secrets/$secret ]]; then

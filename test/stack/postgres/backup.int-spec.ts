@@ -202,6 +202,7 @@ describe('pgBackRest: backups restored under load', () => {
     let destroyStarted = 0;
     let restoreDone = 0;
     let bound = 0;
+    let restoreSaid = '';
     const [load] = await Promise.all([
       transferLoad({
         api,
@@ -223,7 +224,7 @@ describe('pgBackRest: backups restored under load', () => {
         destroyStarted = Date.now();
         await destroyDatabase(api);
         removedAt = Date.now();
-        await api.composeCli(['run', '--rm', 'restore']);
+        restoreSaid = await api.composeCli(['run', '--rm', 'restore']);
         restoreDone = Date.now();
         await api.composeCli(['up', '--detach', '--wait', '--no-deps', 'postgres'], { timeoutMs: 300_000 });
         restartedAt = Date.now();
@@ -250,6 +251,9 @@ describe('pgBackRest: backups restored under load', () => {
 
     expect(load.rejected).toEqual([]);
     expect(load.pending).toEqual([]);
+    // The stream's segments came from the backup service over pgBackRest's
+    // TLS (the restore mounts no volume of its), the one being written among them.
+    expect(restoreSaid).toMatch(/copied \d+ streamed segment\(s\) into pg_wal .*the last being written: [0-9A-F]{24}\.partial/);
     // With a synchronous stream, every acknowledged transfer is there;
     // without it, every one acknowledged before the backup started.
     expect(synchronous ? lost : lost.filter((t) => t.at < bound)).toEqual([]);
