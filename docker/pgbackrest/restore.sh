@@ -157,4 +157,5 @@ else
   say "the WAL stream holds no segment beyond the archive"
 fi
 say "done in $(($(date +%s) - started)) s${label:+ (from backup $label)}. Start postgres now:" \
-  "it replays the archive $goal, then promotes itself and serves (docker compose ... up -d --wait)"
+  "it replays the archive $goal, then promotes itself and serves" \
+  "(docker compose ... up -d --wait; on a swarm, docker service scale <stack>_postgres=1)"

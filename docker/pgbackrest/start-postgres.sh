@@ -102,6 +102,20 @@ if [[ ! -s ${PGDATA:?}/PG_VERSION ]]; then
   fi
 fi
 
+# A new database archives nothing until its roles are made (the marker that
+# docker/postgres/start-postgres.sh leaves): its first WAL is of no use to a
+# restore, since no backup can be taken before it serves, and archiving it
+# would wait on a repository that can make this database's stanza only once
+# it answers. On a swarm that is not before its healthcheck passes, and the
+# initialising server's shutdown would wait for the archiver meanwhile.
+# Once the marker is there, and on every start of a database that exists,
+# every segment goes to the archive.
+archive='pgbackrest archive-push %p'
+if [[ ! -s $PGDATA/PG_VERSION ]]; then
+  touch "$run/new-database"
+  archive="test -e $run/new-database -a ! -e $run/roles-ready || $archive"
+fi
+
 # The WAL stream's rules, read by docker/postgres/start-postgres.sh's
 # pg_hba.conf and roles.sql: accounts_backup may open a replication
 # connection, over TLS only, with a client certificate of the CA's whose CN
@@ -136,6 +150,6 @@ exec bash /etc/accounts-postgres/start-postgres.sh "$@" \
   "${standby[@]}" \
   -c "max_slot_wal_keep_size=$max_wal" \
   -c archive_mode=on \
-  -c 'archive_command=pgbackrest archive-push %p' \
+  -c "archive_command=$archive" \
   -c "archive_timeout=$archive_timeout" \
   -c hot_standby=off

@@ -126,12 +126,13 @@ beforeAll(async () => {
     PROXY_RATE_LIMIT: 'off',
   };
   const initSecrets = await run('docker/swarm/init-secrets.sh', [], { env: deployEnv });
-  expect(initSecrets.split('\n').slice(0, 6)).toEqual([
+  expect(initSecrets.split('\n').slice(0, 7)).toEqual([
     `${STACK}_postgres_password: created`,
     `${STACK}_postgres_owner_password: created`,
     `${STACK}_postgres_api_password: created`,
     `${STACK}_bootstrap_admin_key: exists, kept`,
-    `${STACK}_postgres_tls_crt, ${STACK}_postgres_tls_key, ${STACK}_postgres_ca: created, a self-signed certificate for: postgres`,
+    `${STACK}_postgres_tls_crt, ${STACK}_postgres_tls_key, ${STACK}_postgres_ca: created, a certificate for: postgres, signed by a new CA whose key is not kept`,
+    `${['postgres_crt', 'postgres_key', 'backup_crt', 'backup_key'].map((part) => `${STACK}_pgbackrest_${part}`).join(' ')}: created, for postgres and backup, signed by the same CA`,
     `${STACK}_proxy_tls_crt, ${STACK}_proxy_tls_key: created, a SELF-SIGNED certificate for: localhost 127.0.0.1 ::1`,
   ]);
 
@@ -363,11 +364,15 @@ describe('the stack on a one-node swarm (compose.swarm.yaml, compose.swarm.monit
         },
       );
     }
-    const config = (...files: string[]) => docker(['stack', 'config', ...files.flatMap((file) => ['-c', file])]);
-    const encrypted = await config(...STACK_FILES);
+    // With compose.swarm.backup.yaml too, which this stack does not deploy:
+    // its one network, backups, is encrypted and turned off the same way.
+    const files = [...STACK_FILES, 'compose.swarm.backup.yaml'];
+    const config = (...more: string[]) =>
+      docker(['stack', 'config', ...[...files, ...more].flatMap((file) => ['-c', file])]);
+    const encrypted = await config();
     const option = '    driver_opts:\n      encrypted: ""\n';
-    expect(encrypted.split(option).length - 1).toBe(networks.length);
-    expect(await config(...STACK_FILES, 'compose.swarm.unencrypted.yaml')).toBe(encrypted.replaceAll(option, ''));
+    expect(encrypted.split(option).length - 1).toBe(networks.length + 1);
+    expect(await config('compose.swarm.unencrypted.yaml')).toBe(encrypted.replaceAll(option, ''));
   });
 
   it('replaces every api replica with `docker service update --force` under load, failing no request', async () => {

@@ -2,8 +2,10 @@
  * A real swarm of three Docker engines, each in a privileged container of
  * SWARM_NODE_IMAGE on a network of its own: node 1 is the manager (and the
  * edge, whose proxy port alone is published, on 127.0.0.1), nodes 2 and 3 are
- * workers. The stack is deployed on the manager from compose.swarm.yaml, as
- * an operator would, with the images copied into every engine that runs them.
+ * workers. The stack is deployed on the manager from compose.swarm.yaml and
+ * compose.swarm.backup.yaml, as an operator would, with the images copied
+ * into every engine that may run them: PostgreSQL on node 3, its backups'
+ * repository on node 1.
  */
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
@@ -19,17 +21,26 @@ export const STACK = 'accounts';
 export const API_SERVICE = `${STACK}_api`;
 export const PROXY_SERVICE = `${STACK}_proxy`;
 export const POSTGRES_SERVICE = `${STACK}_postgres`;
+export const BACKUP_SERVICE = `${STACK}_backup`;
+/** compose.swarm.backup.yaml places the repository on a node with this label, never on PostgreSQL's. */
+export const BACKUP_LABEL = 'accounts.backup';
 /** The proxy's host-mode port on each node; nodes have addresses of their own, so any free port is free there. */
 const NODE_PROXY_PORT = 5000;
 /** What the stack file and init-secrets.sh are run from, on the manager. */
 const STACK_DIR = '/stack';
 /** Repository paths the stack file may name (configs, secrets' files, the seed), copied to the manager. */
-const STACK_FILES = ['compose.swarm.yaml', 'compose.swarm.unencrypted.yaml', 'docker', 'data'];
+const STACK_FILES = [
+  'compose.swarm.yaml',
+  'compose.swarm.backup.yaml',
+  'compose.swarm.unencrypted.yaml',
+  'docker',
+  'data',
+];
 const TAG = process.env.IMAGE_TAG ?? 'dev';
 const IMAGES = {
   api: `accounts-stack/api:${TAG}`,
   proxy: `accounts-stack/proxy:${TAG}`,
-  postgres: process.env.POSTGRES_IMAGE ?? 'postgres:17',
+  postgres: process.env.PGBACKREST_IMAGE ?? 'accounts-stack/postgres-pgbackrest:17',
 };
 
 /**
@@ -47,9 +58,10 @@ function kernelDoesIpsec(): boolean {
       : '';
   return /^CONFIG_INET_ESP=[ym]$/m.test(config) && /^CONFIG_CRYPTO_GCM=[ym]$/m.test(config);
 }
-const STACK_FILE_ARGS = kernelDoesIpsec()
-  ? ['-c', 'compose.swarm.yaml']
-  : ['-c', 'compose.swarm.yaml', '-c', 'compose.swarm.unencrypted.yaml'];
+const STACK_FILE_ARGS = [
+  ...['-c', 'compose.swarm.yaml', '-c', 'compose.swarm.backup.yaml'],
+  ...(kernelDoesIpsec() ? [] : ['-c', 'compose.swarm.unencrypted.yaml']),
+];
 
 /** compose.swarm.yaml's tunables for this run: the nginx rate limit would refuse one test client's 24 connections. */
 const DEPLOY_ENV: Record<string, string> = {
@@ -59,13 +71,15 @@ const DEPLOY_ENV: Record<string, string> = {
   // plain port; the one-node suite proves HTTPS and the redirect on a swarm.
   PROXY_INSECURE_HTTP: 'true',
   STACK_NAME: STACK,
-  POSTGRES_IMAGE: IMAGES.postgres,
+  PGBACKREST_IMAGE: IMAGES.postgres,
   IMAGE_TAG: TAG,
 };
 
 export const nodeName = (n: 1 | 2 | 3) => `${CLUSTER.nodePrefix}-${n}`;
 export const MANAGER = nodeName(1);
 export const WORKERS = [nodeName(2), nodeName(3)] as const;
+/** Where the stack starts PostgreSQL: a worker, so that losing its node leaves the swarm's manager. */
+export const DATABASE_NODE = WORKERS[1];
 export const NODES = [MANAGER, ...WORKERS] as const;
 
 /** How long each step took, in order, for the report. */
@@ -232,26 +246,26 @@ async function formSwarm(): Promise<void> {
     250,
   );
   if (!ready) throw new Error(`the nodes did not all become Ready: ${await onNode(MANAGER, ['docker', 'node', 'ls'])}`);
-  await onNode(MANAGER, ['docker', 'node', 'update', '--label-add', `${POSTGRES_LABEL}=true`, MANAGER]);
+  await onNode(MANAGER, ['docker', 'node', 'update', '--label-add', `${POSTGRES_LABEL}=true`, DATABASE_NODE]);
+  await onNode(MANAGER, ['docker', 'node', 'update', '--label-add', `${BACKUP_LABEL}=true`, MANAGER]);
 }
 
 /**
- * The stack's images, built from this checkout, into the engines that run
- * them: the api and the proxy everywhere, postgres on its labelled node only.
- * Each set is saved once to a file and loaded into the nodes together.
+ * The stack's images, built from this checkout, into every engine: the api
+ * and the proxy run everywhere, and PostgreSQL with pgBackRest wherever
+ * PostgreSQL, its repository or a restore may go. Saved once to a file and
+ * loaded into the nodes together.
  */
 async function copyImages(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'accounts-cluster-images-'));
   try {
     const everywhere = join(dir, 'stack.tar');
-    const postgres = join(dir, 'postgres.tar');
-    await Promise.all([
-      docker(['save', '--output', everywhere, IMAGES.api, IMAGES.proxy], { timeoutMs: 600_000 }),
-      docker(['save', '--output', postgres, IMAGES.postgres], { timeoutMs: 600_000 }),
-    ]);
-    const load = (node: string, file: string) =>
-      onNode(node, ['docker', 'load', '--quiet'], { input: createReadStream(file), timeoutMs: 600_000 });
-    await Promise.all([...NODES.map((node) => load(node, everywhere)), load(MANAGER, postgres)]);
+    await docker(['save', '--output', everywhere, IMAGES.api, IMAGES.proxy, IMAGES.postgres], { timeoutMs: 600_000 });
+    await Promise.all(
+      NODES.map((node) =>
+        onNode(node, ['docker', 'load', '--quiet'], { input: createReadStream(everywhere), timeoutMs: 600_000 }),
+      ),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -335,7 +349,12 @@ export async function waitConverged(
   const done = await eventually(
     async () => {
       const live = await liveNodes();
-      const want: Record<string, number> = { [API_SERVICE]: 3, [POSTGRES_SERVICE]: 1, [PROXY_SERVICE]: live.size };
+      const want: Record<string, number> = {
+        [API_SERVICE]: 3,
+        [POSTGRES_SERVICE]: 1,
+        [BACKUP_SERVICE]: 1,
+        [PROXY_SERVICE]: live.size,
+      };
       const running = await Promise.all(
         Object.keys(want).map(async (service) =>
           (await runningTasks(service)).filter((t) => live.has(t.node) && t.container),
@@ -363,6 +382,22 @@ async function deploy(): Promise<void> {
     workdir: STACK_DIR,
     env: DEPLOY_ENV,
   });
+}
+
+/**
+ * The recovery docs/reference/swarm.md ("Backups") gives for a lost database
+ * node, from the manager: postgres scaled to 0, its label moved from `lost`
+ * to `onto`, docker/swarm/restore.sh, postgres scaled to 1. Returns what
+ * restore.sh printed.
+ */
+export async function restoreDatabase(lost: string, onto: string): Promise<string> {
+  const onManager = (args: string[]) => onNode(MANAGER, args, { workdir: STACK_DIR, env: DEPLOY_ENV });
+  await onManager(['docker', 'service', 'scale', '--detach', `${POSTGRES_SERVICE}=0`]);
+  await onManager(['docker', 'node', 'update', '--label-rm', POSTGRES_LABEL, lost]);
+  await onManager(['docker', 'node', 'update', '--label-add', `${POSTGRES_LABEL}=true`, onto]);
+  const said = await onManager(['docker/swarm/restore.sh']);
+  await onManager(['docker', 'service', 'scale', '--detach', `${POSTGRES_SERVICE}=1`]);
+  return said;
 }
 
 /** Until the published proxy port answers through to an api replica. */
@@ -394,7 +429,8 @@ export async function createCluster(): Promise<Cluster> {
   ]);
   await timed('stack deploy until converged', async () => {
     await deploy();
-    await waitConverged(180_000);
+    // The backup service counts once its first full backup is taken.
+    await waitConverged(300_000);
   });
   const published = lines(await docker(['port', MANAGER, `${NODE_PROXY_PORT}/tcp`])).find((line) =>
     line.startsWith('127.0.0.1:'),
@@ -422,6 +458,16 @@ export async function createAdminKey(name: string): Promise<string> {
     'admin',
   ]);
   return lines(out).at(-1)!;
+}
+
+/** The repository's backups, as `pgbackrest info` shows them in the backup task, on its node. */
+export async function backupsTaken(): Promise<{ type: string; error?: boolean }[]> {
+  const [task] = (await runningTasks(BACKUP_SERVICE)).filter((t) => t.container);
+  if (!task) throw new Error('no running backup task to ask');
+  const info = JSON.parse(
+    await onNode(task.node, ['docker', 'exec', task.container, 'pgbackrest', 'info', '--output=json']),
+  ) as { backup: { type: string; error?: boolean }[] }[];
+  return info[0]?.backup ?? [];
 }
 
 /** `node dist/cli/ledger.js verify` in a running api task, on its node: its line, or it rejects with the discrepancies. */

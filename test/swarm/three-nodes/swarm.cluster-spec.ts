@@ -1,11 +1,12 @@
 /**
- * compose.swarm.yaml on a real three-node swarm (cluster.ts): where
- * swarm places the services, the talk contract through the edge node's
- * proxy, and the transfer invariant while a worker is drained and while
- * another is killed outright. The specs run in order on one cluster: each
- * leaves it as the next expects.
+ * compose.swarm.yaml with compose.swarm.backup.yaml on a real three-node
+ * swarm (cluster.ts): where swarm places the services, the talk contract
+ * through the edge node's proxy, and the transfer invariant while a worker
+ * is drained and while the database's node is killed outright and the
+ * database restored on another from the repository on a third. The specs
+ * run in order on one cluster: each leaves it as the next expects.
  */
-import { docker } from '../../support/docker.ts';
+import { docker, eventually } from '../../support/docker.ts';
 import { CLUSTER } from '../../support/projects.ts';
 import { bearer, clientFor, type Api } from '../../support/http.ts';
 import { describeLoad, expectExactlyOnce, storedTransfers } from '../../support/ledger-checks.ts';
@@ -13,8 +14,12 @@ import { openAccount, settle, sleep, transferLoad, type TransferLoad } from '../
 import {
   API_SERVICE,
   apiLogLines,
+  BACKUP_LABEL,
+  BACKUP_SERVICE,
+  backupsTaken,
   createAdminKey,
   createCluster,
+  DATABASE_NODE,
   destroyCluster,
   MANAGER,
   nodeLabels,
@@ -22,6 +27,7 @@ import {
   POSTGRES_LABEL,
   POSTGRES_SERVICE,
   postgresSessions,
+  restoreDatabase,
   runningTasks,
   timed,
   timings,
@@ -34,7 +40,7 @@ import {
 const CLIENTS = 24;
 /** nginx re-resolves `api` every 5 s (docker/proxy/nginx.conf); a little more and it has seen a change. */
 const DNS_REFRESH_MS = 6_000;
-const [DRAINED, KILLED] = WORKERS;
+const [DRAINED] = WORKERS;
 
 let cluster: Cluster;
 let api: Api;
@@ -87,14 +93,24 @@ async function underLoad(
 }
 
 describe('the stack on a three-node swarm', () => {
-  it('runs the api replicas on at least two nodes, and postgres on its labelled node', async () => {
+  it('runs the api replicas on at least two nodes, postgres on its labelled node, and its backups on another', async () => {
     const apiNodes = new Set((await runningTasks(API_SERVICE)).map((t) => t.node));
     const postgres = await runningTasks(POSTGRES_SERVICE);
+    const backup = await runningTasks(BACKUP_SERVICE);
 
     expect(apiNodes.size).toBeGreaterThanOrEqual(2);
-    expect(postgres.map((t) => t.node)).toEqual([MANAGER]);
-    expect(await nodeLabels(MANAGER)).toMatchObject({ [POSTGRES_LABEL]: 'true' });
-    for (const worker of WORKERS) expect(await nodeLabels(worker)).not.toHaveProperty([POSTGRES_LABEL]);
+    expect(postgres.map((t) => t.node)).toEqual([DATABASE_NODE]);
+    expect(backup.map((t) => t.node)).toEqual([MANAGER]);
+    expect(await nodeLabels(DATABASE_NODE)).toMatchObject({ [POSTGRES_LABEL]: 'true' });
+    expect(await nodeLabels(MANAGER)).toMatchObject({ [BACKUP_LABEL]: 'true' });
+    for (const node of [MANAGER, DRAINED]) expect(await nodeLabels(node)).not.toHaveProperty([POSTGRES_LABEL]);
+    // The first full backup, taken as soon as the database is up.
+    const full = await eventually(
+      async () => ((await backupsTaken()).some((b) => b.type === 'full' && !b.error) ? true : undefined),
+      120_000,
+      1_000,
+    );
+    expect(full).toBe(true);
   });
 
   it('keeps the talk contract through the edge node: POST / gives the seed, GET / a 405', async () => {
@@ -148,20 +164,43 @@ describe('the stack on a three-node swarm', () => {
     await onNode(MANAGER, ['docker', 'node', 'update', '--availability', 'active', DRAINED]);
   });
 
-  it('replaces the replicas of a killed worker, and loses no acknowledged write', async () => {
-    expect((await runningTasks(API_SERVICE)).some((t) => t.node === KILLED)).toBe(true);
+  it("loses the database's node under load, restores it on another from the repository on a third, and loses no acknowledged write", async () => {
+    expect((await runningTasks(API_SERVICE)).some((t) => t.node === DATABASE_NODE)).toBe(true);
+    const onto = DRAINED;
+    let killedAt = 0;
+    let restoredAt = 0;
+    let restoreSaid = '';
 
     const { load, opening, from, to } = await underLoad('kill', async () => {
-      await docker(['kill', KILLED]);
-      await waitConverged(180_000, (tasks) => tasks.length === 3 && tasks.every((t) => t.node !== KILLED));
+      killedAt = Date.now();
+      await docker(['kill', DATABASE_NODE]);
+      restoreSaid = await timed('restore on another node', () => restoreDatabase(DATABASE_NODE, onto));
+      restoredAt = Date.now();
+      await waitConverged(180_000, (tasks) => tasks.length === 3 && tasks.every((t) => t.node !== DATABASE_NODE));
     });
     const stored = await storedTransfers(api, from, to);
-    console.info(`kill of ${KILLED}: ${describeLoad(load, stored)}`);
+    const firstAfter = load.attempts
+      .filter((a) => a.status === 201 && a.startedAt >= killedAt)
+      .reduce((first, a) => Math.min(first, a.endedAt), Infinity);
+    console.info(
+      `kill of ${DATABASE_NODE}, PostgreSQL's node: ${describeLoad(load, stored)}; ` +
+        `RTO ${((firstAfter - killedAt) / 1000).toFixed(1)} s from the kill to the first transfer acknowledged again ` +
+        `(the restore on ${onto}, label moved and postgres scaled, took ${((restoredAt - killedAt) / 1000).toFixed(1)} s)`,
+    );
     if (load.pending.length > 0) console.info(`PostgreSQL's busy sessions:\n${await postgresSessions()}`);
 
     const nodes = await onNode(MANAGER, ['docker', 'node', 'ls', '--format', '{{.Hostname}} {{.Status}}']);
-    expect(nodes).toContain(`${KILLED} Down`);
+    expect(nodes).toContain(`${DATABASE_NODE} Down`);
+    expect((await runningTasks(POSTGRES_SERVICE)).filter((t) => t.container).map((t) => t.node)).toEqual([onto]);
+    // The segment being written came from the repository's node, over pgBackRest's TLS.
+    expect(restoreSaid).toMatch(/restore\.sh: restoring on /);
+    expect(restoreSaid).toMatch(
+      /copied \d+ streamed segment\(s\) into pg_wal .*the last being written: [0-9A-F]{24}\.partial/,
+    );
+    expect(restoreSaid).toMatch(/restore\.sh: done\./);
+    // With the stream synchronous, every acknowledged transfer is there, once (RPO 0).
     expectExactlyOnce(load, stored, opening);
+    expect(firstAfter).toBeLessThan(Infinity);
     expect(await verifyLedger()).toMatch(/^ledger ok: /);
   });
 
