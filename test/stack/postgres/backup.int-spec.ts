@@ -253,7 +253,9 @@ describe('pgBackRest: backups restored under load', () => {
     expect(load.pending).toEqual([]);
     // The stream's segments came from the backup service over pgBackRest's
     // TLS (the restore mounts no volume of its), the one being written among them.
-    expect(restoreSaid).toMatch(/copied \d+ streamed segment\(s\) into pg_wal .*the last being written: [0-9A-F]{24}\.partial/);
+    expect(restoreSaid).toMatch(
+      /copied \d+ streamed segment\(s\) into pg_wal .*the last being written: [0-9A-F]{24}\.partial/,
+    );
     // With a synchronous stream, every acknowledged transfer is there;
     // without it, every one acknowledged before the backup started.
     expect(synchronous ? lost : lost.filter((t) => t.at < bound)).toEqual([]);
