@@ -182,7 +182,7 @@ const log = (text: string) => process.stdout.write(`${text}\n`);
 
 /**
  * Every page, or only the pages named on the command line (`npm run
- * test:docs -- docs/08-beyond-one-machine.md`), which then start from what
+ * test:docs -- docs/09-beyond-one-machine.md`), which then start from what
  * the pages before them would have left, such as page 1's images.
  */
 function loadCommands(pages: readonly string[]): Command[] {
