@@ -16,8 +16,31 @@ const ROUNDS = 5;
  * with what it kept from before the write.
  */
 describe(`answers kept in memory on ${REPLICAS} replicas`, () => {
+  /** The replicas nginx sent the requests whose ids start with `label` to, from its access log. */
+  const upstreamsOf = (label: string, requests = 2 * READS) =>
+    eventually(async () => {
+      const proxy = stack().compose.getContainer('proxy-1').getId();
+      const lines = (await jsonLogLines(proxy)).filter((l) => String(l.request_id).startsWith(`${label}-`));
+      return lines.length === requests ? new Set(lines.map((l) => l.upstream_addr)) : undefined;
+    });
+
   beforeAll(async () => {
     await stack().composeCli(['up', '--detach', '--wait', '--no-recreate', '--scale', `api=${REPLICAS}`]);
+    // nginx finds the new replicas at its next look-up of `api` (every 2 s):
+    // until then the first round's reads could all reach one of them.
+    let attempt = 0;
+    const spread = await eventually(
+      async () => {
+        const label = `spread-${attempt++}`;
+        for (let i = 0; i < READS; i++) {
+          await clientFor(stack()).POST('/', { headers: { 'X-Request-Id': `${label}-${i}` } });
+        }
+        return (await upstreamsOf(label, READS))?.size === REPLICAS ? true : undefined;
+      },
+      30_000,
+      500,
+    );
+    if (!spread) throw new Error(`nginx did not spread ${READS} reads over ${REPLICAS} replicas within 30 s`);
   }, 120_000);
 
   const readAll = async (label: string, etag: string) => {
@@ -32,14 +55,6 @@ describe(`answers kept in memory on ${REPLICAS} replicas`, () => {
     }
     return answers;
   };
-
-  /** The replicas nginx sent the requests whose ids start with `label` to, from its access log. */
-  const upstreamsOf = (label: string) =>
-    eventually(async () => {
-      const proxy = stack().compose.getContainer('proxy-1').getId();
-      const lines = (await jsonLogLines(proxy)).filter((l) => String(l.request_id).startsWith(`${label}-`));
-      return lines.length === 2 * READS ? new Set(lines.map((l) => l.upstream_addr)) : undefined;
-    });
 
   it('answer every read after a write with the write, whichever replica made it', async () => {
     const account1 = { params: { path: { id: 1 } } };
