@@ -103,13 +103,14 @@ if [[ ! -s ${PGDATA:?}/PG_VERSION ]]; then
 fi
 
 # A new database archives nothing until its roles are made (the marker that
-# docker/postgres/start-postgres.sh leaves): its first WAL is of no use to a
-# restore, since no backup can be taken before it serves, and archiving it
-# would wait on a repository that can make this database's stanza only once
-# it answers. On a swarm that is not before its healthcheck passes, and the
-# initialising server's shutdown would wait for the archiver meanwhile.
-# Once the marker is there, and on every start of a database that exists,
-# every segment goes to the archive.
+# docker/postgres/start-postgres.sh leaves, on this container's tmpfs). WAL
+# from before its first backup is of no use to a restore, and a backup begun
+# in that window finds its own WAL missing from the archive and fails, to be
+# taken again. Archiving meanwhile would wait on a repository that can make
+# this database's stanza only once the database answers: on a swarm, not
+# before its healthcheck passes, and the initialising server's shutdown
+# waited for the archiver. Once the marker is there, and at every start of a
+# database that exists, every segment goes to the archive.
 archive='pgbackrest archive-push %p'
 if [[ ! -s $PGDATA/PG_VERSION ]]; then
   touch "$run/new-database"
