@@ -429,8 +429,7 @@ export async function createCluster(): Promise<Cluster> {
   ]);
   await timed('stack deploy until converged', async () => {
     await deploy();
-    // The backup service counts once its first full backup is taken.
-    await waitConverged(300_000);
+    await waitConverged(180_000);
   });
   const published = lines(await docker(['port', MANAGER, `${NODE_PROXY_PORT}/tcp`])).find((line) =>
     line.startsWith('127.0.0.1:'),
