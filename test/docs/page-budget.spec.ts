@@ -18,6 +18,7 @@ const WITHIN_BUDGET = [
   'docs/05-logs.md',
   'docs/06-when-it-does-not-work.md',
   'docs/07-metrics.md',
+  'docs/08-secrets.md',
 ];
 const MAX_WORDS = 1600;
 const MAX_COMMANDS = 20;
