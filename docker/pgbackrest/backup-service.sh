@@ -84,11 +84,18 @@ pause() { sleep "$1" & wait $! || :; }
 last_line() { grep -v '^\s*$' <<<"$1" | tail -n 1 || :; }
 
 # The replication connection: verify-full against the database's
-# certificate, and this service's own certificate as its credential.
+# certificate, and this service's own certificate as its credential. A
+# database whose machine is lost sends no reset: the keepalives and the TCP
+# user timeout end such a connection within seconds, so that the stream
+# turns to a database restored elsewhere. Without them it waited on the dead
+# one for as long as TCP retries, a quarter of an hour, and a synchronous
+# stream's restored database held every commit meanwhile (the cluster drill
+# saw it).
 err=/tmp/receivewal.err
 conninfo="host=${PGBACKREST_PG1_HOST:?} port=5432 user=accounts_backup application_name=backup
   sslmode=verify-full sslrootcert=$secrets/postgres_ca
-  sslcert=$secrets/pgbackrest_backup_cert sslkey=$private/backup.key"
+  sslcert=$secrets/pgbackrest_backup_cert sslkey=$private/backup.key
+  keepalives=1 keepalives_idle=5 keepalives_interval=2 keepalives_count=3 tcp_user_timeout=10000"
 
 # slot_keeps: where the slot keeps the WAL from (READ_REPLICATION_SLOT, one
 # of the few commands a replication connection allows); empty when it keeps

@@ -187,7 +187,12 @@ describe('the stack on a three-node swarm', () => {
         `RTO ${((firstAfter - killedAt) / 1000).toFixed(1)} s from the kill to the first transfer acknowledged again ` +
         `(the restore on ${onto}, label moved and postgres scaled, took ${((restoredAt - killedAt) / 1000).toFixed(1)} s)`,
     );
-    if (load.pending.length > 0) console.info(`PostgreSQL's busy sessions:\n${await postgresSessions()}`);
+    if (load.pending.length > 0) {
+      console.info(`PostgreSQL's busy sessions:\n${await postgresSessions()}`);
+      // A commit that waits for the synchronous stream waits on the backup service.
+      const backupLog = await onNode(MANAGER, ['docker', 'service', 'logs', '--raw', '--tail', '20', BACKUP_SERVICE]);
+      console.info(`the backup service's last lines:\n${backupLog}`);
+    }
 
     const nodes = await onNode(MANAGER, ['docker', 'node', 'ls', '--format', '{{.Hostname}} {{.Status}}']);
     expect(nodes).toContain(`${DATABASE_NODE} Down`);
