@@ -82,10 +82,19 @@ describe('excerptsOf and excerptProblems', () => {
     'worker_processes 1;',
     '```',
     '',
+    'The last lines of [the image](../docker/api/Dockerfile):',
+    '',
+    '```dockerfile',
+    'USER node',
+    '…',
+    'CMD ["dist/main.js"]',
+    '```',
+    '',
   ].join('\n');
   const files: Record<string, string> = {
     'compose.yaml': 'services:\n  api:\n    image: api:dev\n    init: true\n',
     'nginx.conf': 'worker_processes auto;\n',
+    'docker/api/Dockerfile': 'FROM node\nUSER node\nEXPOSE 3000\nCMD ["dist/main.js"]\n',
   };
   const read = (path: string) => files[path];
 
@@ -94,11 +103,17 @@ describe('excerptsOf and excerptProblems', () => {
       { kind: 'yaml', line: 3, text: 'services:\n  api:\n    image: api:dev', sources: ['compose.yaml'] },
       { kind: 'yaml', line: 11, text: 'x: 1', sources: [] },
       { kind: 'nginx', line: 17, text: 'worker_processes 1;', sources: ['nginx.conf'] },
+      {
+        kind: 'dockerfile',
+        line: 23,
+        text: 'USER node\n…\nCMD ["dist/main.js"]',
+        sources: ['docker/api/Dockerfile'],
+      },
     ]);
   });
 
   it('passes a block that is part of its file, and explains the others', () => {
-    const [cut, unnamed, config] = excerptsOf('docs/page.md', page);
+    const [cut, unnamed, config, dockerfile] = excerptsOf('docs/page.md', page);
     expect(excerptProblems(cut, read)).toEqual([]);
     expect(excerptProblems({ ...cut, text: 'services:\n  api:\n    init: false' }, read)).toEqual([
       'compose.yaml: services.api.init: false here, true in the file',
@@ -107,5 +122,9 @@ describe('excerptsOf and excerptProblems', () => {
       'the paragraph before the block links no yaml file to check it against',
     ]);
     expect(excerptProblems(config, read)).toEqual(['nginx.conf: "worker_processes 1;" is not in the file']);
+    expect(excerptProblems(dockerfile, read)).toEqual([]);
+    expect(excerptProblems({ ...dockerfile, text: 'CMD ["dist/main.js"]\nUSER node' }, read)).toEqual([
+      'docker/api/Dockerfile: "USER node" is not in the file after the line before it',
+    ]);
   });
 });

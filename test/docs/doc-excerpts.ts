@@ -1,16 +1,16 @@
 /**
  * The docs' excerpts of the stack's files, apart from reading any file: a
  * ```yaml block shows part of a compose file, an ```nginx block lines of an
- * nginx configuration, and the paragraph just before the block links the
- * file it is cut from. doc-excerpts.spec.ts checks every such block against
+ * nginx configuration, a ```dockerfile block lines of a Dockerfile, and the
+ * paragraph just before the block links the file it is cut from. doc-excerpts.spec.ts checks every such block against
  * that file, so that a page cannot go on teaching a setting the stack has
  * changed.
  *
  * An excerpt may leave out whatever it likes ("shortened"). A YAML one is
  * checked as a part of the file's tree, from the top: every key it shows is
  * in the file at the same place, every value the same, and every item of a
- * list matches an item of the file's list there. An nginx one is checked
- * line by line: each of its lines, indentation aside, is a line of the file,
+ * list matches an item of the file's list there. An nginx or Dockerfile one
+ * is checked line by line: each of its lines, indentation aside, is a line of the file,
  * in the file's order.
  */
 import type { Nodes, Paragraph } from 'mdast';
@@ -20,7 +20,7 @@ import { parse } from 'yaml';
 import { ELLIPSIS } from './doc-commands';
 
 /** The kinds of block checked, and the files each may be cut from. */
-const KINDS = { yaml: /\.ya?ml$/, nginx: /\.conf$/ } as const;
+const KINDS = { yaml: /\.ya?ml$/, nginx: /\.conf$/, dockerfile: /(^|\/)Dockerfile$/ } as const;
 export type Kind = keyof typeof KINDS;
 
 export interface Excerpt {
@@ -46,7 +46,7 @@ function linkedFiles(paragraph: Paragraph, page: string, kind: Kind): string[] {
   return found;
 }
 
-/** Every ```yaml and ```nginx block of a page, with the files its paragraph links; `page` is repository-relative. */
+/** Every ```yaml, ```nginx and ```dockerfile block of a page, with the files its paragraph links; `page` is repository-relative. */
 export function excerptsOf(page: string, markdown: string): Excerpt[] {
   const { children } = fromMarkdown(markdown);
   return children.flatMap((node, index) => {

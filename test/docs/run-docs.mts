@@ -182,8 +182,8 @@ const log = (text: string) => process.stdout.write(`${text}\n`);
 
 /**
  * Every page, or only the pages named on the command line (`npm run
- * test:docs -- docs/09-beyond-one-machine.md`), which then start from what
- * the pages before them would have left, such as page 1's images.
+ * test:docs -- docs/10-beyond-one-machine.md`), which then start from what
+ * the pages before them would have left, such as the images of pages 1 and 2.
  */
 function loadCommands(pages: readonly string[]): Command[] {
   const all = [
