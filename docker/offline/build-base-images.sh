@@ -6,8 +6,10 @@
 # benchmark's peers), the `${*_IMAGE:-default}` defaults in the
 # top-level compose*.yaml files (services that run a published image as is),
 # and the images the test harnesses run themselves: the `_IMAGE ?? 'default'`
-# constants in test/support/projects.ts. An image named accounts-stack/* is no
-# published image: it is always built here, never pulled.
+# constants in test/support/projects.ts; and the images the learner docs run
+# by name (docs_images below), which no source file of the stack names. An
+# image named accounts-stack/* is no published image: it is always built here,
+# never pulled.
 #
 # Usage: docker/offline/build-base-images.sh [IMAGE...]
 #   IMAGE          only these (each must be one of the defaults listed above);
@@ -253,6 +255,56 @@ build_prometheus() {
     --change 'CMD ["--config.file=/etc/prometheus/prometheus.yml"]'
 }
 
+# The official registry image (Distribution 2.x), which page 1 of the docs
+# runs to push and pull through: Debian trixie's docker-registry (the same
+# upstream code, its binary named docker-registry rather than registry),
+# serving plain HTTP on :5000 and storing under the /var/lib/registry volume,
+# run as root like the official image. The package's own config.yml stores
+# under /var/lib/docker-registry, allows deletes, and asks every client for a
+# login from an empty htpasswd file, so that no push would pass; it is
+# replaced by the official image's default.
+build_registry() {
+  local image=$1 dir version
+  dir=$(bootstrap trixie trixie docker-registry)
+  [[ -x $dir/usr/bin/docker-registry ]] || { log "no /usr/bin/docker-registry in $dir"; exit 1; }
+  # The official image's default configuration, for the same 2.x code.
+  cat >"$dir/etc/docker/registry/config.yml" <<'YAML'
+version: 0.1
+log:
+  fields:
+    service: registry
+storage:
+  cache:
+    blobdescriptor: inmemory
+  filesystem:
+    rootdirectory: /var/lib/registry
+http:
+  addr: :5000
+  headers:
+    X-Content-Type-Options: [nosniff]
+health:
+  storagedriver:
+    enabled: true
+    interval: 10s
+    threshold: 3
+YAML
+  install -d -m 0755 "$dir/var/lib/registry"
+  # The official image's binary is `registry` (`docker exec registry registry
+  # garbage-collect ...`, say); the name works here too.
+  ln -s ../../bin/docker-registry "$dir/usr/local/bin/registry"
+  version=$(chroot "$dir" dpkg-query -W -f '${Version}' docker-registry)
+  # Like the postgres stand-in: no manuals or translations.
+  find "${dir:?}/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+  find "${dir:?}/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf '{}' +
+  rm -rf "${dir:?}/usr/share/man/"* "${dir:?}/usr/share/info/"*
+  import_rootfs "$dir" "$image" \
+    --change "LABEL org.debian.package.docker-registry=\"$version\"" \
+    --change 'VOLUME /var/lib/registry' \
+    --change 'EXPOSE 5000' \
+    --change 'ENTRYPOINT ["/usr/bin/docker-registry"]' \
+    --change 'CMD ["serve", "/etc/docker/registry/config.yml"]'
+}
+
 # Stand-ins built before the proxy needed njs lack its module, and a present
 # image is otherwise never rebuilt, so such a stand-in is replaced. Any other
 # image without it (a mirror's own build, say) is not ours to replace.
@@ -291,9 +343,15 @@ ensure() {
     accounts-stack/swarm-node:*) build_swarm_node "$image" ;;
     accounts-stack/python-flask:*) build_python_flask "$image" ;;
     accounts-stack/prometheus:*) build_prometheus "$image" ;;
+    registry:2 | registry:2.*) build_registry "$image" ;; # Debian carries 2.x alone
     *) log "no stand-in recipe for $image"; exit 1 ;;
   esac
 }
+
+# Images the learner docs (docs/*.md) run by name and no file of the stack
+# names: page 1 pushes to and pulls from a throwaway registry:2. Kept by hand,
+# since scraping prose for image names would find ones the reader never runs.
+docs_images=(registry:2)
 
 # Compose files name a published image as `${POSTGRES_IMAGE:-postgres:17}`;
 # commented lines are skipped, and so are defaults that are variables themselves.
@@ -307,6 +365,7 @@ list_images() {
       | sed -E 's/^\$\{[A-Z0-9_]+_IMAGE:?-(.+)\}$/\1/'
   done
   sed -nE "s/.*process\.env\.[A-Z0-9_]+_IMAGE \?\? '([^']+)'.*/\1/p" "$repo/test/support/projects.ts"
+  printf '%s\n' "${docs_images[@]}"
 }
 
 mapfile -t images < <(list_images | sort -u)
