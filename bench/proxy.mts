@@ -15,7 +15,11 @@
  * handler from their cgroups (bench/cpu.mts), and how many connections nginx
  * opened to the handler (the handler counts them). Two more rows time TLS
  * handshakes on the stack's nginx with `openssl s_time`: each connection a
- * new session, and each one resuming the first's.
+ * new session, and each one resuming the first's. The last row puts the real
+ * api (one replica, SQLite, compose.yaml's service) behind the stack's
+ * nginx, so that POST / as the stack serves it is measured against the bare
+ * handler behind the minimal nginx in the same rounds; it counts no
+ * connections.
  *
  * A broken run fails: an answer that is not 2xx, a failed request, a
  * missing figure. Missed goals never do.
@@ -42,6 +46,7 @@ const SETTINGS = smoke
 
 const FILE = 'docker/bench/compose.proxy-layers.yaml';
 const IMAGE = 'accounts-proxybench/proxy:local';
+const API_IMAGE = 'accounts-proxybench/api:local';
 const COMMAND_TIMEOUT_MS = 180_000;
 const BUILD_TIMEOUT_MS = 15 * 60_000;
 /** A key of the api's shape, which the gate checks and the handler ignores. */
@@ -57,6 +62,8 @@ interface Layer {
   readonly name: string;
   readonly service: string;
   readonly load: Load;
+  /** The service behind this row's nginx: the bare handler unless named. */
+  readonly upstream?: 'real-api';
 }
 
 /** In the order of the table: each row of the chain adds one feature to the row above. */
@@ -80,9 +87,16 @@ const LAYERS: readonly Layer[] = [
   { name: "the stack's, HTTPS with keep-alive", service: 'stack', load: 'https' },
   { name: "the stack's, TLS handshake, new session", service: 'stack', load: 'tls-new' },
   { name: "the stack's, TLS handshake, session resumed", service: 'stack', load: 'tls-reuse' },
+  {
+    name: "the stack's nginx.conf, the real api behind it (one replica, SQLite)",
+    service: 'stack-real-api',
+    load: 'http',
+    upstream: 'real-api',
+  },
 ];
 const MINIMAL = LAYERS[0].name;
 const STACK = "the stack's nginx.conf";
+const REAL_API = LAYERS.at(-1)!.name;
 
 interface Round {
   /** Requests, or connections in the handshake rows. */
@@ -90,7 +104,8 @@ interface Round {
   readonly seconds: number;
   readonly nginxUs: number | null;
   readonly handlerUs: number | null;
-  readonly opened: number;
+  /** Null where the server behind nginx does not count them (the real api). */
+  readonly opened: number | null;
 }
 
 export interface ProxyRow {
@@ -99,8 +114,8 @@ export interface ProxyRow {
   readonly perSecond: number;
   readonly nginxUs: number | null;
   readonly handlerUs: number | null;
-  /** Connections nginx opened to the handler per 1,000 requests. */
-  readonly upstreamConnectsPer1000: number;
+  /** Connections nginx opened to the handler per 1,000 requests, where it counts them. */
+  readonly upstreamConnectsPer1000: number | null;
   readonly rounds: readonly Round[];
 }
 
@@ -119,7 +134,12 @@ function on(options: Partial<ComposeOptions> = {}): ComposeOptions {
     ...options,
     project: PROJECTS.benchProxy,
     files: [FILE],
-    env: { PROXYBENCH_IMAGE: IMAGE, PROXY_LAYERS_DIR: layersDir, PROXY_TLS_DIR: tlsDir || layersDir },
+    env: {
+      PROXYBENCH_IMAGE: IMAGE,
+      PROXYBENCH_API_IMAGE: API_IMAGE,
+      PROXY_LAYERS_DIR: layersDir,
+      PROXY_TLS_DIR: tlsDir || layersDir,
+    },
   };
 }
 
@@ -136,7 +156,8 @@ async function meterOf(name: string, service: string): Promise<Meter> {
   return containersMeter(name, ids);
 }
 
-async function opened(handler: string): Promise<number> {
+async function opened(handler: string | null): Promise<number | null> {
+  if (handler === null) return null;
   const response = await fetch(`http://${handler}/connections`, { signal: AbortSignal.timeout(5_000) });
   return ((await response.json()) as { opened: number }).opened;
 }
@@ -168,10 +189,14 @@ interface Target {
   readonly layer: Layer;
   readonly url: string;
   readonly nginx: Meter;
+  /** The server behind nginx, and where to ask it how many connections it was opened, if it counts them. */
+  readonly handler: Meter;
+  readonly counter: string | null;
 }
 
-async function oneRound(target: Target, handler: Meter, handlerAddress: string, seconds: number): Promise<Round> {
-  const before = [target.nginx.read(), handler.read(), await opened(handlerAddress)] as const;
+async function oneRound(target: Target, seconds: number): Promise<Round> {
+  const { handler, counter } = target;
+  const before = [target.nginx.read(), handler.read(), await opened(counter)] as const;
   const started = performance.now();
   let count: number;
   if (target.layer.load === 'tls-new' || target.layer.load === 'tls-reuse') {
@@ -182,7 +207,7 @@ async function oneRound(target: Target, handler: Meter, handlerAddress: string, 
     count = result.requests;
   }
   const elapsed = (performance.now() - started) / 1000;
-  const after = [target.nginx.read(), handler.read(), await opened(handlerAddress)] as const;
+  const after = [target.nginx.read(), handler.read(), await opened(counter)] as const;
   const us = (start: number | null, end: number | null) =>
     start === null || end === null || count === 0 ? null : (end - start) / count / 1000;
   return {
@@ -191,7 +216,7 @@ async function oneRound(target: Target, handler: Meter, handlerAddress: string, 
     nginxUs: us(before[0], after[0]),
     handlerUs: us(before[1], after[1]),
     // The counter's own request opens at most one of them.
-    opened: after[2] - before[2],
+    opened: after[2] === null || before[2] === null ? null : after[2] - before[2],
   };
 }
 
@@ -205,7 +230,9 @@ function summarize(layer: Layer, rounds: readonly Round[]): ProxyRow {
     perSecond: median(rounds.map((round) => round.count / round.seconds)),
     nginxUs: medianOf(rounds.map((round) => round.nginxUs)),
     handlerUs: medianOf(rounds.map((round) => round.handlerUs)),
-    upstreamConnectsPer1000: median(rounds.map((round) => (round.opened / round.count) * 1000)),
+    upstreamConnectsPer1000: medianOf(
+      rounds.map((round) => (round.opened === null ? null : (round.opened / round.count) * 1000)),
+    ),
     rounds,
   };
 }
@@ -241,6 +268,11 @@ function ratios(rows: readonly ProxyRow[]): Ratio[] {
       goal: '≤ 1.15',
     },
     { name: "req/s, the stack's / minimal", value: ratio(rows, STACK, MINIMAL, rate) },
+    {
+      name: "req/s, POST / through the stack's nginx to the real api / the bare handler behind minimal",
+      value: ratio(rows, REAL_API, MINIMAL, rate),
+      goal: '≥ 0.5',
+    },
     {
       name: "nginx CPU per request, the stack's / minimal with keepalive 256",
       value: ratio(rows, STACK, '+ keepalive 256', (round) => round.nginxUs),
@@ -286,7 +318,7 @@ function render(rows: readonly ProxyRow[], found: readonly Ratio[]): string {
     lines.push(
       `| ${row.layer} | ${Math.round(row.perSecond)}${perConnection ? ' conn/s' : ''} | ` +
         `${figure(row.nginxUs)}${perConnection ? ' per conn' : ''} | ${figure(row.handlerUs)} | ${share} | ` +
-        `${perConnection ? '' : Math.round(row.upstreamConnectsPer1000)} |`,
+        `${perConnection ? '' : figure(row.upstreamConnectsPer1000, 0)} |`,
     );
   }
   lines.push('', '| ratio, median of the rounds | measured | goal |', '|---|---:|---|');
@@ -323,31 +355,39 @@ async function main(): Promise<number> {
   const rows: ProxyRow[] = [];
   try {
     await tearDown();
-    log('building the proxy image from this checkout (cached after the first time)');
-    const nginxImage = process.env.NGINX_IMAGE ? ['--build-arg', `NGINX_IMAGE=${process.env.NGINX_IMAGE}`] : [];
-    await docker(['build', '--quiet', ...nginxImage, '--file', 'docker/proxy/Dockerfile', '--tag', IMAGE, '.'], {
-      timeoutMs: BUILD_TIMEOUT_MS,
-      signal,
-    });
+    log('building the proxy and api images from this checkout (cached after the first time)');
+    for (const [dockerfile, tag, base] of [
+      ['docker/proxy/Dockerfile', IMAGE, 'NGINX_IMAGE'],
+      ['docker/api/Dockerfile', API_IMAGE, 'NODE_IMAGE'],
+    ] as const) {
+      const baseArg = process.env[base] ? ['--build-arg', `${base}=${process.env[base]}`] : [];
+      await docker(['build', '--quiet', ...baseArg, '--file', dockerfile, '--tag', tag, '.'], {
+        timeoutMs: BUILD_TIMEOUT_MS,
+        signal,
+      });
+    }
     await compose(['up', '--detach', '--wait', '--wait-timeout', '90', '--no-build'], on());
     const handlerAddress = await published('api', 3000);
     const handler = await meterOf('handler', 'api');
+    const realApi = await meterOf('real api', 'real-api');
     const tlsAddress = await published('stack', 8443);
     const targets: Target[] = [];
     for (const layer of LAYERS) {
       const url = layer.load === 'http' ? `http://${await published(layer.service, 8080)}` : `https://${tlsAddress}`;
-      targets.push({ layer, url, nginx: await meterOf('nginx', layer.service) });
+      const behind =
+        layer.upstream === 'real-api' ? { handler: realApi, counter: null } : { handler, counter: handlerAddress };
+      targets.push({ layer, url, nginx: await meterOf('nginx', layer.service), ...behind });
     }
     for (const target of targets) if (!target.layer.load.startsWith('tls-')) await checkAnswer(target.url);
     if (SETTINGS.warmupSeconds > 0) {
-      for (const target of targets) await oneRound(target, handler, handlerAddress, SETTINGS.warmupSeconds);
+      for (const target of targets) await oneRound(target, SETTINGS.warmupSeconds);
     }
     log(`${targets.length} rows, ${SETTINGS.rounds} rounds of ${SETTINGS.roundSeconds} s each, taking turns`);
     const rounds = targets.map((): Round[] => []);
     for (let round = 0; round < SETTINGS.rounds; round += 1) {
       for (const [index, target] of targets.entries()) {
         const seconds = target.layer.load.startsWith('tls-') ? SETTINGS.handshakeSeconds : SETTINGS.roundSeconds;
-        rounds[index].push(await oneRound(target, handler, handlerAddress, seconds));
+        rounds[index].push(await oneRound(target, seconds));
       }
       log(`round ${round + 1} of ${SETTINGS.rounds} done`);
     }
