@@ -26,6 +26,7 @@ import {
   onNode,
   POSTGRES_LABEL,
   POSTGRES_SERVICE,
+  PROXY_SERVICE,
   postgresSessions,
   restoreDatabase,
   runningTasks,
@@ -152,16 +153,37 @@ describe('the stack on a three-node swarm', () => {
   it('fails no request while a worker is drained under load, and applies every write exactly once', async () => {
     expect((await runningTasks(API_SERVICE)).some((t) => t.node === DRAINED)).toBe(true);
 
-    const { load, opening, from, to } = await underLoad('drain', async () => {
-      await onNode(MANAGER, ['docker', 'node', 'update', '--availability', 'drain', DRAINED]);
-      await waitConverged(120_000, (tasks) => tasks.length === 3 && tasks.every((t) => t.node !== DRAINED));
-    });
+    let drained: Awaited<ReturnType<typeof underLoad>>;
+    try {
+      drained = await underLoad('drain', async () => {
+        await onNode(MANAGER, ['docker', 'node', 'update', '--availability', 'drain', DRAINED]);
+        await waitConverged(120_000, (tasks) => tasks.length === 3 && tasks.every((t) => t.node !== DRAINED));
+      });
+    } finally {
+      // The next test restores the database onto this node, failure here or not.
+      await onNode(MANAGER, ['docker', 'node', 'update', '--availability', 'active', DRAINED]);
+    }
+    const { load, opening, from, to } = drained;
     const stored = await storedTransfers(api, from, to);
     console.info(`drain of ${DRAINED}: ${describeLoad(load, stored)}`);
+    if (load.attempts.some((a) => a.status !== 201)) {
+      // What nginx and the api said about them: nginx's lines for every answer that was not a 201, and the api's warnings.
+      const [proxyLog, apiLog] = await Promise.all(
+        [PROXY_SERVICE, API_SERVICE].map((service) =>
+          onNode(MANAGER, ['docker', 'service', 'logs', '--raw', '--timestamps', service]),
+        ),
+      );
+      const notCreated = proxyLog.split('\n').filter((l) => l.includes('/transfers') && !/"status": ?"?201/.test(l));
+      const warnings = apiLog.split('\n').filter((l) => /"level":(40|50|60)/.test(l));
+      console.info(
+        `failed attempts: ${JSON.stringify(load.attempts.filter((a) => a.status !== 201))}\n` +
+          `nginx, answers other than 201 to /transfers:\n${notCreated.slice(-20).join('\n')}\n` +
+          `the api's warnings and errors:\n${warnings.slice(-20).join('\n')}`,
+      );
+    }
 
     expect(load.attempts.filter((a) => a.status !== 201)).toEqual([]);
     expectExactlyOnce(load, stored, opening);
-    await onNode(MANAGER, ['docker', 'node', 'update', '--availability', 'active', DRAINED]);
   });
 
   it("loses the database's node under load, restores it on another from the repository on a third, and loses no acknowledged write", async () => {
