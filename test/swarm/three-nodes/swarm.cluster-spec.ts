@@ -173,7 +173,8 @@ describe('the stack on a three-node swarm', () => {
         tasks
           .filter((t) => t.container)
           .map(async (t) => {
-            const out = await onNode(t.node, ['docker', 'logs', '--tail', '400', t.container]);
+            // PostgreSQL writes its log to stderr, which onNode does not return.
+            const out = await onNode(t.node, ['sh', '-c', `docker logs --tail 400 ${t.container} 2>&1`]);
             const lines = out
               .split('\n')
               .filter((l) => /ERROR|FATAL|LOG: {2}(terminat|could not)|"level":(40|50|60)/.test(l));
