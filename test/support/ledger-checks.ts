@@ -63,8 +63,16 @@ export function describeLoad(load: TransferLoad, stored: StoredTransfers): strin
     `writes acknowledged ${load.acknowledged.size}, replayed ${load.replayed}, ` +
     `lost ${acknowledgedIds.filter((id) => !stored.fromTransferIds.includes(id)).length}, ` +
     `applied twice ${stored.fromTransferIds.length - new Set(stored.fromTransferIds).size}, ` +
-    `never acknowledged ${load.pending.length}`
+    `never acknowledged ${load.pending.length}; ${describeLatency(load.attempts)}`
   );
+}
+
+/** The median, 99th percentile and slowest time of the attempts, failed ones included. */
+function describeLatency(attempts: readonly { startedAt: number; endedAt: number }[]): string {
+  const ms = attempts.map((a) => a.endedAt - a.startedAt).sort((a, b) => a - b);
+  if (ms.length === 0) return 'no attempts';
+  const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
+  return `attempts took ${at(0.5)} ms (median), ${at(0.99)} ms (p99), ${ms[ms.length - 1]} ms (slowest)`;
 }
 
 /**

@@ -15,6 +15,8 @@ export interface Outcome {
   /** HTTP status, or 0 when the connection failed or timed out. */
   readonly status: number;
   readonly error?: string;
+  /** The X-Request-Id it was sent with, where the sender chose one: the proxy's and the api's log lines carry it. */
+  readonly requestId?: string;
 }
 
 /**
@@ -108,11 +110,20 @@ interface TransferOutcome extends FetchOutcome {
 }
 
 async function sendTransfer(api: Api, key: string, from: number, to: number): Promise<TransferOutcome> {
-  const outcome = await timedFetch(`${api.baseUrl}/transfers`, {
-    method: 'POST',
-    headers: { ...api.headers, 'Content-Type': 'application/json', 'Idempotency-Key': key },
-    body: transferBody(from, to),
-  });
+  const requestId = randomUUID();
+  const outcome = {
+    ...(await timedFetch(`${api.baseUrl}/transfers`, {
+      method: 'POST',
+      headers: {
+        ...api.headers,
+        'Content-Type': 'application/json',
+        'Idempotency-Key': key,
+        'X-Request-Id': requestId,
+      },
+      body: transferBody(from, to),
+    })),
+    requestId,
+  };
   if (outcome.status !== 201) return outcome;
   const transfer = JSON.parse(outcome.body!) as { id: number; createdAt: string };
   return {

@@ -487,6 +487,45 @@ export async function apiLogLines(): Promise<{ node: string; lines: Record<strin
   );
 }
 
+/**
+ * What every node's proxy, api and PostgreSQL containers said about the
+ * requests sent with `requestIds` (their X-Request-Id), the stopped ones
+ * included, and PostgreSQL's errors: after a failed request, which replica
+ * it went to, how long each hop took and what held it up. `docker logs` on
+ * each node, as `docker service logs` waits on a drained node.
+ */
+export async function traceRequests(requestIds: readonly string[], nodes: readonly string[] = NODES): Promise<string> {
+  const said = await Promise.all(
+    nodes.map(async (node) => {
+      const containers = lines(
+        await onNode(node, [
+          'docker',
+          'ps',
+          '--all',
+          '--filter',
+          `label=com.docker.stack.namespace=${STACK}`,
+          '--format',
+          '{{.ID}} {{.Label "com.docker.swarm.service.name"}} {{.Status}}',
+        ]),
+      );
+      return Promise.all(
+        containers.map(async (line) => {
+          const [id, service] = line.split(' ');
+          if (![API_SERVICE, PROXY_SERVICE, POSTGRES_SERVICE].includes(service)) return '';
+          // PostgreSQL writes its log to stderr, which onNode does not return.
+          const log = lines(await onNode(node, ['sh', '-c', `docker logs ${id} 2>&1`]));
+          const relevant =
+            service === POSTGRES_SERVICE
+              ? log.filter((l) => /ERROR|FATAL|LOG: {2}(terminat|could not)/.test(l)).slice(-15)
+              : log.filter((l) => requestIds.some((requestId) => l.includes(requestId)));
+          return relevant.length === 0 ? '' : `${node} ${line}:\n${relevant.join('\n')}`;
+        }),
+      );
+    }),
+  );
+  return said.flat().filter(Boolean).join('\n');
+}
+
 export async function nodeLabels(node: string): Promise<Record<string, string>> {
   return JSON.parse(
     await onNode(MANAGER, ['docker', 'node', 'inspect', '--format', '{{json .Spec.Labels}}', node]),
