@@ -146,3 +146,22 @@ describe('stopping the proxy', () => {
     expect(ids.filter((id) => !logged.has(id))).toEqual([]);
   });
 });
+
+// After the proxy's: stopping the api answers no request, and needs none.
+describe('stopping the api', () => {
+  it('drains, then writes out its last line before it exits', async () => {
+    const apiId = stack().compose.getContainer('api-1').getId();
+
+    await stack().composeCli(['stop', 'api']);
+    const stopped = (await inspect('container', apiId)).State;
+    const lines = await jsonLogLines(apiId);
+
+    // 0, not 137: the api ended on its own after its drain, before the engine's SIGKILL.
+    expect(stopped.ExitCode).toBe(0);
+    // pino's writes are asynchronous: the line logged last, as the server closes, is there.
+    expect(lines.at(-1)).toMatchObject({
+      context: 'DrainService',
+      msg: expect.stringMatching(/^SIGTERM: drained \d+ request\(s\) in \d+ ms; closing$/),
+    });
+  });
+});

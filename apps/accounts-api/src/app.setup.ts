@@ -31,7 +31,7 @@ export function configureApp(app: NestExpressApplication): void {
   // no idle connection to this replica when the server closes.
   const drain = app.get(DrainService);
   app.use((_req: Request, res: Response, next: NextFunction) => {
-    if (drain.draining) res.setHeader('Connection', 'close');
+    if (drain.closesConnection()) res.setHeader('Connection', 'close');
     next();
   });
   answerClientErrors(app.getHttpServer());

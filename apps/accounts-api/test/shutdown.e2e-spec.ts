@@ -1,4 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
+import { Logger } from '@nestjs/common';
 import request from 'supertest';
 import { DrainService } from '../src/health/drain.service';
 import { TestApp } from './support/app';
@@ -25,7 +26,10 @@ describe('shutting down (e2e)', () => {
   beforeEach(() => {
     t = new TestApp();
   });
-  afterEach(() => t.dispose());
+  afterEach(() => {
+    jest.restoreAllMocks();
+    return t.dispose();
+  });
 
   it('after SIGTERM refuses new connections but serves open ones for the drain, closing each after its answer', async () => {
     const app = await t.boot({ SHUTDOWN_DRAIN_MS: '400' });
@@ -39,6 +43,8 @@ describe('shutting down (e2e)', () => {
     const before = await send(agent, `${url}/`, 'POST');
     expect(before).toMatchObject({ status: 200, connection: 'keep-alive' });
 
+    const said: unknown[] = [];
+    jest.spyOn(Logger.prototype, 'log').mockImplementation((message: unknown) => said.push(message));
     const started = Date.now();
     const drained = app.get(DrainService).beforeApplicationShutdown('SIGTERM');
     // The same keep-alive connection as before: still served, then closed.
@@ -51,6 +57,7 @@ describe('shutting down (e2e)', () => {
     expect(served).toMatchObject({ status: 200, connection: 'close' });
     expect(served.socket).toBe(before.socket);
     expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    expect(said).toContainEqual(expect.stringMatching(/^SIGTERM: drained 1 request\(s\) in \d+ ms; closing$/));
   });
 
   it('answers /health 503 while draining', async () => {

@@ -27,6 +27,7 @@ import { httpConfig, type HttpConfig } from '../config/http.config';
 export class DrainService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(DrainService.name);
   private drainingSince?: number;
+  private answeredWhileDraining = 0;
 
   constructor(
     @Inject(httpConfig.KEY) private readonly http: HttpConfig,
@@ -35,6 +36,13 @@ export class DrainService implements BeforeApplicationShutdown {
 
   get draining(): boolean {
     return this.drainingSince !== undefined;
+  }
+
+  /** For each request: true while draining, when its connection is to close after the answer (and it is counted). */
+  closesConnection(): boolean {
+    if (!this.draining) return false;
+    this.answeredWhileDraining++;
+    return true;
   }
 
   /** Nest calls this before it closes the server; `signal` is unset when the app is closed by code (tests). */
@@ -46,5 +54,10 @@ export class DrainService implements BeforeApplicationShutdown {
     if (server?.listening) Server.prototype.close.call(server);
     await sleep(this.http.shutdownDrainMs);
     server?.closeIdleConnections();
+    // The last line before the exit: `docker logs` shows that the drain ran to
+    // its end and that pino wrote out what it held.
+    this.logger.log(
+      `${signal}: drained ${this.answeredWhileDraining} request(s) in ${Date.now() - this.drainingSince} ms; closing`,
+    );
   }
 }
