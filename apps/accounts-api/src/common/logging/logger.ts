@@ -9,10 +9,10 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 export function createLogger(logging: LoggingConfig): Logger {
   // pino's default destination, which is asynchronous: each line goes to an
   // fs.write on libuv's threadpool at once, and lines logged while a write is
-  // under way go together in the next. In its container under 50 connections
-  // the api made one write for about 48 access lines, under 1 for about one
-  // (bench/README.md). pino writes out the rest when the process exits, after
-  // the drain too; only a SIGKILL can lose the write under way.
+  // under way go together in the next. In its container the api made one
+  // write for about 48 access lines with 50 connections, and one per line with
+  // 1 (bench/README.md). pino writes out the rest when the process exits,
+  // after the drain too; only a SIGKILL can lose the write under way.
   return pino({ level: logging.level });
 }
 
