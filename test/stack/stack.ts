@@ -221,9 +221,10 @@ export function useStack(options: StackOptions = {}): () => Stack {
 }
 
 /**
- * How late an access line of nginx's may reach `docker logs`: it writes them
- * in batches, flushed each second (nginx.conf's `flush=1s`), and Docker's log
- * pipe adds a moment. Read a log for lines that must be absent only after this.
+ * How late an access line may reach `docker logs`: nginx and the api both
+ * write them in batches, flushed each second (nginx.conf's `flush=1s`, the
+ * api's logger.ts), and Docker's log pipe adds a moment. Read a log for lines
+ * that must be absent only after this.
  */
 export const ACCESS_LOG_DELAY_MS = 2_000;
 

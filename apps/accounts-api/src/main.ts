@@ -1,8 +1,10 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module';
 import { APP_OPTIONS, configureApp } from './app.setup';
+import { ROOT_LOGGER } from './common/logging/logger';
 import { httpConfig, type HttpConfig } from './config/http.config';
 
 async function bootstrap(): Promise<void> {
@@ -27,6 +29,9 @@ async function bootstrap(): Promise<void> {
   Object.assign(server, { connectionsCheckingInterval: http.timeoutCheckIntervalMs });
 
   await app.listen(http.port, '0.0.0.0');
+  // The logger holds lines for up to a second: what the start did (the seed,
+  // the bootstrap key) is written before the first healthcheck can pass.
+  app.get<PinoLogger>(ROOT_LOGGER).flush();
 }
 
 bootstrap().catch((error: unknown) => {
