@@ -18,11 +18,11 @@ export function createLogger(logging: LoggingConfig): Logger {
   // pino's default destination writes as soon as the previous write is done,
   // which batches lines only while requests come in bursts: straight from
   // wrk at 50 connections, one write per 48 lines; behind nginx, which hands
-  // the api its requests spread out, one per 4 to 11, and the api paid about
-  // 1.14 x the CPU per request of this buffer (bench/README.md). A warning or
-  // an error starts a write at once unless one is under way, behind the lines
-  // before it. On exit, after a drain or a crash, pino writes out what it
-  // holds; only a SIGKILL loses it.
+  // the api its requests spread out, one per 4 to 11, and those writes and
+  // wake-ups cost the api about 1.14 x its CPU per request with this buffer
+  // (bench/README.md). A warning or an error starts a write at once unless
+  // one is under way, behind the lines before it. On exit, after a drain or
+  // a crash, pino writes out what it holds; only a SIGKILL loses it.
   const destination = pino.destination({ dest: 1, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS });
   return pino(
     {
