@@ -144,7 +144,7 @@ describe('API keys, through the proxy', () => {
     for (const id of (await stack().composeCli(['ps', '--all', '--quiet'])).trim().split('\n')) {
       expect(JSON.stringify((await inspect('container', id)).Config)).not.toContain(stack().adminKey);
     }
-    // A warning starts a write at once, unless one is under way: then it follows within a second.
+    // A warning starts a write at once, unless one is under way: then it follows within half a second.
     const revoked = /Authentication failed for GET \/accounts\/1: key \\?"short-lived\\?" is revoked/;
     const logs = await eventually(async () => {
       const all = await stack().composeCli(['logs', '--no-color']);

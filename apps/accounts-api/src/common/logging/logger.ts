@@ -11,7 +11,7 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
  * libuv's threadpool (sonic-boom's `minLength` and `periodicFlush`).
  */
 const LOG_BUFFER_BYTES = 4096;
-const LOG_FLUSH_MS = 1000;
+const LOG_FLUSH_MS = 500;
 
 /** The app's one pino logger: the access log writes to it, and Nest's own logs reach it through nestjs-pino. */
 export function createLogger(logging: LoggingConfig): Logger {
