@@ -158,7 +158,8 @@ describe('stopping the api', () => {
 
     // 0, not 137: the api ended on its own after its drain, before the engine's SIGKILL.
     expect(stopped.ExitCode).toBe(0);
-    // pino holds lines for up to half a second, and writes them out as the process ends: the line logged last is there.
+    // pino holds lines for up to half a second and writes them out as the
+    // process ends: the line logged last is there.
     expect(lines.at(-1)).toMatchObject({
       context: 'DrainService',
       msg: expect.stringMatching(/^SIGTERM: drained \d+ request\(s\) in \d+ ms; closing$/),

@@ -223,8 +223,8 @@ export function useStack(options: StackOptions = {}): () => Stack {
 /**
  * How late an access line may reach `docker logs`: nginx and the api both
  * write them in batches, flushed each second (nginx.conf's `flush=1s`) and
- * each half second (the api's logger.ts), and Docker's log pipe adds a moment. Read a log for lines
- * that must be absent only after this.
+ * each half second (the api's logger.ts), and Docker's log pipe adds a
+ * moment. Read a log for lines that must be absent only after this.
  */
 export const ACCESS_LOG_DELAY_MS = 2_000;
 

@@ -29,8 +29,8 @@ async function bootstrap(): Promise<void> {
   Object.assign(server, { connectionsCheckingInterval: http.timeoutCheckIntervalMs });
 
   await app.listen(http.port, '0.0.0.0');
-  // The logger holds lines for up to half a second: what the start did (the seed,
-  // the bootstrap key) is written before the first healthcheck can pass.
+  // The logger holds lines for up to half a second: what the start did (the
+  // seed, the bootstrap key) is written before the first healthcheck passes.
   app.get<PinoLogger>(ROOT_LOGGER).flush();
 }
 
