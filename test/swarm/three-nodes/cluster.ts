@@ -371,7 +371,23 @@ export async function waitConverged(
     timeoutMs,
     500,
   );
-  if (!done) throw new Error(`the stack did not converge within ${timeoutMs} ms: ${last}`);
+  if (!done) {
+    throw new Error(`the stack did not converge within ${timeoutMs} ms: ${last}\n${await taskHistory(API_SERVICE)}`);
+  }
+}
+
+/** A service's tasks, the ended ones too, each with its state and the error that ended it. */
+async function taskHistory(service: string): Promise<string> {
+  const out = await onNode(MANAGER, [
+    'docker',
+    'service',
+    'ps',
+    service,
+    '--no-trunc',
+    '--format',
+    '{{.Name}} on {{.Node}}: {{.DesiredState}}, {{.CurrentState}} {{.Error}}',
+  ]);
+  return `${service}'s tasks:\n${out.trim()}`;
 }
 
 async function deploy(): Promise<void> {

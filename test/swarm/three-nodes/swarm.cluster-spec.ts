@@ -197,7 +197,9 @@ describe('the stack on a three-node swarm', () => {
     try {
       pairs = await underLoad('drain', async () => {
         await onNode(MANAGER, ['docker', 'node', 'update', '--availability', 'drain', DRAINED]);
-        await waitConverged(120_000, (tasks) => tasks.length === 3 && tasks.every((t) => t.node !== DRAINED));
+        // As long as the database's loss below: 120 s ran out once in CI, on
+        // a machine where the whole suite took 2.2 x its usual time.
+        await waitConverged(180_000, (tasks) => tasks.length === 3 && tasks.every((t) => t.node !== DRAINED));
       });
     } finally {
       // The next test restores the database onto this node, failure here or not.
