@@ -254,11 +254,13 @@ async function waitForWrites(workload: Workload, baseUrl: string): Promise<void>
 
 /**
  * One setting of the stack per way, the ways taking turns, `rounds` times:
- * before each turn, `prepare` restarts what the setting is read by and
- * returns the URL to load. Each turn warms up first, since a restarted
- * service starts cold, and meters the containers along that URL (new ones
- * every turn) and the engine. Each row keeps its turns' figures, so that a
- * ratio can be taken within a round.
+ * before each turn, `prepare` starts a new container of what the setting is
+ * read by, even where the last turn's setting was the same
+ * (`--force-recreate`: an api that had served a turn already cost more per
+ * request than a new one), and returns the URL to load. Each turn warms up
+ * first, since a new container starts cold, and meters the containers along
+ * that URL (new ones every turn) and the engine. Each row keeps its turns'
+ * figures, so that a ratio can be taken within a round.
  */
 async function measureTurns(
   workload: Workload,
@@ -267,7 +269,11 @@ async function measureTurns(
 ): Promise<LoadRow[]> {
   const runs = ways.map((): Array<{ result: LoadResult; cpu: Record<string, number> }> => []);
   for (let round = 0; round < rounds; round += 1) {
-    for (const [index, { prepare }] of ways.entries()) {
+    // A way's place in a round moves its figure (bench/README.md, "The
+    // line, after the fix, pinned"), so every other round runs in reverse;
+    // the last runs in order, which leaves the last way's setting on.
+    const turns = (rounds - 1 - round) % 2 === 0 ? [...ways.entries()] : [...ways.entries()].reverse();
+    for (const [index, { prepare }] of turns) {
       const url = await prepare();
       if (SETTINGS.warmupSeconds > 0) {
         await fire(url, workload, { connections: SETTINGS.connections, seconds: SETTINGS.warmupSeconds, signal });
@@ -316,7 +322,7 @@ const measureStream = (transfers: Workload, baseUrl: string) =>
     STREAM_MODES.map(({ synchronous, way }) => ({
       way,
       prepare: async () => {
-        await upAndWait(['--no-deps', 'postgres'], { BACKUP_SYNCHRONOUS: synchronous });
+        await upAndWait(['--no-deps', '--force-recreate', 'postgres'], { BACKUP_SYNCHRONOUS: synchronous });
         await waitForWrites(transfers, baseUrl);
         return baseUrl;
       },
@@ -337,7 +343,7 @@ const measureLogLevels = (workload: Workload) =>
     LOG_LEVELS.map(({ level, way }) => ({
       way,
       prepare: async () => {
-        await upAndWait(['--no-deps', 'api'], { LOG_LEVEL: level });
+        await upAndWait(['--no-deps', '--force-recreate', 'api'], { LOG_LEVEL: level });
         return publishedUrl('api', API_PORT);
       },
     })),
