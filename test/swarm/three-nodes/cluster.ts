@@ -286,17 +286,7 @@ export interface Task {
 /** The tasks of a service that swarm means to be running, and where they are. */
 export async function runningTasks(service: string): Promise<Task[]> {
   // A task of a node that is down still shows as Running: callers filter by node.
-  const out = await onNode(MANAGER, [
-    'docker',
-    'service',
-    'ps',
-    service,
-    '--no-trunc',
-    '--filter',
-    'desired-state=running',
-    '--format',
-    '{{.Node}} {{.ID}} {{.CurrentState}}',
-  ]);
+  const out = await serviceTasks(service, '{{.Node}} {{.ID}} {{.CurrentState}}', ['desired-state=running']);
   const tasks = await Promise.all(
     lines(out).map(async (line) => {
       const [node, taskId, ...state] = line.split(' ');
@@ -378,16 +368,22 @@ export async function waitConverged(
 
 /** A service's tasks, the ended ones too, each with its state and the error that ended it. */
 async function taskHistory(service: string): Promise<string> {
-  const out = await onNode(MANAGER, [
+  const out = await serviceTasks(service, '{{.Name}} on {{.Node}}: {{.DesiredState}}, {{.CurrentState}} {{.Error}}');
+  return `${service}'s tasks:\n${out.trim()}`;
+}
+
+/** `docker service ps` on the manager: a line a task, as `format` writes it. */
+function serviceTasks(service: string, format: string, filters: readonly string[] = []): Promise<string> {
+  return onNode(MANAGER, [
     'docker',
     'service',
     'ps',
     service,
     '--no-trunc',
+    ...filters.flatMap((filter) => ['--filter', filter]),
     '--format',
-    '{{.Name}} on {{.Node}}: {{.DesiredState}}, {{.CurrentState}} {{.Error}}',
+    format,
   ]);
-  return `${service}'s tasks:\n${out.trim()}`;
 }
 
 async function deploy(): Promise<void> {
