@@ -366,10 +366,14 @@ export async function waitConverged(
   }
 }
 
-/** A service's tasks, the ended ones too, each with its state and the error that ended it. */
+/** A service's tasks, the ended ones too, each with its state and the error that ended it; never throws. */
 async function taskHistory(service: string): Promise<string> {
-  const out = await serviceTasks(service, '{{.Name}} on {{.Node}}: {{.DesiredState}}, {{.CurrentState}} {{.Error}}');
-  return `${service}'s tasks:\n${out.trim()}`;
+  try {
+    const out = await serviceTasks(service, '{{.Name}} on {{.Node}}: {{.DesiredState}}, {{.CurrentState}} {{.Error}}');
+    return `${service}'s tasks:\n${out.trim()}`;
+  } catch (error) {
+    return `${service}'s tasks could not be listed: ${error instanceof Error ? error.message : String(error)}`;
+  }
 }
 
 /** `docker service ps` on the manager: a line a task, as `format` writes it. */
