@@ -8,8 +8,12 @@ describe('three replicas starting at the same moment on an empty store', () => {
     await s.composeCli(['down', '--volumes', '--timeout', '10']);
     // Compose staggers the replicas it starts; create them, then start all three at once.
     // On PostgreSQL the migrate service applies the migrations, as the schema's owner, and the
-    // replicas only check them: what they still share is the seed's import, once.
-    if (s.store === 'postgres') await s.composeCli(['up', '-d', '--wait', 'postgres', 'migrate']);
+    // replicas only check them: what they still share is the seed's import, once. `run` waits
+    // for its exit; `up --wait` fails when it exits before Compose has seen it running (compose#10596).
+    if (s.store === 'postgres') {
+      await s.composeCli(['up', '-d', '--wait', 'postgres']);
+      await s.composeCli(['run', '--rm', '--no-TTY', 'migrate']);
+    }
     await s.composeCli(['create', '--scale', 'api=3', 'api']);
     const ids = (await s.composeCli(['ps', '--all', '--quiet', 'api'])).trim().split('\n');
     expect(ids).toHaveLength(3);
