@@ -76,12 +76,16 @@ child=$!
 # that answers but refuses connections (pg_isready's 1) is starting up or,
 # after a restore (compose.postgres.backup.yaml), replaying the archive: that
 # takes as long as it takes, and only silence counts towards the limit.
+# The probe names a role and database that pg_hba admits over TCP: it hangs
+# up at the password request, which the server does not log. One as the
+# default user met the last `reject` rule, and every start logged two FATAL
+# lines (with TLS and without) that looked like a fault.
 ready=
 silent=0
 while ((silent < 600)); do
   if ! kill -0 "$child" 2>/dev/null; then break; fi
   answer=0
-  pg_isready -q -h 127.0.0.1 -p 5432 || answer=$?
+  pg_isready -q -h 127.0.0.1 -p 5432 -U accounts_api -d accounts || answer=$?
   if ((answer == 0)); then ready=1; break; fi
   if ((answer != 1)); then silent=$((silent + 1)); fi
   sleep 0.5

@@ -71,5 +71,11 @@ describe('postgres restarted under write load', () => {
     const after = await inspect('container', apiId);
     expect(after.State.StartedAt).toBe(before.State.StartedAt);
     expect(after.RestartCount).toBe(0);
+
+    // start-postgres.sh waits for the server with a probe that pg_hba admits,
+    // so neither start, the first or this one, logged a refused connection.
+    const postgresLog = await stack().composeCli(['logs', '--no-log-prefix', 'postgres']);
+    expect(postgresLog).toMatch(/roles accounts_owner and accounts_api are up to date; ready[\s\S]*up to date; ready/);
+    expect(postgresLog).not.toMatch(/pg_hba\.conf rejects connection/);
   }, 150_000);
 });
