@@ -193,6 +193,22 @@ export class AccountsService {
     return row;
   }
 
+  /**
+   * Both parties of a posting, read and locked in one statement, in id order
+   * whichever way the money goes, so that two opposite transfers cannot each
+   * hold one account and wait for the other; the first missing id, in that
+   * order, is the one reported. One round trip rather than two: a transfer
+   * holds these locks until it commits, and every other transfer touching
+   * either account waits on them.
+   */
+  async lockPair(trx: Executor, a: number, b: number): Promise<[AccountRow, AccountRow]> {
+    const query = trx.selectFrom('accounts').select(COLUMNS).where('id', 'in', [a, b]).orderBy('id');
+    const rows = await this.store.forUpdate(query).execute();
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    for (const id of [a, b].sort((x, y) => x - y)) if (!byId.has(id)) throw new AccountNotFoundError(id);
+    return [byId.get(a)!, byId.get(b)!];
+  }
+
   private assertIfMatch(ifMatch: string | undefined, version: number): void {
     if (!ifMatchAllows(ifMatch, version)) throw new StaleVersionError(ifMatch!, etagOf(version));
   }

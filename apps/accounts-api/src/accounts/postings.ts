@@ -25,6 +25,10 @@ const TRANSFER_COLUMNS = ['id', 'from_id', 'to_id', 'amount', 'created_at', 'cre
  * transaction. A customer's transfer and an issuance (a transfer out of the
  * issuance account) both post through here. The rules (overdraft, closed
  * accounts, scope) are the caller's to have checked.
+ *
+ * Three statements, not five: the caller holds both accounts' row locks
+ * until it commits, so each round trip here is time every other transfer
+ * on either account waits.
  */
 export async function postTransfer(trx: Executor, posting: Posting): Promise<Selectable<TransfersTable>> {
   const { from, to, amount, now, by } = posting;
@@ -33,34 +37,39 @@ export async function postTransfer(trx: Executor, posting: Posting): Promise<Sel
     .values({ from_id: from.id, to_id: to.id, amount, created_at: now, created_by: by })
     .returning(TRANSFER_COLUMNS)
     .executeTakeFirstOrThrow();
-  await postEntry(trx, transfer.id, from, -amount, now, by);
-  await postEntry(trx, transfer.id, to, amount, now, by);
-  return transfer;
-}
-
-async function postEntry(
-  trx: Executor,
-  transferId: number,
-  account: PostingParty,
-  amount: number,
-  now: string,
-  by: string,
-): Promise<void> {
-  const balanceAfter = account.balance + amount;
+  const moves = [
+    { account: from, amount: -amount },
+    { account: to, amount },
+  ].map(({ account, amount }) => ({ id: account.id, amount, balanceAfter: account.balance + amount }));
+  // The debit's entry first: entries are read back in id order.
   await trx
     .insertInto('ledger_entries')
-    .values({
-      account_id: account.id,
-      transfer_id: transferId,
-      amount,
-      balance_after: balanceAfter,
-      created_at: now,
-      created_by: by,
-    })
+    .values(
+      moves.map(({ id, amount, balanceAfter }) => ({
+        account_id: id,
+        transfer_id: transfer.id,
+        amount,
+        balance_after: balanceAfter,
+        created_at: now,
+        created_by: by,
+      })),
+    )
     .execute();
+  const [debit, credit] = moves;
   await trx
     .updateTable('accounts')
-    .set((eb) => ({ balance: balanceAfter, version: eb('version', '+', 1), updated_at: now }))
-    .where('id', '=', account.id)
+    .set((eb) => ({
+      // Cast: PostgreSQL types a CASE of bare parameters as text.
+      balance: eb
+        .case()
+        .when('id', '=', debit.id)
+        .then(eb.cast<number>(eb.val(debit.balanceAfter), 'bigint'))
+        .else(eb.cast<number>(eb.val(credit.balanceAfter), 'bigint'))
+        .end(),
+      version: eb('version', '+', 1),
+      updated_at: now,
+    }))
+    .where('id', 'in', [debit.id, credit.id])
     .execute();
+  return transfer;
 }

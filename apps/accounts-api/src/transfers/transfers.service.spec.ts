@@ -114,6 +114,15 @@ describe.each(STORE_DIALECTS)('TransfersService on %s', (dialect) => {
     await expect(transfers.create({ from: 998, to: a, amount: 1 }, undefined, actor('tester'))).rejects.toEqual(
       new AccountNotFoundError(998),
     );
+    // Neither exists: the lower id is named, whichever way the money would go.
+    for (const [from, to] of [
+      [997, 996],
+      [996, 997],
+    ]) {
+      await expect(transfers.create({ from, to, amount: 1 }, undefined, actor('tester'))).rejects.toEqual(
+        new AccountNotFoundError(996),
+      );
+    }
     await expect(transfers.create({ from: a, to: a, amount: 1 }, undefined, actor('tester'))).rejects.toBeInstanceOf(
       SameAccountError,
     );

@@ -48,14 +48,7 @@ export class TransfersService {
     if (malformed) throw malformed;
     const written = await this.store.transaction((trx) =>
       this.idempotency.run(trx, { route: 'POST /transfers', by }, idempotencyKey, dto, async () => {
-        // Locked in id order, whichever way the money goes, so that two
-        // opposite transfers cannot each hold one account and wait for the other.
-        // Stryker disable next-line EqualityOperator: from and to always differ (refused above), so <= is <; >= locks the larger id first, an order as consistent as this one
-        const [first, second] = dto.from < dto.to ? [dto.from, dto.to] : [dto.to, dto.from];
-        const locked = new Map<number, AccountRow>();
-        for (const id of [first, second]) locked.set(id, await this.accounts.findRow(id, trx, { lock: true }));
-        const from = toParty(locked.get(dto.from)!);
-        const to = toParty(locked.get(dto.to)!);
+        const [from, to] = (await this.accounts.lockPair(trx, dto.from, dto.to)).map(toParty);
         const refusal = transferRefusal(from, to, dto.amount);
         if (refusal) throw refusal;
 
@@ -84,9 +77,7 @@ export class TransfersService {
   async issue(dto: CreateIssuanceDto, idempotencyKey: string | undefined, by: Actor): Promise<Written<Transfer>> {
     const written = await this.store.transaction((trx) =>
       this.idempotency.run(trx, { route: 'POST /issuances', by: by.name }, idempotencyKey, dto, async () => {
-        // The issuance account's id, 0, is below every other: locked first, as transfers lock.
-        const issuer = toParty(await this.accounts.findRow(ISSUANCE_ACCOUNT_ID, trx, { lock: true }));
-        const to = toParty(await this.accounts.findRow(dto.to, trx, { lock: true }));
+        const [issuer, to] = (await this.accounts.lockPair(trx, ISSUANCE_ACCOUNT_ID, dto.to)).map(toParty);
         const refusal = transferRefusal(issuer, to, dto.amount);
         if (refusal) throw refusal;
         const transfer = await postTransfer(trx, {
