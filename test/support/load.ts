@@ -72,6 +72,14 @@ export async function openAccount(api: Api, name: string, openingBalance: number
   return ((await res.json()) as { id: number }).id;
 }
 
+/**
+ * The api's own 503 `store_busy`: the write waited on other transfers' row
+ * locks for longer than the api's lock timeout, and was rolled back. Its
+ * body says to retry, and Retry-After says when; the load retries it.
+ */
+export const storeBusy = (outcome: Outcome & { readonly body?: string }): boolean =>
+  outcome.status === 503 && (outcome.body ?? '').includes('store is busy');
+
 /** A failure a client should retry with the same Idempotency-Key. */
 const RETRYABLE = new Set([0, 502, 503, 504]);
 
