@@ -222,17 +222,16 @@ describe('the stack on a three-node swarm', () => {
     // starts the drained task's replacement, a transfer holding its two row
     // locks can be held up for long enough that one queued behind it passes
     // the api's 2 s lock timeout (it happened once in CI). The load retries
-    // it with its key, as the answer's Retry-After asks, and the check below
-    // finds every write applied once.
+    // it with its key, and the check below finds every write applied once.
     const busy = attemptsOf(pairs).filter(storeBusy);
     console.info(`drain of ${DRAINED}:\n${said}\n${busy.length} answered 503 store busy, and were retried`);
     const failed = attemptsOf(pairs).filter((a) => a.status !== 201 && !storeBusy(a));
-    if (failed.length > 0) {
+    const traced = [...failed, ...busy];
+    if (traced.length > 0) {
       // Which replica each went to, and how long each hop took.
-      console.info(
-        `failed attempts:\n${failed.map(({ status, error, requestId, startedAt, endedAt }) => `${status} ${error ?? ''} ${requestId} ${endedAt - startedAt} ms`).join('\n')}\n` +
-          (await traceRequests(failed.flatMap((a) => (a.requestId ? [a.requestId] : [])))),
-      );
+      const lines = traced.map((a) => `${a.status} ${a.error ?? ''} ${a.requestId} ${a.endedAt - a.startedAt} ms`);
+      const ids = traced.flatMap((a) => (a.requestId ? [a.requestId] : []));
+      console.info(`failed or busy attempts:\n${lines.join('\n')}\n${await traceRequests(ids)}`);
     }
     expect(failed.map(({ status, error, requestId }) => ({ status, error, requestId }))).toEqual([]);
     expectPairsExactlyOnce(pairs, stored);
