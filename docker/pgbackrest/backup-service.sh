@@ -90,12 +90,18 @@ last_line() { grep -v '^\s*$' <<<"$1" | tail -n 1 || :; }
 # turns to a database restored elsewhere. Without them it waited on the dead
 # one for as long as TCP retries, a quarter of an hour, and a synchronous
 # stream's restored database held every commit meanwhile (the cluster drill
-# saw it).
+# saw it). The TCP user timeout does not cover a connection being opened:
+# connect_timeout bounds each address libpq tries, so that an address of
+# the dead machine, which the database's name may still give after the
+# restore, costs seconds rather than the SYN retries' two minutes. (A later
+# drill saw every commit held for six minutes, and the stream not started
+# again; this was the one wait on the dead machine left unbounded.)
 err=/tmp/receivewal.err
 conninfo="host=${PGBACKREST_PG1_HOST:?} port=5432 user=accounts_backup application_name=backup
   sslmode=verify-full sslrootcert=$secrets/postgres_ca
   sslcert=$secrets/pgbackrest_backup_cert sslkey=$private/backup.key
-  keepalives=1 keepalives_idle=5 keepalives_interval=2 keepalives_count=3 tcp_user_timeout=10000"
+  keepalives=1 keepalives_idle=5 keepalives_interval=2 keepalives_count=3 tcp_user_timeout=10000
+  connect_timeout=10"
 
 # slot_keeps: where the slot keeps the WAL from (READ_REPLICATION_SLOT, one
 # of the few commands a replication connection allows); empty when it keeps

@@ -264,7 +264,12 @@ describe('the stack on a three-node swarm', () => {
     if (pairs.some(({ load }) => load.pending.length > 0)) {
       console.info(`PostgreSQL's busy sessions:\n${await postgresSessions()}`);
       // A commit that waits for the synchronous stream waits on the backup service.
-      const backupLog = await onNode(MANAGER, ['docker', 'service', 'logs', '--raw', '--tail', '20', BACKUP_SERVICE]);
+      // The service's stderr too: the stream's retries are said there.
+      const backupLog = await onNode(MANAGER, [
+        'sh',
+        '-c',
+        `docker service logs --raw --tail 40 ${BACKUP_SERVICE} 2>&1`,
+      ]);
       console.info(`the backup service's last lines:\n${backupLog}`);
     }
 
