@@ -90,12 +90,9 @@ last_line() { grep -v '^\s*$' <<<"$1" | tail -n 1 || :; }
 # turns to a database restored elsewhere. Without them it waited on the dead
 # one for as long as TCP retries, a quarter of an hour, and a synchronous
 # stream's restored database held every commit meanwhile (the cluster drill
-# saw it). The TCP user timeout does not cover a connection being opened:
-# connect_timeout bounds each address libpq tries, so that an address of
-# the dead machine, which the database's name may still give after the
-# restore, costs seconds rather than the SYN retries' two minutes. (A later
-# drill saw every commit held for six minutes, and the stream not started
-# again; this was the one wait on the dead machine left unbounded.)
+# saw it). connect_timeout bounds the opening of each connection too, TLS
+# and authentication included, which the TCP timeouts do not cover once the
+# peer acknowledges.
 err=/tmp/receivewal.err
 conninfo="host=${PGBACKREST_PG1_HOST:?} port=5432 user=accounts_backup application_name=backup
   sslmode=verify-full sslrootcert=$secrets/postgres_ca
@@ -195,7 +192,14 @@ prune_stream() {
   find "$stream/earlier" -mindepth 1 -type d -empty -delete 2>/dev/null || :
 }
 
-stream_wal &
+# Without errexit: the loop handles every failure itself, and under
+# errexit one failed command in it, such as start_anew's move of a segment
+# that prune_stream removed meanwhile, would end the stream for good and
+# leave a synchronous database holding every commit, with nothing logged.
+(
+  set +e
+  stream_wal
+) &
 
 said=
 until out=$(pgbackrest stanza-create 2>&1); do
